@@ -1,0 +1,183 @@
+// Configuration: every environment variable the service reads, in one table, parsed and checked
+// at start. A bad value stops the process with one line naming the variable; the same table
+// documents the variables (`npm start -- --help`, README).
+import { makeCredentials, type Credentials } from './upstream/credentials.ts';
+
+export const TWILIO_API_URL = 'https://conversations.twilio.com';
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+interface Variable<T> {
+  name: string;
+  description: string;
+  /** Shown in the docs; undefined means "not set". */
+  defaultText: string;
+  read(raw: string | undefined): T;
+}
+
+function variable<T>(name: string, description: string, defaultText: string, parse: (raw: string | undefined) => T) {
+  return { name, description, defaultText, read: parse } satisfies Variable<T>;
+}
+
+function integer(name: string, description: string, fallback: number, min: number, max: number) {
+  return variable(name, description, String(fallback), (raw) => {
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+    }
+    return value;
+  });
+}
+
+function text(name: string, description: string, fallback: string | undefined) {
+  return variable(name, description, fallback ?? '(none)', (raw) => (raw === undefined || raw === '' ? fallback : raw));
+}
+
+function oneOf<const T extends string>(name: string, description: string, values: readonly T[], fallback: T) {
+  return variable(name, description, fallback, (raw) => {
+    if (raw === undefined || raw === '') return fallback;
+    if (!(values as readonly string[]).includes(raw)) {
+      throw new ConfigError(`${name} must be one of ${values.join(', ')} (got "${raw}")`);
+    }
+    return raw as T;
+  });
+}
+
+function url(name: string, description: string) {
+  return variable(name, description, '(see below)', (raw) => {
+    if (raw === undefined || raw === '') return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(`${name} must be an http(s) URL such as ${TWILIO_API_URL}`);
+    }
+    if (!['http:', 'https:'].includes(parsed.protocol) || parsed.search || parsed.hash || parsed.username) {
+      throw new ConfigError(`${name} must be an http(s) URL without credentials, query or fragment`);
+    }
+    if (/\/v2\/?$/.test(parsed.pathname)) throw new ConfigError(`${name} must not end in /v2 (the facade adds it)`);
+    return parsed.toString().replace(/\/+$/, '');
+  });
+}
+
+export const VARIABLES = {
+  port: integer('PORT', 'Port the facade listens on.', 4000, 0, 65535),
+  host: text('HOST', 'Address the facade listens on.', '127.0.0.1'),
+  apiUrl: url(
+    'CONVERSATIONS_API_URL',
+    `Upstream base URL (no trailing /v2). Default: ${TWILIO_API_URL} when credentials are set, the embedded emulator otherwise.`,
+  ),
+  apiKey: text('TWILIO_API_KEY', 'API key SID (SK…) for server-held upstream credentials; with TWILIO_API_SECRET.', undefined),
+  apiSecret: text('TWILIO_API_SECRET', 'API key secret; with TWILIO_API_KEY.', undefined),
+  accountSid: text('TWILIO_ACCOUNT_SID', 'Account SID (AC…), the alternative to an API key; with TWILIO_AUTH_TOKEN.', undefined),
+  authToken: text('TWILIO_AUTH_TOKEN', 'Auth token; with TWILIO_ACCOUNT_SID.', undefined),
+  logLevel: oneOf('LOG_LEVEL', 'Log level.', LOG_LEVELS, 'info'),
+  cursorSecret: text(
+    'CURSOR_SECRET',
+    'Key that signs pagination cursors. Set it (the same on every replica) so cursors cannot be forged.',
+    undefined,
+  ),
+  emulatorPort: integer('EMULATOR_PORT', 'Port of the emulator when run alone (npm run emulator).', 4010, 0, 65535),
+  emulatorAccountSid: text('EMULATOR_ACCOUNT_SID', "The emulator's demo account.", 'AC00000000000000000000000000000000'),
+  emulatorAuthToken: text('EMULATOR_AUTH_TOKEN', "The emulator's demo account's auth token.", 'emulator'),
+  connectTimeoutMs: integer('UPSTREAM_CONNECT_TIMEOUT_MS', 'Timeout to open an upstream connection.', 3000, 1, 120_000),
+  headersTimeoutMs: integer('UPSTREAM_HEADERS_TIMEOUT_MS', 'Timeout for upstream response headers.', 10_000, 1, 300_000),
+  bodyTimeoutMs: integer('UPSTREAM_BODY_TIMEOUT_MS', 'Timeout between upstream body chunks.', 10_000, 1, 300_000),
+  maxResponseBytes: integer(
+    'UPSTREAM_MAX_RESPONSE_BYTES',
+    'Largest upstream response body accepted.',
+    16 * 1024 * 1024,
+    1024,
+    512 * 1024 * 1024,
+  ),
+  upstreamConnections: integer('UPSTREAM_CONNECTIONS', 'Keep-alive connections to the upstream.', 64, 1, 1024),
+  maxPagesPerConnection: integer(
+    'MAX_UPSTREAM_PAGES_PER_CONNECTION',
+    'Most upstream pages one connection field may read (e.g. `last` walking to the end of a long list).',
+    20,
+    1,
+    1000,
+  ),
+};
+
+export type UpstreamMode =
+  | { kind: 'remote'; url: string; credentials: Credentials | null }
+  | { kind: 'embedded-emulator'; accountSid: string; authToken: string };
+
+export interface Config {
+  port: number;
+  host: string;
+  upstream: UpstreamMode;
+  logLevel: (typeof LOG_LEVELS)[number];
+  cursorSecret: string | undefined;
+  emulatorPort: number;
+  upstreamHttp: {
+    connectTimeoutMs: number;
+    headersTimeoutMs: number;
+    bodyTimeoutMs: number;
+    maxResponseBytes: number;
+    connections: number;
+  };
+  maxPagesPerConnection: number;
+}
+
+function credentialPair(
+  a: Variable<string | undefined>,
+  b: Variable<string | undefined>,
+  env: NodeJS.ProcessEnv,
+): Credentials | undefined {
+  const username = a.read(env[a.name]);
+  const password = b.read(env[b.name]);
+  if (username === undefined && password === undefined) return undefined;
+  if (username === undefined || password === undefined) {
+    throw new ConfigError(`${a.name} and ${b.name} must be set together (only ${username ? a.name : b.name} is set)`);
+  }
+  return makeCredentials(username, password);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const read = <T>(spec: Variable<T>): T => spec.read(env[spec.name]);
+  const v = VARIABLES;
+  const apiKey = credentialPair(v.apiKey, v.apiSecret, env);
+  const account = credentialPair(v.accountSid, v.authToken, env);
+  if (apiKey && account) {
+    throw new ConfigError('Set either TWILIO_API_KEY/TWILIO_API_SECRET or TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN, not both');
+  }
+  const credentials = apiKey ?? account ?? null;
+  const apiUrl = read(v.apiUrl);
+  const upstream: UpstreamMode =
+    apiUrl === undefined && credentials === null
+      ? {
+          kind: 'embedded-emulator',
+          accountSid: read(v.emulatorAccountSid) ?? '',
+          authToken: read(v.emulatorAuthToken) ?? '',
+        }
+      : { kind: 'remote', url: apiUrl ?? TWILIO_API_URL, credentials };
+
+  return {
+    port: read(v.port),
+    host: read(v.host) ?? '127.0.0.1',
+    upstream,
+    logLevel: read(v.logLevel),
+    cursorSecret: read(v.cursorSecret),
+    emulatorPort: read(v.emulatorPort),
+    upstreamHttp: {
+      connectTimeoutMs: read(v.connectTimeoutMs),
+      headersTimeoutMs: read(v.headersTimeoutMs),
+      bodyTimeoutMs: read(v.bodyTimeoutMs),
+      maxResponseBytes: read(v.maxResponseBytes),
+      connections: read(v.upstreamConnections),
+    },
+    maxPagesPerConnection: read(v.maxPagesPerConnection),
+  };
+}
+
+/** The variables as a table, for `--help` and the README. */
+export function describeVariables(): string {
+  const rows = Object.values(VARIABLES).map((spec) => `  ${spec.name.padEnd(34)} ${spec.description} (default: ${spec.defaultText})`);
+  return ['Environment variables (all optional):', ...rows].join('\n');
+}

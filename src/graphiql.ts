@@ -1,0 +1,65 @@
+// The documents GraphiQL opens with: a paged communications query using the content union, and
+// a createCommunication mutation, both runnable as-is against the demo data.
+export interface GraphiqlExample {
+  conversationSid: string;
+  author: { address: string; channel: string; participantSid?: string };
+  recipient: { address: string; channel: string; participantSid?: string };
+}
+
+const QUERY = `# conversations-graphql: Twilio Conversations v2 as one typed GraphQL endpoint.
+# Run this (▶), then page back: set "before" to pageInfo.startCursor.
+query LatestCommunications($sid: String!, $count: Int = 10, $before: String) {
+  conversation(sid: $sid) {
+    name
+    status
+    communications(last: $count, before: $before) {
+      pageInfo { hasPreviousPage startCursor }
+      edges {
+        cursor
+        node {
+          id
+          occurredAt
+          author { address channel participant { name type } }
+          content {
+            __typename
+            ... on TextContent { text }
+            ... on TranscriptionContent {
+              text
+              transcription { confidence words { text startTime endTime } }
+            }
+            ... on UnsupportedContent { type raw }
+          }
+        }
+      }
+    }
+  }
+}
+`;
+
+const MUTATION = `# Adds a message to the conversation. Run it twice: the idempotency key makes the
+# second run return the same communication instead of creating another.
+mutation SendMessage($input: CreateCommunicationInput!) {
+  createCommunication(input: $input) {
+    communication { sid createdAt content { ... on TextContent { text } } }
+    communicationEdge { cursor }
+    userErrors { field message code }
+    clientMutationId
+  }
+}
+`;
+
+export function graphiqlTabs(example: GraphiqlExample | undefined) {
+  const sid = example?.conversationSid ?? 'conv_conversation_…';
+  const input = {
+    conversationSid: sid,
+    author: example?.author ?? { address: '+15005550006', channel: 'SMS' },
+    recipients: [example?.recipient ?? { address: '+15005550001', channel: 'SMS' }],
+    content: { text: { text: 'Hello from GraphiQL!' } },
+    idempotencyKey: '5f0c6f2e-3c1a-4d55-9a8e-2b7f0d1c9e11',
+    clientMutationId: 'graphiql-1',
+  };
+  return [
+    { query: QUERY, variables: JSON.stringify({ sid, count: 10 }, null, 2) },
+    { query: MUTATION, variables: JSON.stringify({ input }, null, 2) },
+  ];
+}

@@ -1,0 +1,142 @@
+// Per-request data access: a fresh set of DataLoaders for every GraphQL request, bound to that
+// request's credentials, so one query pays one upstream call per distinct resource however often
+// it is referenced, and nothing read for one caller is ever served to another. Results are mapped
+// by key, never by position; every list page and every mutation result primes the by-id loaders.
+import DataLoader from 'dataloader';
+import type { ConversationFilter, ConversationsApi, PageRequest } from '../upstream/api.ts';
+import type {
+  CreateCommunicationBody,
+  UpstreamCommunication,
+  UpstreamConversation,
+  UpstreamPage,
+  UpstreamParticipant,
+} from '../upstream/types.ts';
+
+/** A resource that lives inside a conversation. */
+export interface ChildKey {
+  conversationId: string;
+  id: string;
+}
+
+const childKey = (key: ChildKey) => `${key.conversationId}/${key.id}`;
+
+/** A participant list page can hold this many; one list call replaces that many fetches. */
+const PARTICIPANT_LIST_PAGE_SIZE = 1000;
+
+export type Loaders = ReturnType<typeof createLoaders>;
+
+export function createLoaders(api: ConversationsApi) {
+  const conversation = new DataLoader<string, UpstreamConversation | null>((ids) =>
+    settle(ids.map((id) => api.getConversation(id))),
+  );
+
+  const communication = new DataLoader<ChildKey, UpstreamCommunication | null, string>(
+    (keys) => settle(keys.map((key) => api.getCommunication(key.conversationId, key.id))),
+    { cacheKeyFn: childKey },
+  );
+
+  const participant: DataLoader<ChildKey, UpstreamParticipant | null, string> = new DataLoader(
+    async (keys) => {
+      const found = new Map<string, UpstreamParticipant | null>();
+      const failures = new Map<string, Error>();
+      const byConversation = Map.groupBy(keys, (key) => key.conversationId);
+      await Promise.all(
+        [...byConversation].map(async ([conversationId, group]) => {
+          const wanted = new Set(group.map((key) => key.id));
+          // Several participants of one conversation: listing them is cheaper than fetching each.
+          if (wanted.size > 1) {
+            try {
+              await listUntilFound(conversationId, wanted, found);
+            } catch (error) {
+              // Fetching them one by one now would only multiply the load on a failing upstream.
+              for (const id of wanted) failures.set(childKey({ conversationId, id }), toError(error));
+              return;
+            }
+          }
+          const missing = [...wanted].filter((id) => !found.has(childKey({ conversationId, id })));
+          const results = await Promise.allSettled(missing.map((id) => api.getParticipant(conversationId, id)));
+          results.forEach((result, i) => {
+            const key = childKey({ conversationId, id: missing[i]! });
+            if (result.status === 'fulfilled') found.set(key, result.value);
+            else failures.set(key, toError(result.reason));
+          });
+        }),
+      );
+      return keys.map((key) => failures.get(childKey(key)) ?? found.get(childKey(key)) ?? null);
+    },
+    { cacheKeyFn: childKey },
+  );
+
+  /** Reads participant pages until every wanted id is seen; never more pages than fetches it saves. */
+  async function listUntilFound(
+    conversationId: string,
+    wanted: Set<string>,
+    found: Map<string, UpstreamParticipant | null>,
+  ): Promise<void> {
+    let remaining = wanted.size;
+    let token: string | null = null;
+    for (let pages = 0; pages < wanted.size - 1 && remaining > 0; pages++) {
+      const page = await api.listParticipants(conversationId, { pageSize: PARTICIPANT_LIST_PAGE_SIZE, pageToken: token });
+      for (const item of page.items) {
+        const key = childKey({ conversationId, id: item.id });
+        if (wanted.has(item.id) && !found.has(key)) remaining--;
+        found.set(key, item);
+        participant.prime({ conversationId, id: item.id }, item);
+      }
+      if (page.nextToken === null) {
+        // The whole list was seen: whoever is still missing does not exist.
+        for (const id of wanted) if (!found.has(childKey({ conversationId, id }))) found.set(childKey({ conversationId, id }), null);
+        return;
+      }
+      token = page.nextToken;
+    }
+  }
+
+  function primeAll<T>(page: UpstreamPage<T>, prime: (item: T) => void): UpstreamPage<T> {
+    for (const item of page.items) prime(item);
+    return page;
+  }
+
+  return {
+    conversation,
+    participant,
+    communication,
+
+    async listConversations(page: PageRequest, filter: ConversationFilter) {
+      return primeAll(await api.listConversations(page, filter), (item) => conversation.prime(item.id, item));
+    },
+
+    async listParticipants(conversationId: string, page: PageRequest) {
+      return primeAll(await api.listParticipants(conversationId, page), (item) =>
+        participant.prime({ conversationId, id: item.id }, item),
+      );
+    },
+
+    async listCommunications(conversationId: string, page: PageRequest, filter: { channelId?: string }) {
+      return primeAll(await api.listCommunications(conversationId, page, filter), (item) =>
+        communication.prime({ conversationId, id: item.id }, item),
+      );
+    },
+
+    async createCommunication(conversationId: string, body: CreateCommunicationBody, idempotencyKey?: string) {
+      const result = await api.createCommunication(
+        conversationId,
+        body,
+        idempotencyKey === undefined ? {} : { idempotencyKey },
+      );
+      const key = { conversationId, id: result.communication.id };
+      // An upsert changes a communication this request may already have cached.
+      communication.clear(key).prime(key, result.communication);
+      return result;
+    },
+  };
+}
+
+async function settle<T>(work: Promise<T>[]): Promise<(T | Error)[]> {
+  const results = await Promise.allSettled(work);
+  return results.map((result) => (result.status === 'fulfilled' ? result.value : toError(result.reason)));
+}
+
+function toError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}

@@ -1,0 +1,57 @@
+// Participant: the node, its addresses, and the Conversation.participants connection.
+import { serveConnection } from '../connections/index.ts';
+import type { UpstreamAddress, UpstreamParticipant } from '../upstream/types.ts';
+import { builder } from './builder.ts';
+import { Conversation } from './conversation.ts';
+import { Channel, ParticipantType, toChannel, toParticipantType } from './enums.ts';
+import { splitChildKey } from './node-id.ts';
+import { DateTime } from './scalars.ts';
+
+export const Participant = builder.objectRef<UpstreamParticipant>('Participant');
+
+const ParticipantAddress = builder.objectRef<UpstreamAddress>('ParticipantAddress').implement({
+  fields: (t) => ({
+    address: t.exposeString('address'),
+    channel: t.field({ type: Channel, resolve: (address) => toChannel(address.channel) }),
+    channelId: t.exposeString('channelId', { nullable: true }),
+  }),
+});
+
+builder.node(Participant, {
+  description: 'Someone taking part in a conversation: a customer, a human or AI agent.',
+  id: { resolve: (participant) => `${participant.conversationId}/${participant.id}` },
+  loadOne: (key, context) => context.loaders.participant.load(splitChildKey(key)),
+  fields: (t) => ({
+    sid: t.exposeString('id', { description: 'The upstream id, e.g. `conv_participant_…`.' }),
+    name: t.exposeString('name', { nullable: true }),
+    type: t.field({
+      type: ParticipantType,
+      nullable: true,
+      resolve: (participant) => toParticipantType(participant.type),
+    }),
+    profileId: t.exposeString('profileId', { nullable: true }),
+    addresses: t.field({ type: [ParticipantAddress], resolve: (participant) => participant.addresses }),
+    createdAt: t.expose('createdAt', { type: DateTime, nullable: true }),
+    updatedAt: t.expose('updatedAt', { type: DateTime, nullable: true }),
+  }),
+});
+
+builder.objectField(Conversation, 'participants', (t) =>
+  t.connection(
+    {
+      type: Participant,
+      description: 'Participants of the conversation, oldest first.',
+      resolve: (conversation, args, context) =>
+        serveConnection(
+          args,
+          {
+            scope: JSON.stringify(['participants', conversation.id]),
+            read: (page) => context.loaders.listParticipants(conversation.id, page),
+          },
+          { codec: context.cursors, maxPages: context.maxPagesPerConnection },
+        ),
+    },
+    { name: 'ParticipantConnection' },
+    { name: 'ParticipantEdge' },
+  ),
+);

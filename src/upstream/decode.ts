@@ -1,0 +1,128 @@
+// Validates upstream JSON at the boundary, so the rest of the facade works with typed values.
+// Strict where the OpenAPI document marks a field required (a body without them is a broken
+// upstream, reported as UPSTREAM_UNAVAILABLE); lenient elsewhere: an optional field with a value
+// of the wrong type reads as absent, enum values stay strings, content stays raw.
+import { z } from 'zod';
+import { UpstreamError } from './errors.ts';
+import type {
+  UpstreamCommunication,
+  UpstreamConversation,
+  UpstreamPage,
+  UpstreamParticipant,
+} from './types.ts';
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+const optionalString = z.string().optional().catch(undefined);
+const optionalDate = z.string().regex(RFC3339).optional().catch(undefined);
+
+const address = z.object({
+  address: z.string(),
+  channel: z.string(),
+  channelId: optionalString,
+});
+
+const participantAddress = z.object({
+  address: z.string(),
+  channel: z.string(),
+  participantId: optionalString,
+});
+
+const recipient = participantAddress.extend({ deliveryStatus: optionalString });
+
+const conversation = z.object({
+  id: z.string().min(1),
+  accountId: z.string(),
+  configurationId: optionalString,
+  name: optionalString,
+  status: optionalString,
+  createdAt: optionalDate,
+  updatedAt: optionalDate,
+});
+
+const participant = z.object({
+  id: z.string().min(1),
+  conversationId: z.string().min(1),
+  accountId: z.string(),
+  name: optionalString,
+  type: optionalString,
+  profileId: optionalString,
+  addresses: z.array(address).optional().catch(undefined).transform((list) => list ?? []),
+  createdAt: optionalDate,
+  updatedAt: optionalDate,
+});
+
+const communication = z.object({
+  id: z.string().min(1),
+  conversationId: z.string().min(1),
+  accountId: z.string(),
+  author: participantAddress,
+  recipients: z.array(recipient),
+  content: z.unknown(),
+  channelId: optionalString,
+  resourceId: optionalString,
+  createdAt: optionalDate,
+  updatedAt: optionalDate,
+  occurredAt: optionalDate,
+});
+
+const pageToken = z
+  .string()
+  .nullish()
+  .catch(undefined)
+  .transform((token) => (token ? token : null));
+
+const pageMeta = z.object({ nextToken: pageToken, previousToken: pageToken }).optional().catch(undefined);
+
+export type Decoder<T> = (json: unknown) => T;
+
+function decoder<T>(schema: z.ZodType<T, unknown>, what: string): Decoder<T> {
+  const compiled = z.compile(schema);
+  return (json) => {
+    const result = compiled.safeParse(json);
+    if (result.success) return result.data;
+    // The issue paths say where the body broke without echoing any of its values.
+    const where = result.error.issues
+      .slice(0, 3)
+      .map((issue) => issue.path.join('.') || '(root)')
+      .join(', ');
+    throw new UpstreamError('UPSTREAM_UNAVAILABLE', `The upstream sent an invalid ${what}`, {
+      detail: `invalid ${what} at ${where}`,
+    });
+  };
+}
+
+export const decodeConversation: Decoder<UpstreamConversation> = decoder(conversation, 'conversation');
+export const decodeParticipant: Decoder<UpstreamParticipant> = decoder(participant, 'participant');
+export const decodeCommunication: Decoder<UpstreamCommunication> = decoder(communication, 'communication');
+
+/** A list body names its array after the resource: `{communications: [...], meta: {...}}`. */
+function listDecoder<T>(key: string, item: z.ZodType<T, unknown>, what: string): Decoder<UpstreamPage<T>> {
+  const decode = decoder(z.object({ items: z.array(item), meta: pageMeta }), what);
+  return (json) => {
+    const body = json !== null && typeof json === 'object' ? (json as Record<string, unknown>) : {};
+    const page = decode({ items: body[key], meta: body.meta });
+    return {
+      items: page.items,
+      nextToken: page.meta?.nextToken ?? null,
+      previousToken: page.meta?.previousToken ?? null,
+    };
+  };
+}
+
+export const decodeConversationPage = listDecoder('conversations', conversation, 'conversation list');
+export const decodeParticipantPage = listDecoder('participants', participant, 'participant list');
+export const decodeCommunicationPage = listDecoder('communications', communication, 'communication list');
+
+/** The fields of a Twilio error body the facade uses; anything else in it is ignored. */
+export interface TwilioErrorBody {
+  code?: number;
+  message?: string;
+}
+
+const twilioError = z.object({ code: z.number().optional().catch(undefined), message: optionalString });
+
+export function decodeTwilioError(json: unknown): TwilioErrorBody {
+  const result = twilioError.safeParse(json);
+  return result.success ? result.data : {};
+}
