@@ -1,0 +1,142 @@
+// Upstream calls per query equal the distinct resources it needs, never the references to them:
+// counted at the emulator, exact numbers.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedConversation } from '../helpers/seed.ts';
+import { ACCOUNT_SID, startStack, type Stack } from '../helpers/stack.ts';
+
+let stack: Stack;
+let conversationSid: string;
+let participantIds: string[];
+let communicationIds: string[];
+
+function countBy(calls: ReturnType<Stack['takeUpstreamCalls']>) {
+  const counts: Record<string, number> = {};
+  for (const call of calls) {
+    const path = call.path
+      .replace(/conv_conversation_[0-9a-z]+/, ':conversation')
+      .replace(/conv_communication_[0-9a-z]+/, ':communication')
+      .replace(/conv_participant_[0-9a-z]+/, ':participant');
+    const key = `${call.method} ${path}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+async function callsFor(query: string, variables?: Record<string, unknown>) {
+  stack.takeUpstreamCalls();
+  const response = await stack.graphql(query, variables);
+  expect(response.errors).toBeUndefined();
+  return { data: response.data, calls: countBy(stack.takeUpstreamCalls()) };
+}
+
+beforeAll(async () => {
+  stack = await startStack();
+  const { data } = stack.emulator;
+  conversationSid = seedConversation(stack.emulator, 'six authors');
+  participantIds = Array.from({ length: 6 }, (_, i) => {
+    const participant = data.createParticipant(ACCOUNT_SID, conversationSid, {
+      name: `Author ${i}`,
+      type: i === 0 ? 'CUSTOMER' : 'HUMAN_AGENT',
+      addresses: [{ channel: 'SMS', address: `+1500555010${i}` }],
+    }) as { id: string };
+    return participant.id;
+  });
+  communicationIds = Array.from({ length: 50 }, (_, i) => {
+    const author = i % 6;
+    const recipient = (i + 1) % 6;
+    const created = data.createCommunication(ACCOUNT_SID, conversationSid, {
+      author: { channel: 'SMS', address: `+1500555010${author}`, participantId: participantIds[author] },
+      recipients: [{ channel: 'SMS', address: `+1500555010${recipient}`, participantId: participantIds[recipient] }],
+      content: { type: 'TEXT', text: `message ${i}` },
+    }) as { id: string };
+    return created.id;
+  });
+});
+
+afterAll(() => stack.close());
+
+describe('DataLoader call counts', () => {
+  it('50 communications by 6 authors: one list call and one participant list call', async () => {
+    const { data, calls } = await callsFor(
+      `query ($sid: String!) { conversation(sid: $sid) { communications(first: 50) { nodes { sid author { participant { name } } recipients { participant { name } } } } } }`,
+      { sid: conversationSid },
+    );
+    const nodes = data.conversation.communications.nodes as Array<{ author: { participant: { name: string } } }>;
+    expect(nodes).toHaveLength(50);
+    expect(nodes.map((node) => node.author.participant.name)).toEqual(
+      Array.from({ length: 50 }, (_, i) => `Author ${i % 6}`),
+    );
+    expect(calls).toEqual({
+      'GET /v2/Conversations/:conversation': 1,
+      'GET /v2/Conversations/:conversation/Communications': 1,
+      'GET /v2/Conversations/:conversation/Participants': 1,
+    });
+  });
+
+  it('a single distinct participant is fetched by id, not listed', async () => {
+    const { calls } = await callsFor(
+      `query ($sid: String!) { conversation(sid: $sid) { communications(first: 1) { nodes { author { participant { name } } } } } }`,
+      { sid: conversationSid },
+    );
+    expect(calls).toEqual({
+      'GET /v2/Conversations/:conversation': 1,
+      'GET /v2/Conversations/:conversation/Communications': 1,
+      'GET /v2/Conversations/:conversation/Participants/:participant': 1,
+    });
+  });
+
+  it('the same node under 10 aliases costs one call', async () => {
+    const { data: idData } = await callsFor(
+      `query ($sid: String!) { conversation(sid: $sid) { communication(sid: "${communicationIds[7]}") { id } } }`,
+      { sid: conversationSid },
+    );
+    const id = idData.conversation.communication.id as string;
+    const aliases = Array.from({ length: 10 }, (_, i) => `a${i}: node(id: $id) { id ... on Communication { sid } }`).join('\n');
+    const { data, calls } = await callsFor(`query ($id: ID!) { ${aliases} }`, { id });
+    expect(Object.values(data).map((node: any) => node.sid)).toEqual(Array(10).fill(communicationIds[7]));
+    expect(calls).toEqual({ 'GET /v2/Conversations/:conversation/Communications/:communication': 1 });
+  });
+
+  it('Communication.conversation for 50 communications of one conversation costs at most one fetch', async () => {
+    const { data, calls } = await callsFor(
+      `query ($sid: String!) { conversation(sid: $sid) { communications(first: 50) { nodes { conversation { sid name } } } } }`,
+      { sid: conversationSid },
+    );
+    const nodes = data.conversation.communications.nodes as Array<{ conversation: { sid: string } }>;
+    expect(new Set(nodes.map((node) => node.conversation.sid))).toEqual(new Set([conversationSid]));
+    expect(calls).toEqual({
+      'GET /v2/Conversations/:conversation': 1,
+      'GET /v2/Conversations/:conversation/Communications': 1,
+    });
+  });
+
+  it('nodes() of 50 communications and their conversation: 50 fetches and one conversation fetch', async () => {
+    const ids = communicationIds.map((id) =>
+      Buffer.from(`Communication:${conversationSid}/${id}`).toString('base64url'),
+    );
+    const { data, calls } = await callsFor(`query ($ids: [ID!]!) { nodes(ids: $ids) { ... on Communication { sid conversation { name } } } }`, {
+      ids,
+    });
+    expect(data.nodes.map((node: { sid: string }) => node.sid)).toEqual(communicationIds);
+    expect(calls).toEqual({
+      'GET /v2/Conversations/:conversation/Communications/:communication': 50,
+      'GET /v2/Conversations/:conversation': 1,
+    });
+  });
+
+  it('Query.conversations primes the conversation loader for Communication.conversation', async () => {
+    const { calls } = await callsFor(
+      `{ conversations(first: 50) { nodes { communications(first: 3) { nodes { conversation { sid } } } } } }`,
+    );
+    expect(calls['GET /v2/Conversations/:conversation'] ?? 0).toBe(0);
+    expect(calls['GET /v2/Conversations']).toBe(1);
+  });
+
+  it('loaders do not outlive their request: the same query twice costs the same twice', async () => {
+    const query = `query ($sid: String!) { conversation(sid: $sid) { name } }`;
+    const first = await callsFor(query, { sid: conversationSid });
+    const second = await callsFor(query, { sid: conversationSid });
+    expect(first.calls).toEqual({ 'GET /v2/Conversations/:conversation': 1 });
+    expect(second.calls).toEqual(first.calls);
+  });
+});
