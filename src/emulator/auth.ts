@@ -1,0 +1,71 @@
+// HTTP Basic authentication as the emulator plays it: usernames are Account SIDs (AC + 32 hex) or API
+// keys (SK + 32 hex). The demo account opens only with its token; any other username is trusted with the
+// first password it uses and refuses any other afterwards, so tests get separate accounts for free.
+import { ApiError } from './errors.ts';
+
+const USERNAME = /^(AC|SK)([0-9a-fA-F]{32})$/;
+
+export interface Caller {
+  /** Whose data this is (see store.ts). */
+  username: string;
+  /** What bodies show as accountId: the username, or for an API key the AC SID with the same hex. */
+  accountId: string;
+}
+
+export function basicAuth(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+}
+
+/** Throws a TypeError for a username that is neither an Account SID nor an API key. */
+export function callerFor(username: string): Caller {
+  const match = USERNAME.exec(username);
+  if (!match) throw new TypeError(`Not an Account SID or API key SID: ${username}`);
+  return { username, accountId: `AC${match[2]}` };
+}
+
+/** The username of a Basic Authorization header, for the request log; null when there is none. */
+export function usernameOf(header: string | undefined): string | null {
+  return decode(header)?.username ?? null;
+}
+
+function decode(header: string | undefined): { username: string; password: string } | undefined {
+  const match = header ? /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header) : null;
+  if (!match) return undefined;
+  const text = Buffer.from(match[1]!, 'base64').toString();
+  const colon = text.indexOf(':');
+  if (colon < 0) return undefined;
+  return { username: text.slice(0, colon), password: text.slice(colon + 1) };
+}
+
+function unauthorized(message: string): ApiError {
+  return new ApiError(401, `Authentication Error - ${message}`, { 'www-authenticate': 'Basic realm="Twilio API"' });
+}
+
+export class Accounts {
+  readonly #demoSid: string;
+  readonly #demoToken: string;
+  readonly #passwords = new Map<string, string>();
+
+  constructor(demoSid: string, demoToken: string) {
+    this.#demoSid = demoSid;
+    this.#demoToken = demoToken;
+  }
+
+  /** The caller behind an Authorization header, or a 401 (Twilio code 20003). */
+  authenticate(header: string | undefined): Caller {
+    const credentials = decode(header);
+    if (!credentials) throw unauthorized('No credentials provided');
+    const { username, password } = credentials;
+    if (!USERNAME.test(username)) throw unauthorized('invalid username: expected AC or SK followed by 32 hex digits');
+    if (password === '') throw unauthorized('invalid username or password');
+    const expected = username === this.#demoSid ? this.#demoToken : this.#passwords.get(username);
+    if (expected === undefined) this.#passwords.set(username, password);
+    else if (expected !== password) throw unauthorized('invalid username or password');
+    return callerFor(username);
+  }
+
+  /** Forgets every first-use password (the demo token stays). */
+  reset(): void {
+    this.#passwords.clear();
+  }
+}
