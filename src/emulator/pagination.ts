@@ -70,7 +70,7 @@ export class PageTokens {
     const { key, after } = cursor.boundary;
     const payload = JSON.stringify([cursor.direction === 'next' ? 'n' : 'p', key ? [key.sortMs, key.id, after ? 1 : 0] : null]);
     const encoded = Buffer.from(payload).toString('base64url');
-    return `${encoded}.${this.#sign(scope, pageSize, encoded).toString('base64url')}`;
+    return `${encoded}.${this.#sign(scope, pageSize, encoded)}`;
   }
 
   /** Throws a 400 unless the token was issued by this emulator for exactly this scope and pageSize. */
@@ -78,8 +78,9 @@ export class PageTokens {
     const [encoded, signature, extra] = token.split('.');
     const bad = invalidParameter('pageToken', 'is not a token this list issued for this pageSize and these filters');
     if (!encoded || !signature || extra !== undefined) throw bad;
-    const expected = this.#sign(scope, pageSize, encoded);
-    const given = Buffer.from(signature, 'base64url');
+    // Compared as text: base64 has several spellings of the same bytes, and only ours is valid.
+    const expected = Buffer.from(this.#sign(scope, pageSize, encoded));
+    const given = Buffer.from(signature);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw bad;
     // Signed by us, so the payload has the shape issue() wrote.
     const [direction, key] = JSON.parse(Buffer.from(encoded, 'base64url').toString()) as ['n' | 'p', [number, string, 0 | 1] | null];
@@ -126,7 +127,7 @@ export class PageTokens {
     return page;
   }
 
-  #sign(scope: string, pageSize: number, encodedPayload: string): Buffer {
-    return createHmac('sha256', this.#secret).update(`${scope}\n${pageSize}\n${encodedPayload}`).digest().subarray(0, 16);
+  #sign(scope: string, pageSize: number, encodedPayload: string): string {
+    return createHmac('sha256', this.#secret).update(`${scope}\n${pageSize}\n${encodedPayload}`).digest().subarray(0, 16).toString('base64url');
   }
 }

@@ -156,15 +156,15 @@ const TYPE_NAMES: Record<string, string> = {
 function issueToError(issue: z.core.$ZodIssue, body: unknown): ApiError {
   const path = formatPath(issue.path);
   if (path === '') return new ApiError(400, 'Invalid request body: must be a JSON object');
-  const missing = valueAt(body, issue.path) === undefined;
+  if (issue.code !== 'custom' && valueAt(body, issue.path) === undefined) return missingParameter(path);
   switch (issue.code) {
     case 'invalid_type':
-      return missing ? missingParameter(path) : invalidParameter(path, `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`);
+      return invalidParameter(path, `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`);
     case 'invalid_value':
       return invalidParameter(path, `must be one of ${issue.values.join(', ')}`);
     case 'invalid_union':
       // Only the content `oneOf` is a union; zod reports its discriminator `type` as the path.
-      return missing ? missingParameter(path) : invalidParameter(path, `must be one of ${describeOptions(issue)}`);
+      return invalidParameter(path, `must be one of ${describeOptions(issue)}`);
     case 'too_small':
       return invalidParameter(path, issue.origin === 'array' ? `must contain at least ${issue.minimum} item(s)` : issue.origin === 'string' ? `must be at least ${issue.minimum} character(s) long` : `must be at least ${issue.minimum}`);
     case 'too_big':
