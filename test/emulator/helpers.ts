@@ -1,5 +1,6 @@
 // Shared by the emulator's tests: credentials, a small HTTP client for the emulator's API, and
 // bodies that pass validation.
+import { request } from 'node:http';
 import { expect } from 'vitest';
 import { basicAuth, type Emulator } from '../../src/emulator/index.ts';
 
@@ -24,7 +25,7 @@ export interface CallOptions {
 
 /** One request to the emulator; the body is parsed as JSON when there is one. */
 export async function call<T = any>(emulator: Emulator, method: string, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> {
-  const auth = options.auth === undefined ? [ACCOUNT, PASSWORD] : options.auth;
+  const auth: [string, string] | null = options.auth === undefined ? [ACCOUNT, PASSWORD] : options.auth;
   const headers: Record<string, string> = { ...options.headers };
   if (auth) headers.authorization = basicAuth(auth[0], auth[1]);
   if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -61,4 +62,50 @@ export function seedConversation(emulator: Emulator, count: number, account = AC
   const conversation = emulator.data.createConversation(account, { configurationId: CONFIGURATION_ID, name: 'test', ...extra });
   const communications = Array.from({ length: count }, (_, i) => emulator.data.createCommunication(account, conversation.id, textBody(`message ${i}`)).id);
   return { conversationId: conversation.id, communications };
+}
+
+export interface RawResponse {
+  /** 0 when no response arrived. */
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  /** How many data chunks the body came in. */
+  chunks: number;
+  /** Set when the connection failed, before or during the response. */
+  error?: NodeJS.ErrnoException;
+  elapsedMs: number;
+}
+
+/** A request on its own connection that reports exactly what arrived, for fault tests. */
+export function rawRequest(emulator: Emulator, method: string, path: string, options: { body?: unknown; timeoutMs?: number } = {}): Promise<RawResponse> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const result: RawResponse = { status: 0, headers: {}, body: Buffer.alloc(0), chunks: 0, elapsedMs: 0 };
+    const parts: Buffer[] = [];
+    const finish = (error?: NodeJS.ErrnoException) => {
+      result.body = Buffer.concat(parts);
+      result.elapsedMs = performance.now() - started;
+      if (error) result.error = error;
+      resolve(result);
+    };
+    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const req = request(emulator.url + path, {
+      method,
+      agent: false,
+      headers: { authorization: basicAuth(ACCOUNT, PASSWORD), ...(payload && { 'content-type': 'application/json' }) },
+      signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
+    });
+    req.on('response', (res) => {
+      result.status = res.statusCode ?? 0;
+      result.headers = res.headers;
+      res.on('data', (chunk: Buffer) => {
+        parts.push(chunk);
+        result.chunks++;
+      });
+      res.on('end', () => finish());
+      res.on('error', finish);
+    });
+    req.on('error', finish);
+    req.end(payload);
+  });
 }
