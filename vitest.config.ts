@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 // Tests start real HTTP servers on 127.0.0.1 (the emulator, the facade); forks keep each file's
 // servers and sockets in their own process, and two workers match the machine's two cores.
 export default defineConfig({
+  // One graphql-js for everyone: Node (and so graphql-yoga) loads its CommonJS build; without this
+  // Vite would hand the tests' own imports the ESM build, and `instanceof GraphQLError` would lie.
+  resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',

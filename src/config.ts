@@ -2,6 +2,7 @@
 // at start. A bad value stops the process with one line naming the variable; the same table
 // documents the variables (`npm start -- --help`, README).
 import { makeCredentials, type Credentials } from './upstream/credentials.ts';
+import type { ResilienceOptions } from './upstream/resilience.ts';
 
 export const TWILIO_API_URL = 'https://conversations.twilio.com';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -95,6 +96,28 @@ export const VARIABLES = {
     512 * 1024 * 1024,
   ),
   upstreamConnections: integer('UPSTREAM_CONNECTIONS', 'Keep-alive connections to the upstream.', 64, 1, 1024),
+  requestTimeoutMs: integer(
+    'REQUEST_TIMEOUT_MS',
+    'Deadline of one GraphQL request, upstream retries included.',
+    15_000,
+    100,
+    300_000,
+  ),
+  maxAttempts: integer('UPSTREAM_MAX_ATTEMPTS', 'Attempts per upstream call, the first included (1 = no retries).', 3, 1, 10),
+  retryBaseDelayMs: integer('UPSTREAM_RETRY_BASE_DELAY_MS', 'First retry backoff ceiling (full jitter, doubling).', 100, 0, 60_000),
+  retryMaxDelayMs: integer('UPSTREAM_RETRY_MAX_DELAY_MS', 'Largest retry backoff ceiling.', 2000, 0, 60_000),
+  maxRetryAfterMs: integer(
+    'UPSTREAM_MAX_RETRY_AFTER_MS',
+    'Longest Retry-After waited for; a longer one is passed to the caller as RATE_LIMITED.retryAfter.',
+    5000,
+    0,
+    300_000,
+  ),
+  maxQueue: integer('UPSTREAM_MAX_QUEUE', 'Upstream calls that may wait for a connection before new ones are refused.', 512, 0, 100_000),
+  breakerFailurePercent: integer('BREAKER_FAILURE_PERCENT', 'Share of failing upstream calls that opens the circuit breaker.', 50, 1, 100),
+  breakerVolume: integer('BREAKER_MIN_CALLS', 'Upstream calls in the window before the breaker may open.', 20, 1, 1_000_000),
+  breakerWindowMs: integer('BREAKER_WINDOW_MS', "Window of the breaker's failure count.", 10_000, 100, 600_000),
+  breakerResetMs: integer('BREAKER_RESET_MS', 'How long the breaker stays open before probing the upstream.', 5000, 10, 600_000),
   maxPagesPerConnection: integer(
     'MAX_UPSTREAM_PAGES_PER_CONNECTION',
     'Most upstream pages one connection field may read (e.g. `last` walking to the end of a long list).',
@@ -121,7 +144,9 @@ export interface Config {
     bodyTimeoutMs: number;
     maxResponseBytes: number;
     connections: number;
+    resilience: ResilienceOptions;
   };
+  requestTimeoutMs: number;
   maxPagesPerConnection: number;
 }
 
@@ -171,7 +196,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bodyTimeoutMs: read(v.bodyTimeoutMs),
       maxResponseBytes: read(v.maxResponseBytes),
       connections: read(v.upstreamConnections),
+      resilience: {
+        maxAttempts: read(v.maxAttempts),
+        baseDelayMs: read(v.retryBaseDelayMs),
+        maxDelayMs: read(v.retryMaxDelayMs),
+        maxRetryAfterMs: read(v.maxRetryAfterMs),
+        maxConcurrent: read(v.upstreamConnections),
+        maxQueue: read(v.maxQueue),
+        breaker: {
+          failureThresholdPercent: read(v.breakerFailurePercent),
+          volumeThreshold: read(v.breakerVolume),
+          windowMs: read(v.breakerWindowMs),
+          resetTimeoutMs: read(v.breakerResetMs),
+        },
+      },
     },
+    requestTimeoutMs: read(v.requestTimeoutMs),
     maxPagesPerConnection: read(v.maxPagesPerConnection),
   };
 }

@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     serverCredentials: upstream.credentials,
     cursorSecret: config.cursorSecret,
     maxPagesPerConnection: config.maxPagesPerConnection,
+    requestTimeoutMs: config.requestTimeoutMs,
     graphiql: { title: 'conversations-graphql', defaultTabs: graphiqlTabs(upstream.example) },
   });
   const server = createServer(yoga);

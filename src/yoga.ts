@@ -21,6 +21,8 @@ export interface FacadeOptions {
   serverCredentials: Credentials | null;
   cursorSecret?: string | undefined;
   maxPagesPerConnection: number;
+  /** Deadline of one GraphQL request: upstream calls and retries stop when it passes. */
+  requestTimeoutMs: number;
   /** GraphiQL's options (its opening tabs), or false to serve no GraphiQL. */
   graphiql?: GraphiQLOptions | false;
 }
@@ -72,10 +74,10 @@ export function createFacade(options: FacadeOptions): YogaServerInstance<Record<
     logging: false,
     maskedErrors: {
       maskError(error, message) {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        if (original instanceof FacadeError || (error instanceof GraphQLError && !error.originalError)) {
-          return error as Error;
-        }
+        // Errors written for the caller (FacadeError, graphql-js validation and coercion) pass;
+        // anything else is a bug or an unforeseen failure, and its details stay on the server.
+        const original = error instanceof GraphQLError ? error.originalError : undefined;
+        if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
         return new GraphQLError(message, {
           ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
           extensions: { code: 'INTERNAL_SERVER_ERROR' },
@@ -88,7 +90,11 @@ export function createFacade(options: FacadeOptions): YogaServerInstance<Record<
       if (own === null) {
         throw new FacadeError('UNAUTHENTICATED', 'The Authorization header is not valid HTTP Basic credentials.');
       }
-      const api = conversationsApi(options.upstream, { credentials: own ?? options.serverCredentials });
+      const api = conversationsApi(options.upstream, {
+        credentials: own ?? options.serverCredentials,
+        deadline: Date.now() + options.requestTimeoutMs,
+        signal: AbortSignal.any([request.signal, AbortSignal.timeout(options.requestTimeoutMs)]),
+      });
       return {
         loaders: createLoaders(api),
         cursors,

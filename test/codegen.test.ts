@@ -8,7 +8,7 @@ describe('graphql-codegen', () => {
   it('generates typed documents from schema.graphql, including the @oneOf input', async () => {
     const [target, output] = Object.entries(config.generates)[0]!;
     const files = await generate({ ...config, cwd: new URL('..', import.meta.url).pathname, generates: { [target]: output } }, false);
-    const types = files.find((file) => file.filename.endsWith('graphql.ts'))?.content ?? '';
+    const types = (files as Array<{ filename: string; content: string }>).find((file) => file.filename.endsWith('graphql.ts'))?.content ?? '';
     expect(types).toContain(
       'export type CommunicationContentInput =\n  {   text: TextContentInput; transcription?: never; }\n  |  { text?: never;   transcription: TranscriptionContentInput; };',
     );

@@ -50,6 +50,7 @@ const CommunicationRecipient = builder.objectRef<AddressShape>('CommunicationRec
 builder.node(Communication, {
   description: 'One message or utterance in a conversation, on any channel.',
   id: { resolve: (communication) => `${communication.conversationId}/${communication.id}` },
+  isTypeOf: (value) => typeof value === 'object' && value !== null && 'author' in value,
   loadOne: (key, context) => context.loaders.communication.load(splitChildKey(key)),
   fields: (t) => ({
     sid: t.exposeString('id', { description: 'The upstream id, e.g. `conv_communication_…`.' }),

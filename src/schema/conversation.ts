@@ -11,6 +11,8 @@ export const Conversation = builder.objectRef<UpstreamConversation>('Conversatio
 builder.node(Conversation, {
   description: 'A conversation: the communications of one customer across channels, and its participants.',
   id: { resolve: (conversation) => conversation.id },
+  // Node's resolveType: a conversation is the only node not inside a conversation.
+  isTypeOf: (value) => typeof value === 'object' && value !== null && !('conversationId' in value),
   loadOne: (id, context) => context.loaders.conversation.load(id),
   fields: (t) => ({
     sid: t.exposeString('id', { description: 'The upstream id, e.g. `conv_conversation_…`.' }),

@@ -20,6 +20,7 @@ const ParticipantAddress = builder.objectRef<UpstreamAddress>('ParticipantAddres
 builder.node(Participant, {
   description: 'Someone taking part in a conversation: a customer, a human or AI agent.',
   id: { resolve: (participant) => `${participant.conversationId}/${participant.id}` },
+  isTypeOf: (value) => typeof value === 'object' && value !== null && 'addresses' in value && !('author' in value),
   loadOne: (key, context) => context.loaders.participant.load(splitChildKey(key)),
   fields: (t) => ({
     sid: t.exposeString('id', { description: 'The upstream id, e.g. `conv_participant_…`.' }),

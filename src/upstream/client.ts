@@ -6,6 +6,7 @@ import type { Credentials } from './credentials.ts';
 import type { Decoder } from './decode.ts';
 import { decodeTwilioError } from './decode.ts';
 import { errorForStatus, parseRetryAfter, timeoutError, unavailableError, UpstreamError } from './errors.ts';
+import { UpstreamGuard, type BreakerState, type ResilienceObserver, type ResilienceOptions } from './resilience.ts';
 
 export interface UpstreamClientOptions {
   /** e.g. https://conversations.twilio.com (a path prefix is kept; no trailing /v2). */
@@ -16,6 +17,13 @@ export interface UpstreamClientOptions {
   maxResponseBytes: number;
   connections: number;
   keepAliveTimeoutMs?: number;
+  resilience: ResilienceOptions;
+  /** Told about retries, breaker changes and every attempt, for metrics and logs. */
+  observer?: UpstreamObserver;
+}
+
+export interface UpstreamObserver extends ResilienceObserver {
+  onAttempt?(attempt: UpstreamCallRecord): void;
 }
 
 /** What one GraphQL request lends every upstream call it makes. */
@@ -23,7 +31,10 @@ export interface CallContext {
   /** Null when neither the caller nor the server has credentials: calls fail UNAUTHENTICATED. */
   credentials: Credentials | null;
   requestId?: string;
+  /** Aborts everything still running for the request (its deadline passed, or the caller left). */
   signal?: AbortSignal;
+  /** Epoch ms: no retry starts, and no backoff waits, past this. */
+  deadline?: number;
   /** Told about every upstream response (or failure), for per-request accounting. */
   onCall?: (call: UpstreamCallRecord) => void;
 }
@@ -53,11 +64,15 @@ export interface UpstreamResponse<T> {
 }
 
 const USER_AGENT = 'conversations-graphql/0.1';
+/** Transport failures where the request may not have been processed and the connection is gone. */
+const CONNECTION_LOST = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 const ERROR_BODY_LIMIT = 16 * 1024;
 
 export class UpstreamClient {
   readonly #pool: Pool;
   readonly #pathPrefix: string;
+  readonly #guard: UpstreamGuard;
+  readonly #observer: UpstreamObserver;
 
   constructor(options: UpstreamClientOptions) {
     const base = new URL(options.baseUrl);
@@ -70,27 +85,49 @@ export class UpstreamClient {
       maxResponseSize: options.maxResponseBytes,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000,
     });
+    this.#observer = options.observer ?? {};
+    this.#guard = new UpstreamGuard(options.resilience, this.#observer);
   }
 
-  async request<T>(context: CallContext, request: UpstreamRequest, decode: Decoder<T>): Promise<UpstreamResponse<T>> {
+  get breakerState(): BreakerState {
+    return this.#guard.breakerState;
+  }
+
+  /** One logical call: as many attempts as the resilience rules allow, each reported on its own. */
+  request<T>(context: CallContext, request: UpstreamRequest, decode: Decoder<T>): Promise<UpstreamResponse<T>> {
+    return this.#guard.run(() => this.#attempt(context, request, decode), {
+      method: request.method,
+      idempotencyKey: request.idempotencyKey,
+      deadline: context.deadline,
+      signal: context.signal,
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#guard.close();
+    await this.#pool.close();
+  }
+
+  async #attempt<T>(context: CallContext, request: UpstreamRequest, decode: Decoder<T>): Promise<UpstreamResponse<T>> {
     const started = performance.now();
     let status = 0;
     try {
       const response = await this.#send(context, request);
       status = response.status;
       return { status, data: decode(response.json) };
+    } catch (error) {
+      if (error instanceof UpstreamError) status = error.status;
+      throw error;
     } finally {
-      context.onCall?.({
+      const record = {
         operation: request.operation,
         method: request.method,
         status,
         durationMs: performance.now() - started,
-      });
+      };
+      context.onCall?.(record);
+      this.#observer.onAttempt?.(record);
     }
-  }
-
-  async close(): Promise<void> {
-    await this.#pool.close();
   }
 
   async #send(context: CallContext, request: UpstreamRequest): Promise<{ status: number; json: unknown }> {
@@ -178,6 +215,7 @@ function transportError(operation: string, error: unknown, signal: AbortSignal |
         error instanceof undiciErrors.UndiciError || typeof code === 'string'
           ? `transport error ${String(code)}`
           : 'transport error',
+        CONNECTION_LOST.has(String(code)),
       );
   }
 }

@@ -12,6 +12,8 @@ export class UpstreamError extends FacadeError {
    * mutation input to a `userErrors` field path; never put into a top-level error.
    */
   readonly twilioMessage: string | undefined;
+  /** The connection broke before a complete response (reset, refused): safe to retry idempotent calls. */
+  readonly connectionLost: boolean;
 
   constructor(
     code: ErrorCode,
@@ -22,6 +24,7 @@ export class UpstreamError extends FacadeError {
       retryAfter?: number;
       twilioCode?: number;
       twilioMessage?: string;
+      connectionLost?: boolean;
     } = {},
   ) {
     const extensions = options.retryAfter === undefined ? {} : { retryAfter: options.retryAfter };
@@ -30,6 +33,7 @@ export class UpstreamError extends FacadeError {
     this.status = options.status ?? 0;
     this.twilioCode = options.twilioCode;
     this.twilioMessage = options.twilioMessage;
+    this.connectionLost = options.connectionLost ?? false;
   }
 }
 
@@ -89,9 +93,10 @@ export function timeoutError(operation: string, phase: string): UpstreamError {
   });
 }
 
-export function unavailableError(operation: string, why: string): UpstreamError {
+export function unavailableError(operation: string, why: string, connectionLost = false): UpstreamError {
   return new UpstreamError('UPSTREAM_UNAVAILABLE', MESSAGES.UPSTREAM_UNAVAILABLE, {
     detail: `${operation}: ${why}`,
+    connectionLost,
   });
 }
 

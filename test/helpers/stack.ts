@@ -5,10 +5,22 @@ import type { AddressInfo } from 'node:net';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.ts';
 import { UpstreamClient, type UpstreamClientOptions } from '../../src/upstream/client.ts';
 import { makeCredentials } from '../../src/upstream/credentials.ts';
+import type { ResilienceOptions } from '../../src/upstream/resilience.ts';
 import { createFacade, type FacadeOptions } from '../../src/yoga.ts';
 
 export const ACCOUNT_SID = 'AC11111111111111111111111111111111';
 export const AUTH_TOKEN = 'test-token';
+
+/** Quick retries, and a breaker that only opens in the tests that configure it. */
+export const TEST_RESILIENCE: ResilienceOptions = {
+  maxAttempts: 3,
+  baseDelayMs: 10,
+  maxDelayMs: 50,
+  maxRetryAfterMs: 2000,
+  maxConcurrent: 16,
+  maxQueue: 1000,
+  breaker: { failureThresholdPercent: 50, volumeThreshold: 1_000_000, windowMs: 10_000, resetTimeoutMs: 1000 },
+};
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -45,6 +57,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     bodyTimeoutMs: 5000,
     maxResponseBytes: 16 * 1024 * 1024,
     connections: 16,
+    resilience: TEST_RESILIENCE,
     ...options.upstream,
   });
   const yoga = createFacade({
@@ -52,6 +65,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     serverCredentials: makeCredentials(ACCOUNT_SID, AUTH_TOKEN),
     cursorSecret: 'test-secret',
     maxPagesPerConnection: 20,
+    requestTimeoutMs: 10_000,
     graphiql: false,
     ...options.facade,
   });
