@@ -118,10 +118,6 @@ export const createCommunicationBody = z.object({
   occurredAt: z.iso.datetime({ offset: true }).optional(),
 });
 
-export type CreateConversationBody = z.infer<typeof createConversationBody>;
-export type CreateParticipantBody = z.infer<typeof createParticipantBody>;
-export type CreateCommunicationBody = z.infer<typeof createCommunicationBody>;
-
 /** Parses a request body against a schema, or throws the 400 for its first problem. */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const result = schema.safeParse(body);
@@ -131,7 +127,7 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
 }
 
 /** `['recipients', 0, 'channel']` → `recipients[0].channel` */
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
 }
 
