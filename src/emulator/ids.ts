@@ -5,7 +5,7 @@ import type { Random } from './prng.ts';
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 
-export const ID_PREFIX = {
+const ID_PREFIX = {
   conversation: 'conv_conversation_',
   participant: 'conv_participant_',
   communication: 'conv_communication_',
