@@ -72,7 +72,7 @@ export interface FaultPlan {
 const rate = z.number().min(0).max(1);
 const nonNegative = z.number().finite().min(0);
 
-export const faultConfigSchema = z
+const faultConfigSchema = z
   .object({
     latencyMs: nonNegative.optional(),
     jitterMs: nonNegative.optional(),
@@ -89,7 +89,7 @@ export const faultConfigSchema = z
 const matchSchema = z.object({ method: z.string().optional(), path: z.union([z.string(), z.instanceof(RegExp)]).optional() }).strict();
 const common = { match: matchSchema.optional(), times: z.number().int().min(1).optional() };
 
-export const scriptedFaultSchema = z.discriminatedUnion('kind', [
+const scriptedFaultSchema = z.discriminatedUnion('kind', [
   z.object({ ...common, kind: z.literal('status'), status: z.number().int().min(100).max(599), retryAfter: z.union([z.number(), z.string()]).optional(), body: z.unknown().optional() }).strict(),
   z.object({ ...common, kind: z.literal('hang') }).strict(),
   z.object({ ...common, kind: z.literal('reset') }).strict(),
