@@ -2,6 +2,9 @@
 // at start. A bad value stops the process with one line naming the variable; the same table
 // documents the variables (`npm start -- --help`, README).
 import { makeCredentials, type Credentials } from './upstream/credentials.ts';
+import type { TracingExporter } from './observability/tracing.ts';
+import { hasAccessPolicy, type AccessPolicy } from './server/access.ts';
+import type { QueryLimits } from './server/query-limits.ts';
 import type { ResilienceOptions } from './upstream/resilience.ts';
 
 export const TWILIO_API_URL = 'https://conversations.twilio.com';
@@ -46,6 +49,24 @@ function oneOf<const T extends string>(name: string, description: string, values
     }
     return raw as T;
   });
+}
+
+function flag(name: string, description: string, fallback: boolean) {
+  return variable(name, description, String(fallback), (raw) => {
+    if (raw === undefined || raw === '') return fallback;
+    if (['true', '1', 'yes'].includes(raw.toLowerCase())) return true;
+    if (['false', '0', 'no'].includes(raw.toLowerCase())) return false;
+    throw new ConfigError(`${name} must be true or false (got "${raw}")`);
+  });
+}
+
+function list(name: string, description: string) {
+  return variable(name, description, '(none)', (raw) =>
+    (raw ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
 }
 
 function url(name: string, description: string) {
@@ -125,6 +146,32 @@ export const VARIABLES = {
     1,
     1000,
   ),
+  graphiql: flag('GRAPHIQL', 'Serve GraphiQL at /graphql to browsers.', true),
+  introspection: flag('INTROSPECTION', 'Allow schema introspection (off also hides field suggestions).', true),
+  maxDepth: integer('MAX_QUERY_DEPTH', 'Deepest field nesting a query may have.', 15, 1, 100),
+  maxAliases: integer('MAX_QUERY_ALIASES', 'Most aliases in one query.', 30, 0, 1000),
+  maxTokens: integer('MAX_QUERY_TOKENS', 'Most lexical tokens in one document.', 5000, 10, 1_000_000),
+  maxDirectives: integer('MAX_QUERY_DIRECTIVES', 'Most directives in one query.', 50, 0, 1000),
+  maxCost: integer(
+    'MAX_QUERY_COST',
+    'Largest query cost: a connection costs first/last (default 20) times its selections, other object fields 1.',
+    20_000,
+    1,
+    10_000_000,
+  ),
+  maxRequestBytes: integer('MAX_REQUEST_BYTES', 'Largest request body accepted.', 100_000, 1024, 50_000_000),
+  accessTokens: list('ACCESS_TOKENS', 'Comma-separated bearer tokens allowed to use the server-held credentials.'),
+  accessJwtSecret: text('ACCESS_JWT_SECRET', 'HMAC secret of bearer JWTs (HS256/384/512) allowed to use the server-held credentials.', undefined),
+  accessJwksUrl: url('ACCESS_JWKS_URL', 'JWKS URL of an identity provider whose bearer JWTs may use the server-held credentials.'),
+  accessJwtIssuer: text('ACCESS_JWT_ISSUER', 'Required `iss` of bearer JWTs.', undefined),
+  accessJwtAudience: text('ACCESS_JWT_AUDIENCE', 'Required `aud` of bearer JWTs.', undefined),
+  allowOpenAccess: flag(
+    'ALLOW_OPEN_ACCESS',
+    'Start with server-held credentials on a non-loopback HOST without an ACCESS_* policy (anyone reaching the port uses the account).',
+    false,
+  ),
+  tracing: oneOf('TRACING', 'OpenTelemetry tracing: none, otlp (OTEL_EXPORTER_OTLP_* settings apply) or console.', ['none', 'otlp', 'console'] as const, 'none'),
+  shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 'On SIGTERM/SIGINT, how long in-flight requests may finish.', 10_000, 0, 600_000),
 };
 
 export type UpstreamMode =
@@ -148,6 +195,13 @@ export interface Config {
   };
   requestTimeoutMs: number;
   maxPagesPerConnection: number;
+  graphiql: boolean;
+  introspection: boolean;
+  limits: QueryLimits;
+  maxRequestBytes: number;
+  access: AccessPolicy;
+  tracing: TracingExporter;
+  shutdownGraceMs: number;
 }
 
 function credentialPair(
@@ -183,9 +237,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }
       : { kind: 'remote', url: apiUrl ?? TWILIO_API_URL, credentials };
 
+  const host = read(v.host) ?? '127.0.0.1';
+  const introspection = read(v.introspection);
+  const access: AccessPolicy = {
+    tokens: read(v.accessTokens),
+    jwtSecret: read(v.accessJwtSecret),
+    jwksUrl: read(v.accessJwksUrl),
+    jwtIssuer: read(v.accessJwtIssuer),
+    jwtAudience: read(v.accessJwtAudience),
+  };
+  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(host);
+  if (credentials && !loopback && !hasAccessPolicy(access) && !read(v.allowOpenAccess)) {
+    throw new ConfigError(
+      `HOST=${host} with server-held Twilio credentials would let anyone who reaches the port use the account: set ACCESS_TOKENS, ACCESS_JWT_SECRET or ACCESS_JWKS_URL (or ALLOW_OPEN_ACCESS=true)`,
+    );
+  }
+
   return {
     port: read(v.port),
-    host: read(v.host) ?? '127.0.0.1',
+    host,
     upstream,
     logLevel: read(v.logLevel),
     cursorSecret: read(v.cursorSecret),
@@ -212,6 +282,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     requestTimeoutMs: read(v.requestTimeoutMs),
+    graphiql: read(v.graphiql),
+    introspection,
+    limits: {
+      maxDepth: read(v.maxDepth),
+      maxAliases: read(v.maxAliases),
+      maxTokens: read(v.maxTokens),
+      maxDirectives: read(v.maxDirectives),
+      maxCost: read(v.maxCost),
+      blockFieldSuggestions: !introspection,
+    },
+    maxRequestBytes: read(v.maxRequestBytes),
+    access,
+    tracing: read(v.tracing),
+    shutdownGraceMs: read(v.shutdownGraceMs),
     maxPagesPerConnection: read(v.maxPagesPerConnection),
   };
 }

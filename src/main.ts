@@ -1,8 +1,14 @@
-// Starts the service: reads the configuration, starts the embedded emulator when no upstream is
-// configured, and serves the facade over HTTP until SIGINT/SIGTERM.
+// Starts the service: reads the configuration (a bad value stops here, in one line), starts the
+// embedded emulator when no upstream is configured, serves the facade over HTTP, and on
+// SIGTERM/SIGINT stops accepting, lets in-flight requests finish within the grace period and
+// closes the upstream pool.
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ConfigError, describeVariables, loadConfig, type Config } from './config.ts';
 import { graphiqlTabs, type GraphiqlExample } from './graphiql.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { Metrics } from './observability/metrics.ts';
+import { startTracing } from './observability/tracing.ts';
 import { UpstreamClient } from './upstream/client.ts';
 import { makeCredentials, type Credentials } from './upstream/credentials.ts';
 import { createFacade } from './yoga.ts';
@@ -14,15 +20,20 @@ interface ResolvedUpstream {
   close(): Promise<void>;
 }
 
-async function resolveUpstream(config: Config): Promise<ResolvedUpstream> {
+async function resolveUpstream(config: Config, logger: Logger): Promise<ResolvedUpstream> {
   if (config.upstream.kind === 'remote') {
+    logger.info(
+      { credentials: config.upstream.credentials ? 'server-held' : 'per-request only' },
+      'using the configured Conversations API',
+    );
     return { url: config.upstream.url, credentials: config.upstream.credentials, close: async () => {} };
   }
   const { accountSid, authToken } = config.upstream;
   const { startEmulator, demoExample } = await import('./emulator/index.ts');
   const emulator = await startEmulator({ port: 0, demoAccountSid: accountSid, demoAuthToken: authToken });
-  console.log(
-    `No CONVERSATIONS_API_URL or Twilio credentials set: started the embedded Conversations v2 emulator with demo data at ${emulator.url} (account ${accountSid}).`,
+  logger.info(
+    { emulator: emulator.url, account: accountSid },
+    'No CONVERSATIONS_API_URL or Twilio credentials set: started the embedded Conversations v2 emulator with demo data',
   );
   return {
     url: emulator.url,
@@ -32,14 +43,9 @@ async function resolveUpstream(config: Config): Promise<ResolvedUpstream> {
   };
 }
 
-async function main(): Promise<void> {
-  if (process.argv.includes('--help')) {
-    console.log(`conversations-graphql: npm start\n\n${describeVariables()}`);
-    return;
-  }
-  let config: Config;
+function readConfig(): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`Configuration error: ${error.message}`);
@@ -47,29 +53,74 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+}
 
-  const upstream = await resolveUpstream(config);
-  const client = new UpstreamClient({ baseUrl: upstream.url, ...config.upstreamHttp });
+async function main(): Promise<void> {
+  if (process.argv.includes('--help')) {
+    console.log(`conversations-graphql: npm start\n\n${describeVariables()}`);
+    return;
+  }
+  const config = readConfig();
+  const logger = createLogger(config.logLevel);
+  const tracing = await startTracing(config.tracing);
+  const metrics = new Metrics();
+  const upstream = await resolveUpstream(config, logger);
+  const client = new UpstreamClient({
+    baseUrl: upstream.url,
+    ...config.upstreamHttp,
+    observer: metrics.upstreamObserver(),
+    tracer: tracing.tracer,
+  });
+  if (!config.cursorSecret && config.upstream.kind === 'remote') {
+    logger.warn('CURSOR_SECRET is not set: cursors are signed with a built-in key and can be forged');
+  }
   const yoga = createFacade({
     upstream: client,
     serverCredentials: upstream.credentials,
     cursorSecret: config.cursorSecret,
     maxPagesPerConnection: config.maxPagesPerConnection,
     requestTimeoutMs: config.requestTimeoutMs,
-    graphiql: { title: 'conversations-graphql', defaultTabs: graphiqlTabs(upstream.example) },
+    graphiql: config.graphiql && { title: 'conversations-graphql', defaultTabs: graphiqlTabs(upstream.example) },
+    introspection: config.introspection,
+    limits: config.limits,
+    access: config.access,
+    maxRequestBytes: config.maxRequestBytes,
+    logger,
+    metrics,
+    tracer: tracing.tracer,
   });
-  const server = createServer(yoga);
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
-  console.log(`GraphQL API and GraphiQL at http://${config.host}:${config.port}/graphql`);
 
-  const shutdown = async () => {
-    server.close();
-    server.closeAllConnections();
+  const server = createServer(yoga);
+  server.on('error', (error) => {
+    logger.fatal({ err: error }, 'the HTTP server failed');
+    process.exit(1);
+  });
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  const { port } = server.address() as AddressInfo;
+  logger.info({ url: `http://${config.host}:${port}/graphql` }, 'listening');
+  console.log(`GraphQL API and GraphiQL at http://${config.host}:${port}/graphql`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: no new connections, finishing in-flight requests');
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const grace = setTimeout(() => {
+      logger.warn('grace period over: closing the remaining connections');
+      server.closeAllConnections();
+    }, config.shutdownGraceMs);
+    await closed;
+    clearTimeout(grace);
     await client.close();
     await upstream.close();
+    await tracing.shutdown();
+    logger.info('stopped');
+    process.exit(0);
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 await main();

@@ -1,19 +1,36 @@
 // Builds the configured GraphQL server (graphql-yoga) without listening: main.ts serves it over
-// HTTP, tests call `yoga.fetch` or serve it on a free port. Each request gets its own loaders,
-// bound to its own credentials.
+// HTTP, tests serve it on a free port. Each request gets its own loaders, bound to its own
+// credentials and deadline; the plugins in server/ add limits, access, telemetry and errors.
+import type { Tracer } from '@opentelemetry/api';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { GraphQLError, type ExecutionResult } from 'graphql';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { CursorCodec } from './connections/index.ts';
-import { FacadeError, type ErrorCode } from './errors.ts';
+import { FacadeError } from './errors.ts';
 import { createLoaders } from './loaders/index.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { Metrics } from './observability/metrics.ts';
 import { schema, type Context } from './schema/index.ts';
+import { bearerVerifier, hasAccessPolicy, type AccessPolicy } from './server/access.ts';
+import { useOperationalEndpoints, useJsonBodiesOnly } from './server/endpoints.ts';
+import { useErrorPolicy } from './server/error-policy.ts';
+import { queryLimitPlugins, type QueryLimits } from './server/query-limits.ts';
+import { recordOf, useTelemetry } from './server/telemetry.ts';
 import { conversationsApi } from './upstream/api.ts';
 import type { UpstreamClient } from './upstream/client.ts';
 import { parseBasicAuthorization, type Credentials } from './upstream/credentials.ts';
 
 /** Used when CURSOR_SECRET is unset: cursors still verify across restarts and replicas, but are forgeable. */
 const DEFAULT_CURSOR_SECRET = 'conversations-graphql default cursor key; set CURSOR_SECRET';
+
+export const DEFAULT_LIMITS: QueryLimits = {
+  maxDepth: 15,
+  maxAliases: 30,
+  maxTokens: 5000,
+  maxDirectives: 50,
+  maxCost: 20_000,
+  blockFieldSuggestions: false,
+};
 
 export interface FacadeOptions {
   upstream: UpstreamClient;
@@ -25,81 +42,91 @@ export interface FacadeOptions {
   requestTimeoutMs: number;
   /** GraphiQL's options (its opening tabs), or false to serve no GraphiQL. */
   graphiql?: GraphiQLOptions | false;
+  introspection?: boolean;
+  limits?: Partial<QueryLimits>;
+  /** Who may use the server-held credentials; unset: anyone who reaches the port. */
+  access?: AccessPolicy;
+  maxRequestBytes?: number;
+  logger?: Logger;
+  metrics?: Metrics;
+  tracer?: Tracer | undefined;
 }
 
-const CONTRACT_CODES = new Set<ErrorCode>([
-  'BAD_USER_INPUT',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'RATE_LIMITED',
-  'UPSTREAM_UNAVAILABLE',
-  'UPSTREAM_TIMEOUT',
-  'QUERY_TOO_COMPLEX',
-  'INTERNAL_SERVER_ERROR',
-]);
-
-/** Parse, validation and variable errors come from graphql-js/yoga without a contract code: they are the caller's input. */
-const useContractErrorCodes: Plugin = {
-  onResultProcess({ result, setResult }) {
-    const fix = (single: ExecutionResult): ExecutionResult =>
-      single.errors?.length ? { ...single, errors: single.errors.map(withContractCode) } : single;
-    if (Array.isArray(result)) setResult(result.map(fix));
-    else if (!(Symbol.asyncIterator in result)) setResult(fix(result));
-  },
-};
-
-function withContractCode(error: GraphQLError): GraphQLError {
-  const code = error.extensions?.code;
-  if (typeof code === 'string' && CONTRACT_CODES.has(code as ErrorCode)) return error;
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError,
-    extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
-  });
+function unauthenticated(message: string): FacadeError {
+  return new FacadeError('UNAUTHENTICATED', message, { extensions: { http: { status: 401 } } });
 }
 
 export function createFacade(options: FacadeOptions): YogaServerInstance<Record<string, unknown>, Context> {
   const cursors = new CursorCodec(options.cursorSecret ?? DEFAULT_CURSOR_SECRET);
+  const logger = options.logger ?? createLogger('silent');
+  const metrics = options.metrics ?? new Metrics();
+  const introspection = options.introspection ?? true;
+  const limits = { ...DEFAULT_LIMITS, blockFieldSuggestions: !introspection, ...options.limits };
+  const verifyBearer = options.access && hasAccessPolicy(options.access) ? bearerVerifier(options.access) : undefined;
+  const onBatch = (loader: string, size: number) => metrics.loaderBatchSize.observe({ loader }, size);
+
+  async function credentialsFor(request: Request): Promise<Credentials | null> {
+    const header = request.headers.get('authorization');
+    const own = parseBasicAuthorization(header);
+    if (own === null) throw unauthenticated('The Authorization header is not valid HTTP Basic credentials.');
+    if (own) return own;
+    if (verifyBearer) {
+      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+      if (!bearer || !(await verifyBearer(bearer))) {
+        throw unauthenticated('Send `Authorization: Bearer <token>` (or your own Basic credentials for the Conversations API).');
+      }
+    }
+    return options.serverCredentials;
+  }
+
+  async function probeUpstream(): Promise<void> {
+    // Without server-held credentials there is nothing to check the upstream with: ready unless the breaker is open.
+    if (!options.serverCredentials) {
+      if (options.upstream.breakerState === 'open') throw new FacadeError('UPSTREAM_UNAVAILABLE', 'circuit open');
+      return;
+    }
+    const api = conversationsApi(options.upstream, {
+      credentials: options.serverCredentials,
+      deadline: Date.now() + 3000,
+      signal: AbortSignal.timeout(3000),
+    });
+    await api.listConversations({ pageSize: 1, pageToken: null });
+  }
+
+  const plugins: Plugin[] = [
+    useTelemetry({ logger, metrics, tracer: options.tracer }),
+    useOperationalEndpoints({ metrics, probe: probeUpstream }),
+    useJsonBodiesOnly(),
+    ...(introspection ? [] : [useDisableIntrospection() as Plugin]),
+    ...queryLimitPlugins(limits),
+    useErrorPolicy(logger),
+  ];
 
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    healthCheckEndpoint: '/health',
     graphiql: options.graphiql === false ? false : { title: 'conversations-graphql', ...options.graphiql },
     renderGraphiQL,
     logging: false,
-    maskedErrors: {
-      maskError(error, message) {
-        // Errors written for the caller (FacadeError, graphql-js validation and coercion) pass;
-        // anything else is a bug or an unforeseen failure, and its details stay on the server.
-        const original = error instanceof GraphQLError ? error.originalError : undefined;
-        if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
-        return new GraphQLError(message, {
-          ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
-          extensions: { code: 'INTERNAL_SERVER_ERROR' },
-        });
-      },
-    },
-    plugins: [useContractErrorCodes],
-    context: ({ request }): Context => {
-      const own = parseBasicAuthorization(request.headers.get('authorization'));
-      if (own === null) {
-        throw new FacadeError('UNAUTHENTICATED', 'The Authorization header is not valid HTTP Basic credentials.');
-      }
+    maskedErrors: false,
+    batching: false,
+    maxRequestBodySize: options.maxRequestBytes ?? 100_000,
+    plugins,
+    context: async ({ request }): Promise<Context> => {
+      const record = recordOf(request);
+      const credentials = await credentialsFor(request);
       const api = conversationsApi(options.upstream, {
-        credentials: own ?? options.serverCredentials,
+        credentials,
+        requestId: record.id,
         deadline: Date.now() + options.requestTimeoutMs,
         signal: AbortSignal.any([request.signal, AbortSignal.timeout(options.requestTimeoutMs)]),
+        onCall: () => {
+          record.upstreamCalls++;
+        },
       });
-      return {
-        loaders: createLoaders(api),
-        cursors,
-        maxPagesPerConnection: options.maxPagesPerConnection,
-      };
+      return { loaders: createLoaders(api, onBatch), cursors, maxPagesPerConnection: options.maxPagesPerConnection };
     },
   });
 }

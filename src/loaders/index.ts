@@ -25,18 +25,26 @@ const PARTICIPANT_LIST_PAGE_SIZE = 1000;
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
-export function createLoaders(api: ConversationsApi) {
-  const conversation = new DataLoader<string, UpstreamConversation | null>((ids) =>
-    settle(ids.map((id) => api.getConversation(id))),
-  );
+/** Told the size of every batch, for metrics. */
+export type BatchObserver = (loader: 'conversation' | 'participant' | 'communication', size: number) => void;
+
+export function createLoaders(api: ConversationsApi, onBatch: BatchObserver = () => {}) {
+  const conversation = new DataLoader<string, UpstreamConversation | null>((ids) => {
+    onBatch('conversation', ids.length);
+    return settle(ids.map((id) => api.getConversation(id)));
+  });
 
   const communication = new DataLoader<ChildKey, UpstreamCommunication | null, string>(
-    (keys) => settle(keys.map((key) => api.getCommunication(key.conversationId, key.id))),
+    (keys) => {
+      onBatch('communication', keys.length);
+      return settle(keys.map((key) => api.getCommunication(key.conversationId, key.id)));
+    },
     { cacheKeyFn: childKey },
   );
 
   const participant: DataLoader<ChildKey, UpstreamParticipant | null, string> = new DataLoader(
     async (keys) => {
+      onBatch('participant', keys.length);
       const found = new Map<string, UpstreamParticipant | null>();
       const failures = new Map<string, Error>();
       const byConversation = Map.groupBy(keys, (key) => key.conversationId);

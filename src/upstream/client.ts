@@ -1,6 +1,7 @@
 // The one place that speaks HTTP to the Conversations v2 API: a keep-alive undici pool for the
 // upstream origin, Basic credentials per call, timeouts on every phase, and every failure turned
 // into an UpstreamError before any body is parsed.
+import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Credentials } from './credentials.ts';
 import type { Decoder } from './decode.ts';
@@ -20,6 +21,8 @@ export interface UpstreamClientOptions {
   resilience: ResilienceOptions;
   /** Told about retries, breaker changes and every attempt, for metrics and logs. */
   observer?: UpstreamObserver;
+  /** When tracing is on: each attempt becomes a child span of the GraphQL request's span. */
+  tracer?: Tracer | undefined;
 }
 
 export interface UpstreamObserver extends ResilienceObserver {
@@ -73,6 +76,7 @@ export class UpstreamClient {
   readonly #pathPrefix: string;
   readonly #guard: UpstreamGuard;
   readonly #observer: UpstreamObserver;
+  readonly #tracer: Tracer | undefined;
 
   constructor(options: UpstreamClientOptions) {
     const base = new URL(options.baseUrl);
@@ -86,6 +90,7 @@ export class UpstreamClient {
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000,
     });
     this.#observer = options.observer ?? {};
+    this.#tracer = options.tracer;
     this.#guard = new UpstreamGuard(options.resilience, this.#observer);
   }
 
@@ -108,7 +113,21 @@ export class UpstreamClient {
     await this.#pool.close();
   }
 
-  async #attempt<T>(context: CallContext, request: UpstreamRequest, decode: Decoder<T>): Promise<UpstreamResponse<T>> {
+  #attempt<T>(context: CallContext, request: UpstreamRequest, decode: Decoder<T>): Promise<UpstreamResponse<T>> {
+    if (!this.#tracer) return this.#measuredAttempt(context, request, decode);
+    return this.#tracer.startActiveSpan(
+      `upstream ${request.operation}`,
+      { kind: SpanKind.CLIENT, attributes: { 'http.request.method': request.method, 'upstream.operation': request.operation } },
+      (span) => this.#measuredAttempt(context, request, decode, span),
+    );
+  }
+
+  async #measuredAttempt<T>(
+    context: CallContext,
+    request: UpstreamRequest,
+    decode: Decoder<T>,
+    span?: Span,
+  ): Promise<UpstreamResponse<T>> {
     const started = performance.now();
     let status = 0;
     try {
@@ -116,9 +135,14 @@ export class UpstreamClient {
       status = response.status;
       return { status, data: decode(response.json) };
     } catch (error) {
-      if (error instanceof UpstreamError) status = error.status;
+      if (error instanceof UpstreamError) {
+        status = error.status;
+        span?.setStatus({ code: SpanStatusCode.ERROR, message: error.code });
+      }
       throw error;
     } finally {
+      span?.setAttribute('http.response.status_code', status);
+      span?.end();
       const record = {
         operation: request.operation,
         method: request.method,

@@ -1,0 +1,72 @@
+// Limits every query must pass before any resolver runs, so an abusive document costs nothing
+// upstream: GraphQL Armor for depth, aliases, tokens and directives (and no field suggestions
+// when introspection is off), and a cost limit computed from the schema's cost model (see
+// schema/builder.ts: connections count first/last and multiply their selections).
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { createComplexityRule } from '@pothos/plugin-complexity';
+import { validate, type GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { FacadeError } from '../errors.ts';
+
+export interface QueryLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxDirectives: number;
+  maxCost: number;
+  /** Hide "Did you mean …?" from validation errors (when introspection is off). */
+  blockFieldSuggestions: boolean;
+}
+
+function tooComplex(message: string, extensions: Record<string, unknown> = {}): FacadeError {
+  return new FacadeError('QUERY_TOO_COMPLEX', message, { extensions });
+}
+
+/** Armor reports a rejection as "Syntax Error: …"; it is not one, so callers get our own error. */
+const rejectAs = (_context: unknown, error: GraphQLError) => {
+  throw tooComplex(error.message.replace(/^Syntax Error: /, ''));
+};
+
+function useCostLimit(maxCost: number): Plugin {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      let cost = 0;
+      const rule = createComplexityRule({
+        variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
+        operationName: args.operationName ?? undefined,
+        context: args.contextValue,
+        maxComplexity: maxCost,
+        onResult: (result) => {
+          cost = result.complexity;
+        },
+      });
+      const errors = validate(args.schema, args.document, [rule]);
+      if (errors.length === 0) return;
+      setResultAndStopExecution({
+        errors: errors.map((error) =>
+          error.extensions?.code === 'QUERY_COMPLEXITY'
+            ? tooComplex(
+                `Query cost ${cost} exceeds the limit of ${maxCost}. A connection costs its first/last (default 20) times what is selected inside it: ask for fewer items or fewer nested connections.`,
+                { cost, maxCost },
+              )
+            : error,
+        ),
+      });
+    },
+  };
+}
+
+export function queryLimitPlugins(limits: QueryLimits): Plugin[] {
+  const callbacks = { onReject: [rejectAs], propagateOnRejection: true, exposeLimits: true };
+  return [
+    EnvelopArmorPlugin({
+      maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, ...callbacks },
+      maxAliases: { n: limits.maxAliases, ...callbacks },
+      maxTokens: { n: limits.maxTokens, ...callbacks },
+      maxDirectives: { n: limits.maxDirectives, ...callbacks },
+      costLimit: { enabled: false },
+      blockFieldSuggestion: { enabled: limits.blockFieldSuggestions },
+    }) as Plugin,
+    useCostLimit(limits.maxCost),
+  ];
+}
