@@ -100,12 +100,16 @@ async function waitForPane(page: Page, predicate: (text: string) => boolean, ms 
   throw new Error(`the response pane did not show the expected result within ${ms} ms; it shows:\n${text}`);
 }
 
-/** Clicks the run button and returns the POST /graphql response of that operation. */
+/** Clicks the run button and returns the POST /graphql response of that operation (not GraphiQL's own introspection). */
 async function run(page: Page, operation: RegExp): Promise<{ response: Response; body: { data?: any; errors?: Array<{ message: string }> } }> {
   const [response] = await Promise.all([
-    page.waitForResponse((r) => r.url().endsWith('/graphql') && r.request().method() === 'POST' && operation.test(r.request().postData() ?? ''), {
-      timeout: 15_000,
-    }),
+    page.waitForResponse(
+      (r) => {
+        const posted = r.request().postData() ?? '';
+        return r.url().endsWith('/graphql') && r.request().method() === 'POST' && operation.test(posted) && !posted.includes('__schema');
+      },
+      { timeout: 15_000 },
+    ),
     page.locator('.graphiql-execute-button').click({ timeout: 10_000 }),
   ]);
   return { response, body: (await response.json()) as { data?: any; errors?: Array<{ message: string }> } };
