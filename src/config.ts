@@ -69,8 +69,8 @@ function list(name: string, description: string) {
   );
 }
 
-function url(name: string, description: string) {
-  return variable(name, description, '(see below)', (raw) => {
+function url(name: string, description: string, defaultText = '(none)') {
+  return variable(name, description, defaultText, (raw) => {
     if (raw === undefined || raw === '') return undefined;
     let parsed: URL;
     try {
@@ -91,7 +91,8 @@ export const VARIABLES = {
   host: text('HOST', 'Address the facade listens on.', '127.0.0.1'),
   apiUrl: url(
     'CONVERSATIONS_API_URL',
-    `Upstream base URL (no trailing /v2). Default: ${TWILIO_API_URL} when credentials are set, the embedded emulator otherwise.`,
+    'Upstream base URL (no trailing /v2).',
+    `${TWILIO_API_URL} when credentials are set, the embedded emulator otherwise`,
   ),
   apiKey: text('TWILIO_API_KEY', 'API key SID (SK…) for server-held upstream credentials; with TWILIO_API_SECRET.', undefined),
   apiSecret: text('TWILIO_API_SECRET', 'API key secret; with TWILIO_API_KEY.', undefined),
