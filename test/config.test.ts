@@ -1,6 +1,7 @@
 // Configuration: every variable is parsed and checked at start; a bad value stops the process
 // with one clear line naming the variable, and it never starts half-configured.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { describeVariables, loadConfig, VARIABLES } from '../src/config.ts';
 
@@ -40,9 +41,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ HOST: '0.0.0.0', TWILIO_API_KEY: 'SK', TWILIO_API_SECRET: 's', ACCESS_TOKENS: 'a, b' }).access.tokens).toEqual(['a', 'b']);
   });
 
-  it('documents every variable', () => {
+  it('documents every variable, in --help and in the README', () => {
     const text = describeVariables();
-    for (const spec of Object.values(VARIABLES)) expect(text).toContain(spec.name);
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const spec of Object.values(VARIABLES)) {
+      expect(text).toContain(spec.name);
+      expect(readme).toContain(`\`${spec.name}\``);
+    }
   });
 });
 
