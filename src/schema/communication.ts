@@ -24,21 +24,11 @@ const loadParticipant = ({ conversationId, address }: AddressShape, _args: objec
 
 const CommunicationAddress = builder.objectRef<AddressShape>('CommunicationAddress').implement({
   description: 'Who wrote a communication.',
-  fields: (t) => ({
-    address: t.string({ resolve: ({ address }) => address.address }),
-    channel: t.field({ type: Channel, resolve: ({ address }) => toChannel(address.channel) }),
-    participantSid: t.string({ nullable: true, resolve: ({ address }) => address.participantId ?? null }),
-    participant: t.field({ type: Participant, nullable: true, resolve: loadParticipant }),
-  }),
 });
 
 const CommunicationRecipient = builder.objectRef<AddressShape>('CommunicationRecipient').implement({
   description: 'Who a communication was sent to, and how far its delivery got.',
   fields: (t) => ({
-    address: t.string({ resolve: ({ address }) => address.address }),
-    channel: t.field({ type: Channel, resolve: ({ address }) => toChannel(address.channel) }),
-    participantSid: t.string({ nullable: true, resolve: ({ address }) => address.participantId ?? null }),
-    participant: t.field({ type: Participant, nullable: true, resolve: loadParticipant }),
     deliveryStatus: t.field({
       type: DeliveryStatus,
       nullable: true,
@@ -46,6 +36,16 @@ const CommunicationRecipient = builder.objectRef<AddressShape>('CommunicationRec
     }),
   }),
 });
+
+// The fields an author and a recipient share.
+for (const ref of [CommunicationAddress, CommunicationRecipient]) {
+  builder.objectFields(ref, (t) => ({
+    address: t.string({ resolve: ({ address }) => address.address }),
+    channel: t.field({ type: Channel, resolve: ({ address }) => toChannel(address.channel) }),
+    participantSid: t.string({ nullable: true, resolve: ({ address }) => address.participantId ?? null }),
+    participant: t.field({ type: Participant, nullable: true, resolve: loadParticipant }),
+  }));
+}
 
 builder.node(Communication, {
   description: 'One message or utterance in a conversation, on any channel.',
