@@ -6,9 +6,11 @@ export interface GraphiqlExample {
   recipient: { address: string; channel: string; participantSid?: string };
 }
 
-const QUERY = `# conversations-graphql: Twilio Conversations v2 as one typed GraphQL endpoint.
+// The sid is also the variable's default: GraphiQL does not load the first tab's variables into its
+// editor (graphql/graphiql#3392), and the document must run as it opens.
+const query = (sid: string) => `# conversations-graphql: Twilio Conversations v2 as one typed GraphQL endpoint.
 # Run this (▶), then page back: set "before" to pageInfo.startCursor.
-query LatestCommunications($sid: String!, $count: Int = 10, $before: String) {
+query LatestCommunications($sid: String! = ${JSON.stringify(sid)}, $count: Int = 10, $before: String) {
   conversation(sid: $sid) {
     name
     status
@@ -59,7 +61,7 @@ export function graphiqlTabs(example: GraphiqlExample | undefined) {
     clientMutationId: 'graphiql-1',
   };
   return [
-    { query: QUERY, variables: JSON.stringify({ sid, count: 10 }, null, 2) },
+    { query: query(sid), variables: JSON.stringify({ sid, count: 10 }, null, 2) },
     { query: MUTATION, variables: JSON.stringify({ input }, null, 2) },
   ];
 }

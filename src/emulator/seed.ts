@@ -138,7 +138,7 @@ const profile = () => `mem_profile_${ulid(Date.parse('2024-11-02T10:00:00Z'), ra
 
 // ---- 1. SMS: a late delivery ----
 
-const order = conversation('Order #48213 – delivery question', 'ACTIVE', '2025-03-05T16:02:00Z', { zendesk_ticket_id: 'TKT-48213', region: 'us-west' });
+const order = conversation('Order #48213 - delivery question', 'ACTIVE', '2025-03-05T16:02:00Z', { zendesk_ticket_id: 'TKT-48213', region: 'us-west' });
 const maya = participant(order, 'Maya Thompson', 'CUSTOMER', [sms('+14155550123')], profile());
 const jordan = participant(order, 'Jordan Lee', 'HUMAN_AGENT', [sms('+18005550199')]);
 text(order, 0, maya, [[jordan, 'DELIVERED']], "Hi, my order #48213 was supposed to arrive yesterday but tracking hasn't updated since Monday.");
@@ -150,7 +150,7 @@ text(order, 20, jordan, [[maya, 'IN_PROGRESS']], 'Updated tracking: https://trac
 
 // ---- 2. WhatsApp: a return, from the virtual assistant to a person ----
 
-const returns = conversation('Return request – trail running shoes', 'ACTIVE', '2025-03-06T10:15:00Z', { order_id: 'NW-99120', channel_origin: 'whatsapp' });
+const returns = conversation('Return request - trail running shoes', 'ACTIVE', '2025-03-06T10:15:00Z', { order_id: 'NW-99120', channel_origin: 'whatsapp' });
 const carlos = participant(returns, 'Carlos Mendoza', 'CUSTOMER', [{ channel: 'WHATSAPP', address: 'whatsapp:+5215512345678' }], profile());
 const aria = participant(returns, 'Aria (virtual assistant)', 'AI_AGENT', [{ channel: 'WHATSAPP', address: 'whatsapp:+14155550100' }]);
 const sam = participant(returns, 'Sam Patel', 'HUMAN_AGENT', [{ channel: 'WHATSAPP', address: 'whatsapp:+14155550100' }]);
@@ -166,7 +166,7 @@ text(returns, 35, carlos, [[sam, 'READ']], 'Got it, thanks Sam! Dropping them of
 
 // ---- 3. Voice: a billing call, transcribed; the call has ended ----
 
-const billing = conversation('Billing call – duplicate charge', 'INACTIVE', '2025-03-07T13:40:00Z', { call_reason: 'billing' });
+const billing = conversation('Billing call - duplicate charge', 'INACTIVE', '2025-03-07T13:40:00Z', { call_reason: 'billing' });
 const call: Call = { callSid: hexSid('CA'), transcriptionSid: hexSid('GT'), index: 0 };
 const priya = participant(billing, 'Priya Nair', 'CUSTOMER', [{ channel: 'VOICE', address: '+442071838750', channelId: call.callSid }], profile());
 const ivr = participant(billing, 'Northwind phone menu', 'AGENT', [{ channel: 'VOICE', address: '+18005550199', channelId: call.callSid }]);
@@ -183,7 +183,7 @@ utterance(billing, call, 2, priya, dana, 0, 0.9, 'Perfect, thank you so much for
 
 // ---- 4. SMS, closed: a reminder that reached the wrong person ----
 
-const reminder = conversation('Appointment reminder – Dr. Alvarez', 'CLOSED', '2025-03-08T08:00:00Z', { clinic: 'lakeside-dental' });
+const reminder = conversation('Appointment reminder - Dr. Alvarez', 'CLOSED', '2025-03-08T08:00:00Z', { clinic: 'lakeside-dental' });
 const reminders = participant(reminder, 'Lakeside Dental reminders', 'AGENT', [sms('+18005550142')]);
 const stranger = participant(reminder, null, 'UNKNOWN', [sms('+13125550187')]);
 text(reminder, 0, reminders, [[stranger, 'DELIVERED']], 'Reminder: your appointment with Dr. Alvarez is on Thu Mar 13 at 9:30 AM. Reply C to confirm or R to reschedule.');
@@ -192,7 +192,7 @@ text(reminder, 30, reminders, [[stranger, 'DELIVERED']], 'Thanks for letting us 
 
 // ---- 5. SMS, long: a week-long connection problem (the conversation to page through) ----
 
-const outage = conversation('Internet outage – ticket #7731', 'ACTIVE', '2025-03-03T07:48:00Z', { ticket: '7731', plan: 'fiber-500', zip: '02143' });
+const outage = conversation('Internet outage - ticket #7731', 'ACTIVE', '2025-03-03T07:48:00Z', { ticket: '7731', plan: 'fiber-500', zip: '02143' });
 const elena = participant(outage, 'Elena Petrova', 'CUSTOMER', [sms('+16175550148')], profile());
 const nova = participant(outage, 'Nova (virtual assistant)', 'AI_AGENT', [sms('+18005550177')]);
 const marcus = participant(outage, 'Marcus Reed', 'HUMAN_AGENT', [sms('+18005550177')]);
