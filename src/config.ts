@@ -4,7 +4,7 @@
 import { makeCredentials, type Credentials } from './upstream/credentials.ts';
 import type { TracingExporter } from './observability/tracing.ts';
 import { hasAccessPolicy, type AccessPolicy } from './server/access.ts';
-import type { QueryLimits } from './server/query-limits.ts';
+import { DEFAULT_LIMITS, type QueryLimits } from './server/query-limits.ts';
 import type { ResilienceOptions } from './upstream/resilience.ts';
 
 export const TWILIO_API_URL = 'https://conversations.twilio.com';
@@ -149,14 +149,14 @@ export const VARIABLES = {
   ),
   graphiql: flag('GRAPHIQL', 'Serve GraphiQL at /graphql to browsers.', true),
   introspection: flag('INTROSPECTION', 'Allow schema introspection (off also hides field suggestions).', true),
-  maxDepth: integer('MAX_QUERY_DEPTH', 'Deepest field nesting a query may have.', 15, 1, 100),
-  maxAliases: integer('MAX_QUERY_ALIASES', 'Most aliases in one query.', 30, 0, 1000),
-  maxTokens: integer('MAX_QUERY_TOKENS', 'Most lexical tokens in one document.', 5000, 10, 1_000_000),
-  maxDirectives: integer('MAX_QUERY_DIRECTIVES', 'Most directives in one query.', 50, 0, 1000),
+  maxDepth: integer('MAX_QUERY_DEPTH', 'Deepest field nesting a query may have.', DEFAULT_LIMITS.maxDepth, 1, 100),
+  maxAliases: integer('MAX_QUERY_ALIASES', 'Most aliases in one query.', DEFAULT_LIMITS.maxAliases, 0, 1000),
+  maxTokens: integer('MAX_QUERY_TOKENS', 'Most lexical tokens in one document.', DEFAULT_LIMITS.maxTokens, 10, 1_000_000),
+  maxDirectives: integer('MAX_QUERY_DIRECTIVES', 'Most directives in one query.', DEFAULT_LIMITS.maxDirectives, 0, 1000),
   maxCost: integer(
     'MAX_QUERY_COST',
     'Largest query cost: a connection costs first/last (default 20) times its selections, other object fields 1.',
-    20_000,
+    DEFAULT_LIMITS.maxCost,
     1,
     10_000_000,
   ),

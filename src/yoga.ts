@@ -14,7 +14,7 @@ import { schema, type Context } from './schema/index.ts';
 import { bearerVerifier, hasAccessPolicy, type AccessPolicy } from './server/access.ts';
 import { useOperationalEndpoints, useJsonBodiesOnly } from './server/endpoints.ts';
 import { useErrorPolicy } from './server/error-policy.ts';
-import { queryLimitPlugins, type QueryLimits } from './server/query-limits.ts';
+import { DEFAULT_LIMITS, queryLimitPlugins, type QueryLimits } from './server/query-limits.ts';
 import { recordOf, useTelemetry } from './server/telemetry.ts';
 import { conversationsApi } from './upstream/api.ts';
 import type { UpstreamClient } from './upstream/client.ts';
@@ -22,15 +22,6 @@ import { parseBasicAuthorization, type Credentials } from './upstream/credential
 
 /** Used when CURSOR_SECRET is unset: cursors still verify across restarts and replicas, but are forgeable. */
 const DEFAULT_CURSOR_SECRET = 'conversations-graphql default cursor key; set CURSOR_SECRET';
-
-export const DEFAULT_LIMITS: QueryLimits = {
-  maxDepth: 15,
-  maxAliases: 30,
-  maxTokens: 5000,
-  maxDirectives: 50,
-  maxCost: 20_000,
-  blockFieldSuggestions: false,
-};
 
 export interface FacadeOptions {
   upstream: UpstreamClient;

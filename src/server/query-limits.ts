@@ -18,6 +18,16 @@ export interface QueryLimits {
   blockFieldSuggestions: boolean;
 }
 
+/** Tuned so real Relay-shaped queries pass (see the README): also the defaults of the MAX_QUERY_* variables. */
+export const DEFAULT_LIMITS: QueryLimits = {
+  maxDepth: 15,
+  maxAliases: 30,
+  maxTokens: 5000,
+  maxDirectives: 50,
+  maxCost: 20_000,
+  blockFieldSuggestions: false,
+};
+
 function tooComplex(message: string, extensions: Record<string, unknown> = {}): FacadeError {
   return new FacadeError('QUERY_TOO_COMPLEX', message, { extensions });
 }
