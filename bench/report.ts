@@ -29,6 +29,8 @@ export interface Aggregate {
   rssServerMB: number;
   rssUpstreamMB: number;
   rpsRounds: number[];
+  /** Per round: CPU used by other processes on the machine during the phase, in cores. */
+  foreignCores: number[];
 }
 
 export interface CallCount {
@@ -151,17 +153,18 @@ export function targets(results: RunResults, soak: SoakResult | null): Target[] 
   ];
 }
 
+const rateOf = (results: RunResults) => results.phases.find((p) => p.key === 'rate0')?.rate ?? '?';
 const latency = (a: Aggregate | undefined) => (a ? `${a.unfinished ? '≥ ' : ''}${fmt(a.p50, 1)} / ${a.unfinished ? '≥ ' : ''}${fmt(a.p99, 1)}` : '—');
 
 function mainRows(results: RunResults): string[][] {
   const header = [
     'contestant',
     'req/s, 0 ms (32 users)',
-    'p50 / p99 ms, 0 ms @ 100/s',
-    'p50 / p99 ms, 20±5 ms @ 100/s',
+    `p50 / p99 ms, 0 ms @ ${rateOf(results)}/s`,
+    `p50 / p99 ms, 20±5 ms @ ${rateOf(results)}/s`,
     'p50 / p99 ms, 20±5 ms @ 500/s (achieved req/s)',
     'server CPU s / 1000 req (saturated)',
-    'server CPU s / 1000 req (@ 100/s)',
+    `server CPU s / 1000 req (@ ${rateOf(results)}/s)`,
     'server peak RSS MB',
     'upstream calls / query',
   ];
@@ -192,7 +195,8 @@ function mainRows(results: RunResults): string[][] {
 
 function ratioRows(results: RunResults): string[][] {
   const t = (c: ContestantId) => get(results, 'tput0', c);
-  const rows = [['ratio', 'throughput (0 ms)', 'server CPU per request (0 ms, saturated)', 'p50 / p99, 0 ms @ 100/s', 'p50 / p99, 20 ms @ 100/s', 'p50 / p99, 20 ms @ 500/s']];
+  const r = rateOf(results);
+  const rows = [['facade minus / over', 'throughput (0 ms)', 'server CPU per request (0 ms, saturated)', `p50 / p99, 0 ms @ ${r}/s`, `p50 / p99, 20 ms @ ${r}/s`, 'p50 / p99, 20 ms @ 500/s']];
   const both = (phase: string, other: ContestantId) => {
     const f = get(results, phase, 'facade');
     const o = get(results, phase, other);
@@ -231,7 +235,7 @@ function n1Rows(results: RunResults): string[][] {
 }
 
 function otherCostRows(results: RunResults): string[][] {
-  const rows = [['phase', 'contestant', 'req/s per round', 'p50 / p90 / p99 ms', 'errors', 'unfinished', 'dropped', 'upstream CPU s/1000', 'load generator CPU s/1000', 'upstream peak RSS MB']];
+  const rows = [['phase', 'contestant', 'req/s per round', 'p50 / p90 / p99 ms', 'errors', 'unfinished', 'dropped', 'upstream CPU s/1000', 'load generator CPU s/1000', 'upstream peak RSS MB', 'other work, cores, per round']];
   for (const a of results.aggregates) {
     rows.push([
       a.phase,
@@ -244,6 +248,7 @@ function otherCostRows(results: RunResults): string[][] {
       fmt(a.cpuUpstream, 3),
       fmt(a.cpuLoadgen, 3),
       fmt(a.rssUpstreamMB, 0),
+      a.foreignCores.map((v) => v.toFixed(2)).join(', '),
     ]);
   }
   return rows;
@@ -303,7 +308,7 @@ export function chartSvg(results: RunResults): string {
       bars: ORDER.map((c) => ({ contestant: c, values: [{ value: c === 'direct' ? 0 : (t(c)?.cpuServer ?? 0), label: c === 'direct' ? '—' : fmt(t(c)?.cpuServer, 3) }] })),
     },
     {
-      title: 'Latency, 0 ms upstream, 100 req/s',
+      title: `Latency, 0 ms upstream, ${rateOf(results)} req/s`,
       unit: 'ms (p50, p99 lighter)',
       note: 'lower is better',
       bars: ORDER.map((c) => ({
@@ -315,7 +320,7 @@ export function chartSvg(results: RunResults): string {
       })),
     },
     {
-      title: 'Latency, 20 ± 5 ms per upstream call, 100 req/s',
+      title: `Latency, 20 ± 5 ms per upstream call, ${rateOf(results)} req/s`,
       unit: 'ms (p50, p99 lighter)',
       note: 'lower is better',
       bars: ORDER.map((c) => ({
@@ -383,7 +388,13 @@ export function chartSvg(results: RunResults): string {
 
 // ---- BENCHMARKS.md ----
 
-export function writeReport(root: string, results: RunResults, soak: SoakResult | null, profile: ProfileSummary | null): void {
+export interface OtelResult {
+  at: string;
+  rounds: number;
+  rows: { phase: string; tracing: string; rps: number; p50: number; p99: number; cpuPer1000: number }[];
+}
+
+export function writeReport(root: string, results: RunResults, soak: SoakResult | null, profile: ProfileSummary | null, otel: OtelResult | null = null): void {
   writeFileSync(join(root, 'bench', 'results', 'chart.svg'), chartSvg(results));
   const m = results.machine;
   const phase = (key: string) => results.phases.find((p) => p.key === key);
@@ -408,9 +419,11 @@ export function writeReport(root: string, results: RunResults, soak: SoakResult 
     'npm run bench -- --smoke      # < 60 s: each contestant briefly; checks they return the same 50 sids; exit 1 if not',
     'npm run bench -- --soak       # 3 minutes of load on the facade: RSS growth after warm-up (bench/results/soak.json)',
     'npm run bench -- --profile    # node --cpu-prof on the facade under the 0 ms workload (bench/results/profile.json)',
+    'npm run bench -- --otel       # the facade with OpenTelemetry tracing off and on (bench/results/otel.json)',
     '```',
     '',
-    'Options: `--rounds N` (default 3), `--seconds S` (per phase), `--soak-seconds S` (default 180),',
+    'Options: `--rounds N` (default 3), `--seconds S` (per phase), `--rate R` (the moderate fixed rate, default 50),',
+    '`--soak-seconds S` (default 180), `--only direct,limit,facade,mesh`, `--phases tput0,rate0,…`,',
     '`--pin` (taskset: every server under test on CPU 1, upstream and load generator on CPU 0).',
     '',
     '## Machine',
@@ -460,7 +473,7 @@ export function writeReport(root: string, results: RunResults, soak: SoakResult 
     '  processes (all on Node ' + m.node + '). CPU time (utime + stime) and RSS are read from `/proc` for each',
     '  process (and any it forks); RSS is sampled every 200 ms for the peak.',
     '- **Load generator** (`bench/loadgen.ts`, undici): a closed loop of 32 users for throughput; an open loop',
-    '  at a fixed rate (100 req/s, which every contestant sustains, and the target\'s 500 req/s) for latency,',
+    `  at a fixed rate (${rateOf(results)} req/s, which every contestant sustains here, and the target\'s 500 req/s) for latency,`,
     '  each latency measured from the request\'s *scheduled* start (no coordinated omission, unlike a rate',
     '  cap on a closed loop such as autocannon\'s `-R`). All percentiles are exact (every latency kept).',
     '  Loopback only; every phase is bounded in time.',
@@ -471,6 +484,10 @@ export function writeReport(root: string, results: RunResults, soak: SoakResult 
     '- **Correctness first**: before measuring, each contestant\'s answer is checked: the same 50 sids as',
     '  direct REST (and the same author names in the N+1 read), and the facade\'s `data` equal to the',
     '  limit\'s. A failed check stops the run. Any GraphQL error during load counts as an error.',
+    '- **Other work on the machine**: the machine is shared (other sessions run tests on it). Before each',
+    `  phase the bench waits (up to 15 s) until other processes use under ${0.25} cores, and it records the CPU`,
+    '  they used during each phase (last column of the table at the end); rounds with a lot of it are',
+    '  less trustworthy, and the median of 3 rounds is there to absorb one bad round.',
     '- **Caveat, 2 cores**: the server under test, the upstream and the load generator share 2 cores. At',
     '  saturation the cheap contestants (direct REST, the limit) are held back by the load generator',
     '  and upstream competing for the CPU, so their throughput is understated and the facade/limit',
@@ -511,6 +528,27 @@ export function writeReport(root: string, results: RunResults, soak: SoakResult 
       `last 10 s): ${soak.endMB.toFixed(1)} MB, **${(soak.growth * 100).toFixed(1)} %**; highest sample after warm-up ${soak.peakAfterWarmUpMB.toFixed(1)} MB (${(soak.peakGrowth * 100).toFixed(1)} %).`,
       '',
       'RSS over time (MB, every 5 s): ' + soak.samples.map((s) => s.rssMB.toFixed(0)).join(' '),
+      '',
+    );
+  }
+  if (otel) {
+    const off = otel.rows.find((r) => r.phase === 'tput0' && r.tracing === 'off');
+    const on = otel.rows.find((r) => r.phase === 'tput0' && r.tracing === 'on');
+    add(
+      '### OpenTelemetry',
+      '',
+      `Latest \`--otel\`: ${otel.at}, medians of ${otel.rounds} interleaved rounds. Tracing is off by default (\`TRACING=none\`):`,
+      'then no tracer exists and the hot path makes no tracing calls at all (src/observability/tracing.ts), so',
+      '"off" is the facade as measured above, and what off costs against no instrumentation is nil by',
+      'construction (no `@opentelemetry` frame appears in the off profile). "On" is a NodeTracerProvider with a',
+      'BatchSpanProcessor whose exporter drops the spans: the price of making the spans.',
+      '',
+      markdownTable([
+        ['phase', 'tracing', 'req/s', 'p50 ms', 'p99 ms', 'server CPU s / 1000 req'],
+        ...otel.rows.map((r) => [r.phase, r.tracing, fmt(r.rps, 0), fmt(r.p50, 2), fmt(r.p99, 2), fmt(r.cpuPer1000, 3)]),
+      ]),
+      '',
+      off && on ? `Tracing on costs ${fmt(((on.cpuPer1000 - off.cpuPer1000) / off.cpuPer1000) * 100, 0)} % more CPU per request at saturation (${fmt(on.cpuPer1000 - off.cpuPer1000, 3)} s per 1000 requests).` : '',
       '',
     );
   }

@@ -7,15 +7,18 @@
 //                                 sids (and the facade the limit's exact data); exit 1 on a mismatch
 //   npm run bench -- --soak       3 minutes of load on the facade; RSS growth after warm-up
 //   npm run bench -- --profile    --cpu-prof on the facade under the 0 ms workload; top self time
-// Options: --rounds N (default 3), --seconds S (per phase, default per workload),
-//          --soak-seconds S (default 180), --pin (taskset: server under test alone on CPU 1).
+//                                 (--target limit profiles the zero-framework limit instead)
+//   npm run bench -- --otel       the facade with tracing off (default) and on: what tracing costs
+// Options: --rounds N (default 3), --seconds S (per phase), --rate R (the moderate fixed rate,
+//          default 50), --soak-seconds S (default 180), --pin (taskset: every server under test on
+//          CPU 1, upstream and load generator on CPU 0), --only a,b (contestants), --phases a,b.
 import { mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import type { PhaseRequest, PhaseResult, Target } from './loadgen.ts';
-import { forkNode, freePort, RssWatcher, runNode, sample, spawnNode, stopAll, type Child } from './lib/proc.ts';
+import { forkNode, freePort, machineBusyS, RssWatcher, runNode, sample, spawnNode, stopAll, type Child } from './lib/proc.ts';
 import { summariseProfile } from './profile.ts';
-import { machineInfo, printTables, writeReport, type Aggregate, type CallCount, type RunResults, type SoakResult } from './report.ts';
+import { machineInfo, printTables, writeReport, type Aggregate, type CallCount, type OtelResult, type RunResults, type SoakResult } from './report.ts';
 import {
   AUTHORIZATION,
   directPaths,
@@ -37,10 +40,12 @@ const { values: flags } = parseArgs({
     smoke: { type: 'boolean', default: false },
     soak: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    otel: { type: 'boolean', default: false },
     pin: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     seconds: { type: 'string' },
     'soak-seconds': { type: 'string' },
+    rate: { type: 'string' },
     target: { type: 'string', default: 'facade' },
     only: { type: 'string' },
     phases: { type: 'string' },
@@ -69,10 +74,12 @@ export interface PhaseSpec {
 }
 
 const seconds = flags.seconds ? Number(flags.seconds) * 1000 : undefined;
+/** A rate every contestant sustains on this machine, for latency without queueing. */
+const RATE = Number(flags.rate ?? 50);
 const PHASES: PhaseSpec[] = [
   { key: 'tput0', title: '0 ms upstream, throughput (closed loop, 32 users)', workload: 'page', latencyMs: 0, jitterMs: 0, mode: 'closed', concurrency: 32, durationMs: seconds ?? 5000 },
-  { key: 'rate0', title: '0 ms upstream, fixed rate 100 req/s', workload: 'page', latencyMs: 0, jitterMs: 0, mode: 'open', rate: 100, durationMs: seconds ?? 5000 },
-  { key: 'rate20', title: '20 ± 5 ms per upstream call, fixed rate 100 req/s', workload: 'page', latencyMs: 20, jitterMs: 5, mode: 'open', rate: 100, durationMs: seconds ?? 5000 },
+  { key: 'rate0', title: `0 ms upstream, fixed rate ${RATE} req/s`, workload: 'page', latencyMs: 0, jitterMs: 0, mode: 'open', rate: RATE, durationMs: seconds ?? 5000 },
+  { key: 'rate20', title: `20 ± 5 ms per upstream call, fixed rate ${RATE} req/s`, workload: 'page', latencyMs: 20, jitterMs: 5, mode: 'open', rate: RATE, durationMs: seconds ?? 5000 },
   { key: 'rate20x500', title: '20 ± 5 ms per upstream call, fixed rate 500 req/s (the target rate)', workload: 'page', latencyMs: 20, jitterMs: 5, mode: 'open', rate: 500, durationMs: seconds ?? 5000 },
   { key: 'n1', title: 'N+1-prone read (author participants + conversation), 0 ms, throughput (32 users)', workload: 'authors', latencyMs: 0, jitterMs: 0, mode: 'closed', concurrency: 32, durationMs: seconds ?? 5000 },
 ];
@@ -156,10 +163,10 @@ async function startMesh(supergraph: string, conversationId: string): Promise<Se
   return { id: 'mesh', child, url };
 }
 
-async function startGraphqlServer(id: 'limit' | 'facade', upstream: Upstream, execArgv: string[] = []): Promise<Server> {
+async function startGraphqlServer(id: 'limit' | 'facade', upstream: Upstream, execArgv: string[] = [], env: Record<string, string> = {}): Promise<Server> {
   if (flags.profile && id === flags.target) execArgv = profileArgs;
   const { child, ready } = await forkNode<{ type: string; url: string }>(id, join(ROOT, 'bench', 'servers', `${id}.ts`), {
-    env: { BENCH_UPSTREAM_URL: upstream.url },
+    env: { BENCH_UPSTREAM_URL: upstream.url, ...env },
     execArgv,
   });
   return { id, child, url: ready.url };
@@ -278,20 +285,47 @@ interface Measured {
   result: PhaseResult;
   cpuPer1000: { server: number; upstream: number; loadgen: number };
   rssPeak: { server: number; upstream: number; loadgen: number };
+  /** CPU used by processes other than the bench's during the phase, in cores (other work on the machine). */
+  foreignCores: number;
+}
+
+const QUIET_CORES = 0.25;
+/** The most a whole run waits for quiet, so a busy machine cannot push it past its time bound. */
+let quietBudgetMs = 90_000;
+
+/** Waits (at most 15 s, and within the run's budget) until the machine's other work uses under QUIET_CORES. */
+async function waitForQuiet(ours: number[]): Promise<number> {
+  const deadline = Date.now() + Math.min(15_000, quietBudgetMs);
+  let foreign = 0;
+  for (let first = true; first || Date.now() < deadline; first = false) {
+    const t0 = Date.now();
+    const busy0 = machineBusyS();
+    const ours0 = ours.reduce((sum, pid) => sum + sample(pid).cpuS, 0);
+    await sleep(500);
+    foreign = (machineBusyS() - busy0 - (ours.reduce((sum, pid) => sum + sample(pid).cpuS, 0) - ours0)) / 0.5;
+    if (!first) quietBudgetMs -= Date.now() - t0;
+    if (foreign < QUIET_CORES) break;
+  }
+  return foreign;
 }
 
 async function measure(
   spec: PhaseSpec,
   server: Server,
   round: number,
-  ctx: { upstream: Upstream; loadgen: LoadGen },
+  ctx: { upstream: Upstream; loadgen: LoadGen; servers: Server[] },
 ): Promise<Measured> {
   const pids = new Map<string, number>([
     ['upstream', ctx.upstream.child.pid],
     ['loadgen', ctx.loadgen.child.pid],
   ]);
   if (server.child) pids.set('server', server.child.pid);
+  const everyone = [ctx.upstream.child.pid, ctx.loadgen.child.pid, ...ctx.servers.flatMap((s) => (s.child ? [s.child.pid] : [])), process.pid];
+  await waitForQuiet(everyone);
   const before = new Map([...pids].map(([name, pid]) => [name, sample(pid).cpuS]));
+  const oursBefore = everyone.reduce((sum, pid) => sum + sample(pid).cpuS, 0);
+  const machineBefore = machineBusyS();
+  const t0 = performance.now();
   const watcher = new RssWatcher(pids);
   const result = await ctx.loadgen.run({
     target: targetFor(server, spec.workload, ctx.upstream),
@@ -302,6 +336,8 @@ async function measure(
   });
   watcher.poll();
   watcher.stop();
+  const foreignS = machineBusyS() - machineBefore - (everyone.reduce((sum, pid) => sum + sample(pid).cpuS, 0) - oursBefore);
+  const foreignCores = Math.max(0, foreignS / ((performance.now() - t0) / 1000));
   const cpu = (name: string) => (pids.has(name) ? ((sample(pids.get(name)!).cpuS - before.get(name)!) / Math.max(1, result.completed)) * 1000 : 0);
   return {
     spec,
@@ -310,6 +346,7 @@ async function measure(
     result: { ...result, answers: [] },
     cpuPer1000: { server: cpu('server'), upstream: cpu('upstream'), loadgen: cpu('loadgen') },
     rssPeak: { server: watcher.peaks.get('server') ?? 0, upstream: watcher.peaks.get('upstream') ?? 0, loadgen: watcher.peaks.get('loadgen') ?? 0 },
+    foreignCores,
   };
 }
 
@@ -346,6 +383,7 @@ function aggregate(measured: Measured[]): Aggregate[] {
         rssServerMB: Math.max(...runs.map((r) => r.rssPeak.server)) / 2 ** 20,
         rssUpstreamMB: Math.max(...runs.map((r) => r.rssPeak.upstream)) / 2 ** 20,
         rpsRounds: runs.map((r) => r.result.rps),
+        foreignCores: runs.map((r) => r.foreignCores),
       });
     }
   }
@@ -452,7 +490,7 @@ async function full(): Promise<number> {
           measured.push(m);
           const r = m.result;
           console.log(
-            `  ${spec.key.padEnd(10)} round ${round} ${LABELS[server.id].padEnd(26)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.latencyMs.p50.toFixed(2)} p99 ${r.latencyMs.p99.toFixed(2)} ms  cpu ${m.cpuPer1000.server.toFixed(3)} s/1000${r.errors ? `  errors ${r.errors}` : ''}${r.dropped ? `  dropped ${r.dropped}` : ''}${r.unfinished ? `  unfinished ${r.unfinished}` : ''}`,
+            `  ${spec.key.padEnd(10)} round ${round} ${LABELS[server.id].padEnd(26)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.latencyMs.p50.toFixed(2)} p99 ${r.latencyMs.p99.toFixed(2)} ms  cpu ${m.cpuPer1000.server.toFixed(3)} s/1000${r.errors ? `  errors ${r.errors}` : ''}${r.dropped ? `  dropped ${r.dropped}` : ''}${r.unfinished ? `  unfinished ${r.unfinished}` : ''}${m.foreignCores >= QUIET_CORES ? `  (other work on the machine: ${m.foreignCores.toFixed(2)} cores)` : ''}`,
           );
           // Let an overloaded server drain what it still holds before the next contestant's turn.
           await sleep(r.unfinished || r.dropped ? 2000 : 400);
@@ -475,12 +513,17 @@ async function full(): Promise<number> {
     mkdirSync(RESULTS, { recursive: true });
     writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
     printTables(results, readSoak(), readProfile());
-    writeReport(ROOT, results, readSoak(), readProfile());
+    writeReport(ROOT, results, readSoak(), readProfile(), readJson<OtelResult>('otel.json'));
     console.log(`\nwrote BENCHMARKS.md, bench/results/latest.json and bench/results/chart.svg in ${results.durationS.toFixed(0)} s`);
     return 0;
   } finally {
     await stopWorld(world);
   }
+}
+
+function readJson<T>(name: string): T | null {
+  const path = join(RESULTS, name);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : null;
 }
 
 function readSoak(): SoakResult | null {
@@ -580,6 +623,50 @@ async function profile(): Promise<number> {
   return 0;
 }
 
+/** Tracing off (the default) against tracing on with spans dropped at export: what tracing costs. */
+async function otel(): Promise<number> {
+  const rounds = Number(flags.rounds ?? 3);
+  const world = await startWorld({ only: ['facade'] });
+  const on = await startGraphqlServer('facade', world.upstream, [], { BENCH_TRACING: '1' });
+  world.servers.push(on);
+  const off = world.servers[0]!;
+  const specs = PHASES.filter((p) => p.key === 'tput0' || p.key === 'rate0');
+  try {
+    await warmUp(world, 3000);
+    const rows: { phase: string; tracing: string; rps: number[]; p50: number[]; p99: number[]; cpu: number[] }[] = [];
+    for (const spec of specs) {
+      await setLatency(world.upstream, spec.latencyMs, spec.jitterMs);
+      const acc = new Map<Server, { rps: number[]; p50: number[]; p99: number[]; cpu: number[] }>();
+      for (let round = 1; round <= rounds; round++) {
+        for (const server of [off, on]) {
+          const m = await measure(spec, server, round, world);
+          const a = acc.get(server) ?? { rps: [], p50: [], p99: [], cpu: [] };
+          a.rps.push(m.result.rps);
+          a.p50.push(m.result.latencyMs.p50);
+          a.p99.push(m.result.latencyMs.p99);
+          a.cpu.push(m.cpuPer1000.server);
+          acc.set(server, a);
+          console.log(`  ${spec.key.padEnd(6)} round ${round} tracing ${server === on ? 'on ' : 'off'} ${m.result.rps.toFixed(0).padStart(5)} req/s  p50 ${m.result.latencyMs.p50.toFixed(2)} p99 ${m.result.latencyMs.p99.toFixed(2)} ms  cpu ${m.cpuPer1000.server.toFixed(3)} s/1000`);
+          await sleep(400);
+        }
+      }
+      for (const server of [off, on]) rows.push({ phase: spec.key, tracing: server === on ? 'on' : 'off', ...acc.get(server)! });
+    }
+    const result = {
+      at: new Date().toISOString(),
+      rounds,
+      rows: rows.map((r) => ({ phase: r.phase, tracing: r.tracing, rps: median(r.rps), p50: median(r.p50), p99: median(r.p99), cpuPer1000: median(r.cpu) })),
+    };
+    mkdirSync(RESULTS, { recursive: true });
+    writeFileSync(join(RESULTS, 'otel.json'), `${JSON.stringify(result, null, 2)}\n`);
+    for (const r of result.rows) console.log(`${r.phase.padEnd(6)} tracing ${r.tracing.padEnd(3)} ${r.rps.toFixed(0).padStart(5)} req/s  p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms  cpu ${r.cpuPer1000.toFixed(3)} s/1000`);
+    console.log('wrote bench/results/otel.json (BENCHMARKS.md picks it up on the next full run)');
+    return 0;
+  } finally {
+    await stopWorld(world);
+  }
+}
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     stopAll();
@@ -588,7 +675,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 try {
-  const mode = flags.smoke ? smoke : flags.soak ? soak : flags.profile ? profile : full;
+  const mode = flags.smoke ? smoke : flags.soak ? soak : flags.profile ? profile : flags.otel ? otel : full;
   process.exitCode = await mode();
 } catch (error) {
   console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));

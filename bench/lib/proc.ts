@@ -66,6 +66,17 @@ export function sample(pid: number): ProcSample {
   return { cpuS: cpuTicks / CLOCK_TICKS, rssBytes, hwmBytes };
 }
 
+/** Busy CPU seconds of the whole machine (all cores) since boot, from /proc/stat. */
+export function machineBusyS(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+    const [, user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+    return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
 /** Samples RSS every `everyMs` and keeps the peak, for the processes being watched. */
 export class RssWatcher {
   readonly #timer: NodeJS.Timeout;

@@ -1,18 +1,43 @@
-// Contestant (c), this facade, in its own process: createFacade over an UpstreamClient with the
-// production defaults of src/config.ts (pool size, timeouts, retries, breaker), served by node:http
-// exactly as src/main.ts does. Only the upstream URL differs (the bench upstream), and GraphiQL is off.
+// Contestant (c), this facade, in its own process, wired as src/main.ts wires it with the default
+// configuration (loadConfig({}): pool size, timeouts, retries, breaker, query limits, LOG_LEVEL
+// info with one log line per request, Prometheus metrics, tracing off), served by node:http. Only
+// the upstream URL differs (the bench upstream), GraphiQL is off, and credentials come from each
+// caller's Basic header (no server-held credentials).
+//
+// BENCH_TRACING=1 turns OpenTelemetry tracing on as TRACING=otlp would (NodeTracerProvider,
+// BatchSpanProcessor), but with an exporter that drops the spans, to price tracing itself.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Tracer } from '@opentelemetry/api';
 import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { Metrics } from '../../src/observability/metrics.ts';
 import { UpstreamClient } from '../../src/upstream/client.ts';
 import { createFacade } from '../../src/yoga.ts';
 
 const upstreamUrl = process.env.BENCH_UPSTREAM_URL;
 if (!upstreamUrl) throw new Error('BENCH_UPSTREAM_URL is not set');
 
+async function benchTracer(): Promise<Tracer | undefined> {
+  if (process.env.BENCH_TRACING !== '1') return undefined;
+  const { trace } = await import('@opentelemetry/api');
+  const { NodeTracerProvider } = await import('@opentelemetry/sdk-trace-node');
+  const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  const dropAll = {
+    export: (_spans: unknown[], done: (result: { code: number }) => void) => done({ code: 0 }),
+    shutdown: async () => {},
+  };
+  const provider = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(dropAll)] });
+  provider.register();
+  return trace.getTracer('conversations-graphql');
+}
+
 // Defaults only: the bench's own environment must not change the facade under test.
 const config = loadConfig({});
-const client = new UpstreamClient({ baseUrl: upstreamUrl, ...config.upstreamHttp });
+const logger = createLogger(config.logLevel);
+const metrics = new Metrics();
+const tracer = await benchTracer();
+const client = new UpstreamClient({ baseUrl: upstreamUrl, ...config.upstreamHttp, observer: metrics.upstreamObserver(), tracer });
 const yoga = createFacade({
   upstream: client,
   serverCredentials: null,
@@ -20,6 +45,13 @@ const yoga = createFacade({
   maxPagesPerConnection: config.maxPagesPerConnection,
   requestTimeoutMs: config.requestTimeoutMs,
   graphiql: false,
+  introspection: config.introspection,
+  limits: config.limits,
+  access: config.access,
+  maxRequestBytes: config.maxRequestBytes,
+  logger,
+  metrics,
+  tracer,
 });
 
 const server = createServer(yoga);
