@@ -77,6 +77,8 @@ export interface SoakResult {
   growth: number;
   peakGrowth: number;
   samples: { t: number; rssMB: number }[];
+  /** heapUsed after a forced full GC: after the warm-up (under load) and at the end (load stopped). */
+  liveHeap?: { t: number; heapUsedMB: number; externalMB: number }[];
 }
 
 const ORDER: ContestantId[] = ['direct', 'limit', 'facade', 'mesh'];
@@ -391,6 +393,7 @@ export function chartSvg(results: RunResults): string {
 export interface OtelResult {
   at: string;
   rounds: number;
+  spansExported?: number;
   rows: { phase: string; tracing: string; rps: number; p50: number; p99: number; cpuPer1000: number }[];
 }
 
@@ -524,10 +527,14 @@ export function writeReport(root: string, results: RunResults, soak: SoakResult 
       '',
       `Latest \`--soak\`: ${soak.at}. The facade under a closed loop of ${soak.concurrency} users for ${soak.seconds} s (0 ms upstream):`,
       `${soak.requests} requests (${soak.rps.toFixed(0)} req/s, ${soak.errors} errors, ${soak.cpuPer1000.toFixed(3)} CPU s / 1000 req).`,
-      `RSS after the ${soak.warmUpSeconds} s warm-up (median of its last 10 s): ${soak.baselineMB.toFixed(1)} MB; at the end (median of the`,
+      `RSS after the ${soak.warmUpSeconds.toFixed(0)} s warm-up (median of its last 10 s): ${soak.baselineMB.toFixed(1)} MB; at the end (median of the`,
       `last 10 s): ${soak.endMB.toFixed(1)} MB, **${(soak.growth * 100).toFixed(1)} %**; highest sample after warm-up ${soak.peakAfterWarmUpMB.toFixed(1)} MB (${(soak.peakGrowth * 100).toFixed(1)} %).`,
       '',
       'RSS over time (MB, every 5 s): ' + soak.samples.map((s) => s.rssMB.toFixed(0)).join(' '),
+      '',
+      soak.liveHeap?.length
+        ? `Live heap after a forced full GC (\`--expose-gc\`): ${soak.liveHeap.map((h) => `${h.heapUsedMB.toFixed(1)} MB at ${h.t.toFixed(0)} s`).join(', ')}. RSS is mostly V8 heap the GC has not given back yet; the live heap says whether anything accumulates.`
+        : '',
       '',
     );
   }
@@ -541,7 +548,7 @@ export function writeReport(root: string, results: RunResults, soak: SoakResult 
       'then no tracer exists and the hot path makes no tracing calls at all (src/observability/tracing.ts), so',
       '"off" is the facade as measured above, and what off costs against no instrumentation is nil by',
       'construction (no `@opentelemetry` frame appears in the off profile). "On" is a NodeTracerProvider with a',
-      'BatchSpanProcessor whose exporter drops the spans: the price of making the spans.',
+      `BatchSpanProcessor whose exporter drops the spans: the price of making the spans (${otel.spansExported ?? '?'} spans were exported in that run).`,
       '',
       markdownTable([
         ['phase', 'tracing', 'req/s', 'p50 ms', 'p99 ms', 'server CPU s / 1000 req'],

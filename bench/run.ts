@@ -102,7 +102,7 @@ function bin(name: string): string {
   return realpathSync(join(ROOT, 'node_modules', '.bin', name));
 }
 
-const pinArgs = (cpu: number) => (flags.pin ? ['taskset', '-cp', String(cpu)] : null);
+const pinArgs = (cpu: number) => (flags.pin ? ['taskset', '-a', '-cp', String(cpu)] : null);
 
 async function pin(pid: number, cpu: number): Promise<void> {
   const args = pinArgs(cpu);
@@ -165,6 +165,7 @@ async function startMesh(supergraph: string, conversationId: string): Promise<Se
 
 async function startGraphqlServer(id: 'limit' | 'facade', upstream: Upstream, execArgv: string[] = [], env: Record<string, string> = {}): Promise<Server> {
   if (flags.profile && id === flags.target) execArgv = profileArgs;
+  if (flags.soak && id === 'facade') execArgv = ['--expose-gc'];
   const { child, ready } = await forkNode<{ type: string; url: string }>(id, join(ROOT, 'bench', 'servers', `${id}.ts`), {
     env: { BENCH_UPSTREAM_URL: upstream.url, ...env },
     execArgv,
@@ -546,14 +547,27 @@ async function soak(): Promise<number> {
     const samples: { t: number; rssMB: number }[] = [];
     const t0 = Date.now();
     const timer = setInterval(() => samples.push({ t: (Date.now() - t0) / 1000, rssMB: sample(facade.child!.pid).rssBytes / 2 ** 20 }), 1000);
+    const heap = () =>
+      new Promise<{ heapUsed: number; rss: number; external: number; arrayBuffers: number }>((resolve) => {
+        facade.child!.process.once('message', (m: { heapUsed: number; rss: number; external: number; arrayBuffers: number }) => resolve(m));
+        facade.child!.process.send({ type: 'heap' });
+      });
+    const heaps: { t: number; heapUsedMB: number; externalMB: number }[] = [];
+    const heapTimer = setTimeout(() => {
+      void heap().then((h) => heaps.push({ t: (Date.now() - t0) / 1000, heapUsedMB: h.heapUsed / 2 ** 20, externalMB: h.external / 2 ** 20 }));
+    }, warmMs);
     const cpuBefore = sample(facade.child!.pid).cpuS;
     const result = await world.loadgen.run({ target: targetFor(facade, 'page', world.upstream), mode: 'closed', concurrency: 16, durationMs: total });
     clearInterval(timer);
+    clearTimeout(heapTimer);
+    // Under load still? No: the loop has ended; one more full GC measures what stayed live.
+    const last = await heap();
+    heaps.push({ t: (Date.now() - t0) / 1000, heapUsedMB: last.heapUsed / 2 ** 20, externalMB: last.external / 2 ** 20 });
     const cpu = sample(facade.child!.pid).cpuS - cpuBefore;
     const warm = samples.filter((s) => s.t * 1000 >= warmMs - 10_000 && s.t * 1000 <= warmMs);
-    const last = samples.filter((s) => s.t >= samples.at(-1)!.t - 10);
+    const lastSamples = samples.filter((s) => s.t >= samples.at(-1)!.t - 10);
     const baseline = median(warm.map((s) => s.rssMB));
-    const end = median(last.map((s) => s.rssMB));
+    const end = median(lastSamples.map((s) => s.rssMB));
     const peak = Math.max(...samples.filter((s) => s.t * 1000 > warmMs).map((s) => s.rssMB));
     const soakResult: SoakResult = {
       at: new Date().toISOString(),
@@ -570,12 +584,14 @@ async function soak(): Promise<number> {
       growth: end / baseline - 1,
       peakGrowth: peak / baseline - 1,
       samples: samples.filter((_, i) => i % 5 === 0),
+      liveHeap: heaps,
     };
     mkdirSync(RESULTS, { recursive: true });
     writeFileSync(join(RESULTS, 'soak.json'), `${JSON.stringify(soakResult, null, 2)}\n`);
     console.log(
-      `soak: ${soakResult.requests} requests in ${soakResult.seconds} s (${soakResult.rps.toFixed(0)} req/s, ${soakResult.errors} errors); RSS after ${soakResult.warmUpSeconds} s warm-up ${baseline.toFixed(1)} MB, at the end ${end.toFixed(1)} MB (${(soakResult.growth * 100).toFixed(1)} %), peak ${peak.toFixed(1)} MB (${(soakResult.peakGrowth * 100).toFixed(1)} %): target ≤ 10 % ${soakResult.growth <= 0.1 ? 'met' : 'NOT met'}`,
+      `soak: ${soakResult.requests} requests in ${soakResult.seconds} s (${soakResult.rps.toFixed(0)} req/s, ${soakResult.errors} errors); RSS after ${soakResult.warmUpSeconds.toFixed(0)} s warm-up ${baseline.toFixed(1)} MB, at the end ${end.toFixed(1)} MB (${(soakResult.growth * 100).toFixed(1)} %), peak ${peak.toFixed(1)} MB (${(soakResult.peakGrowth * 100).toFixed(1)} %): target ≤ 10 % ${soakResult.growth <= 0.1 ? 'met' : 'NOT met'}`,
     );
+    console.log(`live heap after a full GC: ${heaps.map((h) => `${h.heapUsedMB.toFixed(1)} MB at ${h.t.toFixed(0)} s`).join(', ')}`);
     console.log('wrote bench/results/soak.json (BENCHMARKS.md picks it up on the next full run)');
     return 0;
   } finally {
@@ -652,9 +668,17 @@ async function otel(): Promise<number> {
       }
       for (const server of [off, on]) rows.push({ phase: spec.key, tracing: server === on ? 'on' : 'off', ...acc.get(server)! });
     }
+    const spans = await new Promise<number>((resolve) => {
+      on.child!.process.once('message', (m: { count: number }) => resolve(m.count));
+      on.child!.process.send({ type: 'spans' });
+      setTimeout(() => resolve(NaN), 5000);
+    });
+    const requests = rows.filter((r) => r.tracing === 'on').length;
+    console.log(`spans exported by the tracing-on facade: ${spans} (${requests ? 'a request span plus one per upstream call' : ''})`);
     const result = {
       at: new Date().toISOString(),
       rounds,
+      spansExported: spans,
       rows: rows.map((r) => ({ phase: r.phase, tracing: r.tracing, rps: median(r.rps), p50: median(r.p50), p99: median(r.p99), cpuPer1000: median(r.cpu) })),
     };
     mkdirSync(RESULTS, { recursive: true });

@@ -18,13 +18,18 @@ import { createFacade } from '../../src/yoga.ts';
 const upstreamUrl = process.env.BENCH_UPSTREAM_URL;
 if (!upstreamUrl) throw new Error('BENCH_UPSTREAM_URL is not set');
 
+let exportedSpans = 0;
+
 async function benchTracer(): Promise<Tracer | undefined> {
   if (process.env.BENCH_TRACING !== '1') return undefined;
   const { trace } = await import('@opentelemetry/api');
   const { NodeTracerProvider } = await import('@opentelemetry/sdk-trace-node');
   const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
   const dropAll = {
-    export: (_spans: unknown[], done: (result: { code: number }) => void) => done({ code: 0 }),
+    export: (spans: unknown[], done: (result: { code: number }) => void) => {
+      exportedSpans += spans.length;
+      done({ code: 0 });
+    },
     shutdown: async () => {},
   };
   const provider = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(dropAll)] });
@@ -59,5 +64,13 @@ server.keepAliveTimeout = 60_000;
 server.listen(Number(process.env.BENCH_PORT ?? 0), '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;
   process.send?.({ type: 'ready', url: `http://127.0.0.1:${port}/graphql` });
+});
+process.on('message', (message: { type?: string }) => {
+  if (message?.type === 'spans') process.send?.({ type: 'spans', count: exportedSpans });
+  // The soak asks for the live heap after a full GC (the process runs with --expose-gc then).
+  if (message?.type === 'heap') {
+    (globalThis as { gc?: () => void }).gc?.();
+    process.send?.({ type: 'heap', ...process.memoryUsage() });
+  }
 });
 process.on('disconnect', () => process.exit(0));
