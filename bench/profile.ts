@@ -41,7 +41,30 @@ export interface ProfileSummary {
   byCategory: Row[];
   topFunctions: Row[];
   inclusive: Row[];
+  /** The areas a GraphQL facade spends on, each counted once per sample (callees included). */
+  buckets: Row[];
 }
+
+/** Areas by inclusive time: a sample counts for a bucket when any frame on its stack matches. */
+const BUCKETS: { name: string; where: string; match: (f: CallFrame, pkg: string | null) => boolean }[] = [
+  { name: 'HTTP server side (node:_http_*, @whatwg-node Request/Response adapter)', where: 'node:_http_*, @whatwg-node/*', match: (f, pkg) => Boolean(pkg?.startsWith('@whatwg-node/')) || /^node:_http_(server|outgoing|incoming|common)$/.test(f.url) },
+  { name: 'yoga + envelop pipeline (plugins hooks, request parsing, result processing)', where: 'graphql-yoga, @envelop/*', match: (_f, pkg) => pkg === 'graphql-yoga' || Boolean(pkg?.startsWith('@envelop/')) },
+  { name: 'GraphQL parse (the document cache works: ~0 when warm)', where: 'graphql/language', match: (f, pkg) => pkg === 'graphql' && f.functionName === 'parse' },
+  { name: 'GraphQL validate (incl. the per-request cost-limit validate)', where: 'graphql/validation', match: (f, pkg) => pkg === 'graphql' && f.functionName === 'validate' },
+  { name: 'GraphQL execution (any executor frame on the stack: resolvers, cursors, leaf serialisation)', where: '@graphql-tools/executor', match: (_f, pkg) => pkg === '@graphql-tools/executor' },
+  { name: 'cursor encoding (CursorCodec.encode: JSON, base64url, HMAC)', where: 'src/connections/cursor.ts', match: (f) => /src\/connections\/cursor\.ts$/.test(f.url) && f.functionName === 'encode' },
+  { name: '… of which createHmac (key import on every call)', where: 'node:crypto', match: (f) => f.url === 'node:crypto' && f.functionName === 'createHmac' },
+  { name: 'global ids (encodeNodeId)', where: 'src/schema/node-id.ts', match: (f) => /src\/schema\/node-id\.ts$/.test(f.url) && f.functionName === 'encodeNodeId' },
+  { name: 'DateTime serialize (regex + Date.parse per value)', where: 'src/schema/scalars.ts', match: (f) => /src\/schema\/scalars\.ts$/.test(f.url) && f.functionName === 'serialize' },
+  { name: 'Pothos wrappers (@pothos/* frames)', where: '@pothos/*', match: (_f, pkg) => Boolean(pkg?.startsWith('@pothos/')) },
+  { name: 'DataLoader', where: 'dataloader', match: (_f, pkg) => pkg === 'dataloader' },
+  { name: 'upstream body decoding (zod)', where: 'src/upstream/decode.ts + zod', match: (f, pkg) => pkg === 'zod' || /src\/upstream\/decode\.ts$/.test(f.url) },
+  { name: 'upstream calls (UpstreamClient, resilience/opossum, undici, loaders)', where: 'src/upstream, src/loaders, undici, opossum', match: (f, pkg) => pkg === 'undici' || pkg === 'opossum' || /src\/(upstream|loaders)\//.test(f.url) },
+  { name: 'result JSON.stringify (yoga)', where: 'graphql-yoga result processor', match: (f, pkg) => pkg === 'graphql-yoga' && f.functionName === 'jsonStringifyResultWithoutInternals' },
+  { name: 'telemetry (request log, metrics)', where: 'src/server/telemetry.ts, pino, prom-client', match: (f, pkg) => /src\/server\/telemetry\.ts$/.test(f.url) || pkg === 'pino' || pkg === 'prom-client' },
+  { name: 'query limits (armor, cost)', where: 'src/server/query-limits.ts, @escape.tech/*', match: (f, pkg) => /src\/server\/query-limits\.ts$/.test(f.url) || Boolean(pkg?.startsWith('@escape.tech/')) },
+  { name: 'garbage collection', where: 'V8', match: (f) => !f.url && f.functionName === '(garbage collector)' },
+];
 
 function packageOf(url: string): string | null {
   const at = url.lastIndexOf('/node_modules/');
@@ -161,6 +184,18 @@ export function summariseProfile(
     }
   }
 
+  const bucketMs = new Map<string, number>();
+  for (const [id, ms] of self) {
+    if (byId.get(id)!.callFrame.functionName === '(idle)') continue;
+    const hit = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = byId.get(at)!.callFrame;
+      const pkg = packageOf(frame.url);
+      for (const bucket of BUCKETS) if (!hit.has(bucket.name) && bucket.match(frame, pkg)) hit.add(bucket.name);
+    }
+    for (const name of hit) bucketMs.set(name, (bucketMs.get(name) ?? 0) + ms);
+  }
+
   const rows = (values: Iterable<{ name: string; where: string; ms: number }>, n: number): Row[] =>
     [...values]
       .sort((a, b) => b.ms - a.ms)
@@ -172,8 +207,12 @@ export function summariseProfile(
     rps: load.rps,
     busyMs: Math.round(busy),
     busyMsPerRequest: busy / Math.max(1, load.requests),
-    byCategory: rows([...cats].map(([name, ms]) => ({ name, where: '', ms })), 25),
+    byCategory: rows([...cats].map(([name, ms]) => ({ name, where: '', ms })), 40),
     topFunctions: rows(fns.values(), 30),
     inclusive: rows(inclusive.values(), 30),
+    buckets: BUCKETS.map((b) => {
+      const ms = bucketMs.get(b.name) ?? 0;
+      return { name: b.name, where: b.where, ms: Math.round(ms), share: (100 * ms) / busy };
+    }),
   };
 }

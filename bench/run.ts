@@ -631,10 +631,12 @@ async function profile(): Promise<number> {
   if (id === 'facade') writeFileSync(join(RESULTS, 'profile.json'), `${JSON.stringify(summary, null, 2)}\n`);
   else writeFileSync(join(OUT, `profile-${id}.json`), `${JSON.stringify(summary, null, 2)}\n`);
   console.log(`profile of ${LABELS[id]}: ${result.completed} requests at ${result.rps.toFixed(0)} req/s (profiler on); ${newest}`);
+  console.log('\nwhere the time goes (inclusive, % of busy time):');
+  for (const row of summary.buckets) console.log(`  ${row.share.toFixed(1).padStart(5)} %  ${row.name}`);
   console.log('\nself time by area:');
-  for (const row of summary.byCategory) console.log(`  ${row.share.toFixed(1).padStart(5)} %  ${row.name}`);
+  for (const row of summary.byCategory.slice(0, 25)) console.log(`  ${row.share.toFixed(1).padStart(5)} %  ${row.name}`);
   console.log('\ntop functions by self time:');
-  for (const row of summary.topFunctions) console.log(`  ${row.share.toFixed(1).padStart(5)} %  ${row.name}  ${row.where}`);
+  for (const row of summary.topFunctions.slice(0, 20)) console.log(`  ${row.share.toFixed(1).padStart(5)} %  ${row.name}  ${row.where}`);
   console.log('\nwrote bench/results/profile.json (BENCHMARKS.md picks it up on the next full run)');
   return 0;
 }
