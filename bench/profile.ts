@@ -33,6 +33,7 @@ export interface Row {
 
 export interface ProfileSummary {
   at: string;
+  commit?: string;
   requests: number;
   rps: number;
   busyMs: number;

@@ -64,6 +64,7 @@ export interface RunResults {
 
 export interface SoakResult {
   at: string;
+  commit?: string;
   seconds: number;
   warmUpSeconds: number;
   concurrency: number;
@@ -392,6 +393,7 @@ export function chartSvg(results: RunResults): string {
 
 export interface OtelResult {
   at: string;
+  commit?: string;
   rounds: number;
   spansExported?: number;
   rows: { phase: string; tracing: string; rps: number; p50: number; p99: number; cpuPer1000: number }[];
@@ -423,6 +425,7 @@ export function writeReport(root: string, results: RunResults, soak: SoakResult 
     'npm run bench -- --soak       # 3 minutes of load on the facade: RSS growth after warm-up (bench/results/soak.json)',
     'npm run bench -- --profile    # node --cpu-prof on the facade under the 0 ms workload (bench/results/profile.json)',
     'npm run bench -- --otel       # the facade with OpenTelemetry tracing off and on (bench/results/otel.json)',
+    'npm run bench -- --report     # rewrite this file and the chart from bench/results/*.json (no measuring)',
     '```',
     '',
     'Options: `--rounds N` (default 3), `--seconds S` (per phase), `--rate R` (the moderate fixed rate, default 50),',
@@ -525,7 +528,7 @@ export function writeReport(root: string, results: RunResults, soak: SoakResult 
     add(
       '### Soak',
       '',
-      `Latest \`--soak\`: ${soak.at}. The facade under a closed loop of ${soak.concurrency} users for ${soak.seconds} s (0 ms upstream):`,
+      `Latest \`--soak\`: ${soak.at} (commit ${soak.commit ?? '?'}). The facade under a closed loop of ${soak.concurrency} users for ${soak.seconds} s (0 ms upstream):`,
       `${soak.requests} requests (${soak.rps.toFixed(0)} req/s, ${soak.errors} errors, ${soak.cpuPer1000.toFixed(3)} CPU s / 1000 req).`,
       `RSS after the ${soak.warmUpSeconds.toFixed(0)} s warm-up (median of its last 10 s): ${soak.baselineMB.toFixed(1)} MB; at the end (median of the`,
       `last 10 s): ${soak.endMB.toFixed(1)} MB, **${(soak.growth * 100).toFixed(1)} %**; highest sample after warm-up ${soak.peakAfterWarmUpMB.toFixed(1)} MB (${(soak.peakGrowth * 100).toFixed(1)} %).`,
@@ -544,7 +547,7 @@ export function writeReport(root: string, results: RunResults, soak: SoakResult 
     add(
       '### OpenTelemetry',
       '',
-      `Latest \`--otel\`: ${otel.at}, medians of ${otel.rounds} interleaved rounds. Tracing is off by default (\`TRACING=none\`):`,
+      `Latest \`--otel\`: ${otel.at} (commit ${otel.commit ?? '?'}), medians of ${otel.rounds} interleaved rounds. Tracing is off by default (\`TRACING=none\`):`,
       'then no tracer exists and the hot path makes no tracing calls at all (src/observability/tracing.ts), so',
       '"off" is the facade as measured above, and what off costs against no instrumentation is nil by',
       'construction (no `@opentelemetry` frame appears in the off profile). "On" is a NodeTracerProvider with a',
@@ -563,7 +566,7 @@ export function writeReport(root: string, results: RunResults, soak: SoakResult 
     add(
       '### Where the facade\'s time goes (0 ms workload, `--profile`)',
       '',
-      `Latest \`--profile\`: ${profile.at}; ${profile.requests} requests at ${profile.rps.toFixed(0)} req/s with the profiler on;`,
+      `Latest \`--profile\`: ${profile.at} (commit ${profile.commit ?? '?'}); ${profile.requests} requests at ${profile.rps.toFixed(0)} req/s with the profiler on;`,
       `${profile.busyMsPerRequest.toFixed(3)} ms of busy CPU per request on the main thread (the profiler adds some). Where it goes, callees`,
       'included (a sample counts once per row; rows overlap: execute contains the cursors, HTTP contains everything):',
       '',

@@ -9,6 +9,7 @@
 //   npm run bench -- --profile    --cpu-prof on the facade under the 0 ms workload; top self time
 //                                 (--target limit profiles the zero-framework limit instead)
 //   npm run bench -- --otel       the facade with tracing off (default) and on: what tracing costs
+//   npm run bench -- --report     rewrite BENCHMARKS.md and the chart from bench/results/*.json
 // Options: --rounds N (default 3), --seconds S (per phase), --rate R (the moderate fixed rate,
 //          default 50), --soak-seconds S (default 180), --pin (taskset: every server under test on
 //          CPU 1, upstream and load generator on CPU 0), --only a,b (contestants), --phases a,b.
@@ -41,6 +42,7 @@ const { values: flags } = parseArgs({
     soak: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     otel: { type: 'boolean', default: false },
+    report: { type: 'boolean', default: false },
     pin: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     seconds: { type: 'string' },
@@ -571,6 +573,7 @@ async function soak(): Promise<number> {
     const peak = Math.max(...samples.filter((s) => s.t * 1000 > warmMs).map((s) => s.rssMB));
     const soakResult: SoakResult = {
       at: new Date().toISOString(),
+      commit: machineInfo(ROOT).commit,
       seconds: total / 1000,
       warmUpSeconds: warmMs / 1000,
       concurrency: 16,
@@ -626,7 +629,7 @@ async function profile(): Promise<number> {
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f));
   if (!files.length) throw new Error('no .cpuprofile written');
   const newest = files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!;
-  const summary = summariseProfile(JSON.parse(readFileSync(newest, 'utf8')), ROOT, { requests: result.completed, rps: result.rps }, window);
+  const summary = { ...summariseProfile(JSON.parse(readFileSync(newest, 'utf8')), ROOT, { requests: result.completed, rps: result.rps }, window), commit: machineInfo(ROOT).commit };
   mkdirSync(RESULTS, { recursive: true });
   if (id === 'facade') writeFileSync(join(RESULTS, 'profile.json'), `${JSON.stringify(summary, null, 2)}\n`);
   else writeFileSync(join(OUT, `profile-${id}.json`), `${JSON.stringify(summary, null, 2)}\n`);
@@ -638,6 +641,16 @@ async function profile(): Promise<number> {
   console.log('\ntop functions by self time:');
   for (const row of summary.topFunctions.slice(0, 20)) console.log(`  ${row.share.toFixed(1).padStart(5)} %  ${row.name}  ${row.where}`);
   console.log('\nwrote bench/results/profile.json (BENCHMARKS.md picks it up on the next full run)');
+  return 0;
+}
+
+/** Rewrites BENCHMARKS.md and the chart from bench/results/*.json, measuring nothing. */
+async function report(): Promise<number> {
+  const results = readJson<RunResults>('latest.json');
+  if (!results) throw new Error('no bench/results/latest.json: run npm run bench first');
+  printTables(results, readSoak(), readProfile());
+  writeReport(ROOT, results, readSoak(), readProfile(), readJson<OtelResult>('otel.json'));
+  console.log('\nrewrote BENCHMARKS.md and bench/results/chart.svg from bench/results/');
   return 0;
 }
 
@@ -677,8 +690,9 @@ async function otel(): Promise<number> {
     });
     const requests = rows.filter((r) => r.tracing === 'on').length;
     console.log(`spans exported by the tracing-on facade: ${spans} (${requests ? 'a request span plus one per upstream call' : ''})`);
-    const result = {
+    const result: OtelResult = {
       at: new Date().toISOString(),
+      commit: machineInfo(ROOT).commit,
       rounds,
       spansExported: spans,
       rows: rows.map((r) => ({ phase: r.phase, tracing: r.tracing, rps: median(r.rps), p50: median(r.p50), p99: median(r.p99), cpuPer1000: median(r.cpu) })),
@@ -701,7 +715,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 try {
-  const mode = flags.smoke ? smoke : flags.soak ? soak : flags.profile ? profile : flags.otel ? otel : full;
+  const mode = flags.smoke ? smoke : flags.soak ? soak : flags.profile ? profile : flags.otel ? otel : flags.report ? report : full;
   process.exitCode = await mode();
 } catch (error) {
   console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
