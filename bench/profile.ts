@@ -44,6 +44,8 @@ export interface ProfileSummary {
   inclusive: Row[];
   /** The areas a GraphQL facade spends on, each counted once per sample (callees included). */
   buckets: Row[];
+  /** Self time in @opentelemetry/* frames, % of busy time (tracing off: what the API's no-op paths cost). */
+  opentelemetryShare: number;
 }
 
 /** Areas by inclusive time: a sample counts for a bucket when any frame on its stack matches. */
@@ -54,7 +56,7 @@ const BUCKETS: { name: string; where: string; match: (f: CallFrame, pkg: string 
   { name: 'GraphQL validate (incl. the per-request cost-limit validate)', where: 'graphql/validation', match: (f, pkg) => pkg === 'graphql' && f.functionName === 'validate' },
   { name: 'GraphQL execution (any executor frame on the stack: resolvers, cursors, leaf serialisation)', where: '@graphql-tools/executor', match: (_f, pkg) => pkg === '@graphql-tools/executor' },
   { name: 'cursor encoding (CursorCodec.encode: JSON, base64url, HMAC)', where: 'src/connections/cursor.ts', match: (f) => /src\/connections\/cursor\.ts$/.test(f.url) && f.functionName === 'encode' },
-  { name: '… of which createHmac (key import on every call)', where: 'node:crypto', match: (f) => f.url === 'node:crypto' && f.functionName === 'createHmac' },
+  { name: '… of which createHmac (HMAC set-up and update)', where: 'node:crypto', match: (f) => f.url === 'node:crypto' && f.functionName === 'createHmac' },
   { name: 'global ids (encodeNodeId)', where: 'src/schema/node-id.ts', match: (f) => /src\/schema\/node-id\.ts$/.test(f.url) && f.functionName === 'encodeNodeId' },
   { name: 'DateTime serialize (regex + Date.parse per value)', where: 'src/schema/scalars.ts', match: (f) => /src\/schema\/scalars\.ts$/.test(f.url) && f.functionName === 'serialize' },
   { name: 'Pothos wrappers (@pothos/* frames)', where: '@pothos/*', match: (_f, pkg) => Boolean(pkg?.startsWith('@pothos/')) },
@@ -135,6 +137,7 @@ export function summariseProfile(
   }
 
   let busy = 0;
+  let otelMs = 0;
   const cats = new Map<string, number>();
   const fns = new Map<string, { name: string; where: string; ms: number }>();
   const where = (f: CallFrame) => `${f.url.replace(/^file:\/\//, '').replace(`${root}/`, '')}:${f.lineNumber + 1}`;
@@ -142,6 +145,7 @@ export function summariseProfile(
     const frame = byId.get(id)!.callFrame;
     if (frame.functionName === '(idle)') continue;
     busy += ms;
+    if (packageOf(frame.url)?.startsWith('@opentelemetry/')) otelMs += ms;
     const cat = categoryOf(frame, root);
     cats.set(cat, (cats.get(cat) ?? 0) + ms);
     const key = `${frame.functionName}@${frame.url}:${frame.lineNumber}`;
@@ -211,6 +215,7 @@ export function summariseProfile(
     byCategory: rows([...cats].map(([name, ms]) => ({ name, where: '', ms })), 40),
     topFunctions: rows(fns.values(), 30),
     inclusive: rows(inclusive.values(), 30),
+    opentelemetryShare: (100 * otelMs) / busy,
     buckets: BUCKETS.map((b) => {
       const ms = bucketMs.get(b.name) ?? 0;
       return { name: b.name, where: b.where, ms: Math.round(ms), share: (100 * ms) / busy };

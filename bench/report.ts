@@ -289,6 +289,8 @@ interface Panel {
   title: string;
   unit: string;
   note: string;
+  /** Scale to the GraphQL contestants; a longer bar (direct REST) is cut and marked. */
+  scaleWithoutDirect?: boolean;
   bars: { contestant: ContestantId; values: { value: number; label: string; light?: boolean }[] }[];
 }
 
@@ -301,7 +303,8 @@ export function chartSvg(results: RunResults): string {
     {
       title: 'Throughput, 0 ms upstream',
       unit: 'req/s',
-      note: 'higher is better',
+      note: 'higher is better; direct REST cut short',
+      scaleWithoutDirect: true,
       bars: ORDER.map((c) => ({ contestant: c, values: [{ value: t(c)?.rps ?? 0, label: fmt(t(c)?.rps, 0) }] })),
     },
     {
@@ -337,7 +340,8 @@ export function chartSvg(results: RunResults): string {
     {
       title: 'N+1-prone read, 0 ms upstream',
       unit: 'req/s',
-      note: 'higher is better',
+      note: 'higher is better; direct REST cut short',
+      scaleWithoutDirect: true,
       bars: ORDER.map((c) => ({ contestant: c, values: [{ value: n1(c)?.rps ?? 0, label: fmt(n1(c)?.rps, 0) }] })),
     },
     {
@@ -351,7 +355,7 @@ export function chartSvg(results: RunResults): string {
     },
   ];
 
-  const width = 980;
+  const width = 1000;
   const panelW = 470;
   const labelW = 150;
   const barArea = panelW - labelW - 70;
@@ -368,7 +372,8 @@ export function chartSvg(results: RunResults): string {
   panels.forEach((panel, index) => {
     const x0 = 20 + (index % cols) * (panelW + 20);
     const y0 = 70 + Math.floor(index / cols) * (panelH + 10);
-    const max = Math.max(1e-9, ...panel.bars.flatMap((b) => b.values.map((v) => v.value)));
+    const scaled = panel.scaleWithoutDirect ? panel.bars.filter((b) => b.contestant !== 'direct') : panel.bars;
+    const max = Math.max(1e-9, ...scaled.flatMap((b) => b.values.map((v) => v.value))) * (panel.scaleWithoutDirect ? 1.15 : 1);
     out.push(`<g transform="translate(${x0},${y0})">`);
     out.push(`<rect width="${panelW}" height="${panelH}" fill="#fafafa" stroke="#ddd"/>`);
     out.push(`<text x="10" y="20" font-size="14" font-weight="600">${esc(panel.title)}</text>`);
@@ -377,9 +382,11 @@ export function chartSvg(results: RunResults): string {
       const y = 45 + i * (rowH * 2 + 6);
       out.push(`<text x="10" y="${y + 15}" fill="#222">${esc(SHORT[bar.contestant])}</text>`);
       bar.values.forEach((v, j) => {
-        const w = Math.max(0, (v.value / max) * barArea);
+        const cut = v.value > max;
+        const w = Math.max(0, (Math.min(v.value, max) / max) * barArea);
         const by = y + j * rowH;
         out.push(`<rect x="${labelW}" y="${by + 2}" width="${w.toFixed(1)}" height="${rowH - 6}" fill="${COLORS[bar.contestant]}" opacity="${v.light ? 0.45 : 1}"/>`);
+        if (cut) out.push(`<path d="M${(labelW + w - 14).toFixed(1)} ${by + 1} l6 ${rowH - 4} M${(labelW + w - 8).toFixed(1)} ${by + 1} l6 ${rowH - 4}" stroke="#fff" stroke-width="3"/>`);
         out.push(`<text x="${(labelW + w + 5).toFixed(1)}" y="${by + 14}" fill="#222">${esc(v.label)}</text>`);
       });
     });
@@ -451,7 +458,7 @@ export function writeReport(root: string, results: RunResults, soak: SoakResult 
     '- **(b) zero-framework limit** (`bench/servers/limit.ts`): a hand-written `node:http` handler that does',
     '  exactly the data work a facade must do: parse the POSTed GraphQL request, the same undici `Pool`',
     '  calls (in parallel), `JSON.parse`, reshaping into the GraphQL response (global ids, the facade\'s',
-    '  own HMAC-signed cursors, content `__typename`, enum fallbacks), `JSON.stringify`. No GraphQL parsing,',
+    '  cursor format and HMAC, content `__typename`, enum fallbacks), `JSON.stringify`. No GraphQL parsing,',
     '  validation or execution. Its answer\'s `data` is checked equal to the facade\'s on every run.',
     '- **(c) this facade** (`bench/servers/facade.ts`): `createFacade` with `src/config.ts` defaults,',
     '  served by `node:http` as `src/main.ts` does; the caller\'s Basic credentials are passed through.',
@@ -548,9 +555,9 @@ export function writeReport(root: string, results: RunResults, soak: SoakResult 
       '### OpenTelemetry',
       '',
       `Latest \`--otel\`: ${otel.at} (commit ${otel.commit ?? '?'}), medians of ${otel.rounds} interleaved rounds. Tracing is off by default (\`TRACING=none\`):`,
-      'then no tracer exists and the hot path makes no tracing calls at all (src/observability/tracing.ts), so',
-      '"off" is the facade as measured above, and what off costs against no instrumentation is nil by',
-      'construction (no `@opentelemetry` frame appears in the off profile). "On" is a NodeTracerProvider with a',
+      'then no tracer exists and the hot path makes no tracing calls (src/observability/tracing.ts), so "off" is',
+      'the facade as measured above, and what off costs against no instrumentation at all is what its',
+      `\`@opentelemetry/*\` frames take in the off profile: ${profile?.opentelemetryShare !== undefined ? `${profile.opentelemetryShare.toFixed(2)} % of busy CPU` : 'see `--profile`'}. "On" is a NodeTracerProvider with a`,
       `BatchSpanProcessor whose exporter drops the spans: the price of making the spans (${otel.spansExported ?? '?'} spans were exported in that run).`,
       '',
       markdownTable([
