@@ -4,7 +4,7 @@ import type { PageRequest } from '../upstream/api.ts';
 import type { UpstreamPage } from '../upstream/types.ts';
 import { parseConnectionArgs, type RawConnectionArgs } from './args.ts';
 import { scopeTag, type CursorCodec } from './cursor.ts';
-import { ListPaginator, type Connection, type Edge } from './paginate.ts';
+import { firstPageOf, ListPaginator, type Connection, type Edge } from './paginate.ts';
 
 export interface ListSource<T> {
   /** Identifies the list: its kind, parent and filters. Cursors only work where it is the same. */
@@ -23,6 +23,22 @@ export function serveConnection<T extends { id: string }>(
   return new ListPaginator({ read: source.read, codec: settings.codec, tag, maxPages: settings.maxPages }).paginate(
     request,
   );
+}
+
+/**
+ * Starts the connection's first upstream read now, e.g. while its parent is still being fetched,
+ * so the two round trips overlap; the read is cached per request, so the field itself then finds
+ * it under way. Invalid arguments start nothing: the field reports them.
+ */
+export function prefetchConnection<T>(args: RawConnectionArgs, source: ListSource<T>, codec: CursorCodec): void {
+  let first;
+  try {
+    first = firstPageOf(parseConnectionArgs(args, codec, scopeTag(source.scope)));
+  } catch {
+    return;
+  }
+  // A failure is the field's to report when it reads the same page.
+  if (first) source.read(first).catch(() => {});
 }
 
 /** An edge for an item that was not read from a list page (a mutation's result). */

@@ -43,8 +43,50 @@ export interface PaginateOptions<T> {
   tag: string;
   /** The most upstream pages one connection may read (a walk to the end of a long list). */
   maxPages: number;
-  /** pageSize for walks that only look for the end of the list or an item by id. */
-  walkPageSize?: number;
+}
+
+/** Walks that only look for the end of the list or for an item by id read the largest pages. */
+const WALK_PAGE_SIZE = MAX_PAGE_SIZE;
+
+/** A page to read (and whether it is the cursor's own page, read again), or the page is unknown. */
+type ReadPlan = { request: PageRequest; reread: boolean } | 'find-by-id';
+
+/** Which upstream page holds the items right after a cursor: the next page, its own (re-read), or unknown. */
+function readAfter(cursor: Cursor): ReadPlan {
+  const position = cursor.page;
+  if (position === null) return 'find-by-id';
+  if (position.next !== undefined) return { request: { pageSize: position.size, pageToken: position.next }, reread: false };
+  return { request: { pageSize: position.size, pageToken: position.token }, reread: true };
+}
+
+/** Which upstream page holds the items right before a cursor; 'nothing' when it began the list. */
+function readBefore(cursor: Cursor): ReadPlan | 'nothing' {
+  const position = cursor.page;
+  if (position === null) return 'find-by-id';
+  if (position.previous !== undefined) {
+    return { request: { pageSize: position.size, pageToken: position.previous }, reread: false };
+  }
+  // The first item of a page with no previousToken: that page began the list.
+  if (position.index === 0) return 'nothing';
+  return { request: { pageSize: position.size, pageToken: position.token }, reread: true };
+}
+
+const walkFromStart: PageRequest = { pageSize: WALK_PAGE_SIZE, pageToken: null };
+
+/**
+ * The upstream page a connection request reads first (null: none). It depends on the arguments
+ * alone, so a parent resolver can start it while the parent itself is still being fetched.
+ */
+export function firstPageOf(request: ConnectionRequest): PageRequest | null {
+  const plan =
+    request.direction === 'backward' && request.before
+      ? readBefore(request.before)
+      : request.after
+        ? readAfter(request.after)
+        : null;
+  if (plan === null) return request.direction === 'forward' ? { pageSize: request.count, pageToken: null } : walkFromStart;
+  if (plan === 'nothing') return null;
+  return plan === 'find-by-id' ? walkFromStart : plan.request;
 }
 
 interface ReadPage<T> {
@@ -108,7 +150,7 @@ export class ListPaginator<T extends { id: string }> {
   async #forward({ count, after, before }: ConnectionRequest): Promise<Connection<T>> {
     let { page, from, reread } = after
       ? await this.#pageAfter(after)
-      : { page: await this.#read(count, null), from: 0, reread: false };
+      : { page: await this.#read({ pageSize: count, pageToken: null }), from: 0, reread: false };
     const taken: Positioned<T>[] = [];
     let reachedBefore = false;
     for (;;) {
@@ -121,7 +163,7 @@ export class ListPaginator<T extends { id: string }> {
         taken.push(this.#positioned(node, page, index));
       }
       if (reachedBefore || taken.length === count || page.next === null || (reread && taken.length > 0)) break;
-      page = await this.#read(page.size, page.next);
+      page = await this.#read({ pageSize: page.size, pageToken: page.next });
       from = 0;
       reread = false;
     }
@@ -151,7 +193,7 @@ export class ListPaginator<T extends { id: string }> {
           taken.push(this.#positioned(node, page, index));
         }
         if (reachedAfter || taken.length === count || page.previous === null || (reread && taken.length > 0)) break;
-        page = await this.#read(page.size, page.previous);
+        page = await this.#read({ pageSize: page.size, pageToken: page.previous });
         upTo = page.items.length;
         reread = false;
       }
@@ -168,9 +210,7 @@ export class ListPaginator<T extends { id: string }> {
 
   /** `last: N` with no `before`: walk forward (from `after` or the start) to the end, keep the last N. */
   async #lastOfList({ count, after }: ConnectionRequest): Promise<Connection<T>> {
-    let { page, from } = after
-      ? await this.#pageAfter(after)
-      : { page: await this.#read(this.#walkPageSize(count), null), from: 0 };
+    let { page, from } = after ? await this.#pageAfter(after) : { page: await this.#read(walkFromStart), from: 0 };
     let kept: Positioned<T>[] = [];
     let dropped = false;
     for (;;) {
@@ -182,7 +222,7 @@ export class ListPaginator<T extends { id: string }> {
         dropped = true;
       }
       if (page.next === null) break;
-      page = await this.#read(page.size, page.next);
+      page = await this.#read({ pageSize: page.size, pageToken: page.next });
       from = 0;
     }
     return this.#connection(kept, { hasNextPage: false, hasPreviousPage: dropped || after !== undefined });
@@ -190,51 +230,39 @@ export class ListPaginator<T extends { id: string }> {
 
   /** The page holding the items right after `cursor`, and where in it they start. */
   async #pageAfter(cursor: Cursor): Promise<{ page: ReadPage<T>; from: number; reread: boolean }> {
-    const position = cursor.page;
-    if (position === null) {
+    const plan = readAfter(cursor);
+    if (plan === 'find-by-id') {
       const found = await this.#findById(cursor.id);
       return { page: found.page, from: found.index + 1, reread: true };
     }
-    if (position.next !== undefined) {
-      return { page: await this.#read(position.size, position.next), from: 0, reread: false };
-    }
-    const page = await this.#read(position.size, position.token);
-    return { page, from: locate(page, cursor) + 1, reread: true };
+    const page = await this.#read(plan.request);
+    return { page, from: plan.reread ? locate(page, cursor) + 1 : 0, reread: plan.reread };
   }
 
   /** The page holding the items right before `cursor` and where they end; null when nothing precedes it. */
   async #pageBefore(cursor: Cursor): Promise<{ page: ReadPage<T>; upTo: number; reread: boolean } | null> {
-    const position = cursor.page;
-    if (position === null) {
+    const plan = readBefore(cursor);
+    if (plan === 'nothing') return null;
+    if (plan === 'find-by-id') {
       const found = await this.#findById(cursor.id);
       return { page: found.page, upTo: found.index, reread: true };
     }
-    if (position.previous !== undefined) {
-      const page = await this.#read(position.size, position.previous);
-      return { page, upTo: page.items.length, reread: false };
-    }
-    // The first item of a page with no previousToken: that page began the list.
-    if (position.index === 0) return null;
-    const page = await this.#read(position.size, position.token);
-    return { page, upTo: locate(page, cursor), reread: true };
+    const page = await this.#read(plan.request);
+    return { page, upTo: plan.reread ? locate(page, cursor) : page.items.length, reread: plan.reread };
   }
 
   /** For cursors that carry no page (edges returned by mutations): walk from the start until the item. */
   async #findById(id: string): Promise<{ page: ReadPage<T>; index: number }> {
-    let page = await this.#read(this.#walkPageSize(1), null);
+    let page = await this.#read(walkFromStart);
     for (;;) {
       const index = page.items.findIndex((item) => item.id === id);
       if (index >= 0) return { page, index };
       if (page.next === null) throw staleCursor();
-      page = await this.#read(page.size, page.next);
+      page = await this.#read({ pageSize: page.size, pageToken: page.next });
     }
   }
 
-  #walkPageSize(count: number): number {
-    return Math.max(count, this.#options.walkPageSize ?? MAX_PAGE_SIZE);
-  }
-
-  async #read(size: number, token: string | null): Promise<ReadPage<T>> {
+  async #read({ pageSize: size, pageToken: token }: PageRequest): Promise<ReadPage<T>> {
     if (this.#pagesRead >= this.#options.maxPages) {
       throw new FacadeError(
         'QUERY_TOO_COMPLEX',

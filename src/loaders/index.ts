@@ -105,24 +105,43 @@ export function createLoaders(api: ConversationsApi, onBatch: BatchObserver = ()
     return page;
   }
 
+  // List pages read in this request, by list and page: a page started early (a prefetch while the
+  // parent is fetched) or asked for twice (the same connection under two aliases) costs one call.
+  const pages = new Map<string, Promise<UpstreamPage<unknown>>>();
+  function cachedPage<T>(key: unknown[], load: () => Promise<UpstreamPage<T>>): Promise<UpstreamPage<T>> {
+    const cacheKey = JSON.stringify(key);
+    let page = pages.get(cacheKey) as Promise<UpstreamPage<T>> | undefined;
+    if (!page) {
+      page = load();
+      pages.set(cacheKey, page);
+    }
+    return page;
+  }
+
   return {
     conversation,
     participant,
     communication,
 
-    async listConversations(page: PageRequest, filter: ConversationFilter) {
-      return primeAll(await api.listConversations(page, filter), (item) => conversation.prime(item.id, item));
-    },
-
-    async listParticipants(conversationId: string, page: PageRequest) {
-      return primeAll(await api.listParticipants(conversationId, page), (item) =>
-        participant.prime({ conversationId, id: item.id }, item),
+    listConversations(page: PageRequest, filter: ConversationFilter) {
+      return cachedPage(['conversations', filter.status ?? [], filter.channelId ?? null, page], async () =>
+        primeAll(await api.listConversations(page, filter), (item) => conversation.prime(item.id, item)),
       );
     },
 
-    async listCommunications(conversationId: string, page: PageRequest, filter: { channelId?: string }) {
-      return primeAll(await api.listCommunications(conversationId, page, filter), (item) =>
-        communication.prime({ conversationId, id: item.id }, item),
+    listParticipants(conversationId: string, page: PageRequest) {
+      return cachedPage(['participants', conversationId, page], async () =>
+        primeAll(await api.listParticipants(conversationId, page), (item) =>
+          participant.prime({ conversationId, id: item.id }, item),
+        ),
+      );
+    },
+
+    listCommunications(conversationId: string, page: PageRequest, filter: { channelId?: string }) {
+      return cachedPage(['communications', conversationId, filter.channelId ?? null, page], async () =>
+        primeAll(await api.listCommunications(conversationId, page, filter), (item) =>
+          communication.prime({ conversationId, id: item.id }, item),
+        ),
       );
     },
 

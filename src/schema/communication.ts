@@ -1,6 +1,7 @@
 // Communication: the node, its author and recipients, Conversation.communications and
 // Conversation.communication. A communication's global id carries its conversation's sid.
-import { serveConnection } from '../connections/index.ts';
+import { prefetchConnection, serveConnection } from '../connections/index.ts';
+import type { PageRequest } from '../upstream/api.ts';
 import { FacadeError } from '../errors.ts';
 import type { UpstreamCommunication, UpstreamParticipantAddress, UpstreamRecipient } from '../upstream/types.ts';
 import { builder, type Context } from './builder.ts';
@@ -9,6 +10,7 @@ import { Conversation } from './conversation.ts';
 import { Channel, DeliveryStatus, toChannel, toDeliveryStatus } from './enums.ts';
 import { checkSid, splitChildKey } from './node-id.ts';
 import { Participant } from './participant.ts';
+import { registerConversationPrefetch } from './prefetch.ts';
 import { DateTime } from './scalars.ts';
 
 export const Communication = builder.objectRef<UpstreamCommunication>('Communication');
@@ -92,24 +94,29 @@ const CommunicationConnection = builder.connectionObject(
   CommunicationEdge,
 );
 
+function communicationsOf(conversationId: string, channelId: string | null | undefined, context: Context) {
+  const filter = channelId == null ? {} : { channelId };
+  return {
+    scope: communicationsScope(conversationId, channelId ?? null),
+    read: (page: PageRequest) => context.loaders.listCommunications(conversationId, page, filter),
+  };
+}
+
+registerConversationPrefetch('communications', (conversationId, args, context) =>
+  prefetchConnection(args, communicationsOf(conversationId, args.channelId as string | null | undefined, context), context.cursors),
+);
+
 builder.objectFields(Conversation, (t) => ({
   communications: t.connection(
     {
       type: Communication,
       description: 'Communications of the conversation, oldest first.',
       args: { channelId: t.arg.string({ required: false }) },
-      resolve: (conversation, args, context) => {
-        const channelId = args.channelId ?? null;
-        const filter = channelId === null ? {} : { channelId };
-        return serveConnection(
-          args,
-          {
-            scope: communicationsScope(conversation.id, channelId),
-            read: (page) => context.loaders.listCommunications(conversation.id, page, filter),
-          },
-          { codec: context.cursors, maxPages: context.maxPagesPerConnection },
-        );
-      },
+      resolve: (conversation, args, context) =>
+        serveConnection(args, communicationsOf(conversation.id, args.channelId, context), {
+          codec: context.cursors,
+          maxPages: context.maxPagesPerConnection,
+        }),
     },
     CommunicationConnection,
   ),

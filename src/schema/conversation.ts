@@ -4,6 +4,7 @@ import type { UpstreamConversation } from '../upstream/types.ts';
 import { builder } from './builder.ts';
 import { CONVERSATION_STATUSES, ConversationStatus, toConversationStatus } from './enums.ts';
 import { checkSid } from './node-id.ts';
+import { prefetchConversationConnections } from './prefetch.ts';
 import { DateTime } from './scalars.ts';
 
 export const Conversation = builder.objectRef<UpstreamConversation>('Conversation');
@@ -35,7 +36,11 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'A conversation by its sid; null when it does not exist.',
     args: { sid: t.arg.string({ required: true }) },
-    resolve: (_root, { sid }, context) => context.loaders.conversation.load(checkSid(sid, 'sid')),
+    resolve: (_root, { sid }, context, info) => {
+      const conversation = context.loaders.conversation.load(checkSid(sid, 'sid'));
+      prefetchConversationConnections(sid, info, context);
+      return conversation;
+    },
   }),
 
   conversations: t.connection(

@@ -1,10 +1,12 @@
 // Participant: the node, its addresses, and the Conversation.participants connection.
-import { serveConnection } from '../connections/index.ts';
+import { prefetchConnection, serveConnection } from '../connections/index.ts';
+import type { PageRequest } from '../upstream/api.ts';
 import type { UpstreamAddress, UpstreamParticipant } from '../upstream/types.ts';
-import { builder } from './builder.ts';
+import { builder, type Context } from './builder.ts';
 import { Conversation } from './conversation.ts';
 import { Channel, ParticipantType, toChannel, toParticipantType } from './enums.ts';
 import { splitChildKey } from './node-id.ts';
+import { registerConversationPrefetch } from './prefetch.ts';
 import { DateTime } from './scalars.ts';
 
 export const Participant = builder.objectRef<UpstreamParticipant>('Participant');
@@ -37,20 +39,25 @@ builder.node(Participant, {
   }),
 });
 
+const participantsOf = (conversationId: string, context: Context) => ({
+  scope: JSON.stringify(['participants', conversationId]),
+  read: (page: PageRequest) => context.loaders.listParticipants(conversationId, page),
+});
+
+registerConversationPrefetch('participants', (conversationId, args, context) =>
+  prefetchConnection(args, participantsOf(conversationId, context), context.cursors),
+);
+
 builder.objectField(Conversation, 'participants', (t) =>
   t.connection(
     {
       type: Participant,
       description: 'Participants of the conversation, oldest first.',
       resolve: (conversation, args, context) =>
-        serveConnection(
-          args,
-          {
-            scope: JSON.stringify(['participants', conversation.id]),
-            read: (page) => context.loaders.listParticipants(conversation.id, page),
-          },
-          { codec: context.cursors, maxPages: context.maxPagesPerConnection },
-        ),
+        serveConnection(args, participantsOf(conversation.id, context), {
+          codec: context.cursors,
+          maxPages: context.maxPagesPerConnection,
+        }),
     },
     { name: 'ParticipantConnection' },
     { name: 'ParticipantEdge' },

@@ -4,7 +4,7 @@
 // schema/builder.ts: connections count first/last and multiply their selections).
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { createComplexityRule } from '@pothos/plugin-complexity';
-import { validate, type GraphQLError } from 'graphql';
+import { validate, type DocumentNode, type ExecutionArgs, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { FacadeError } from '../errors.ts';
 
@@ -38,30 +38,42 @@ const rejectAs = (_context: unknown, error: GraphQLError) => {
 };
 
 function useCostLimit(maxCost: number): Plugin {
+  // The verdict depends on the document, the operation and the variables only: clients repeat the
+  // same few operations, so it is kept per parsed document (yoga caches those) and variables.
+  const verdicts = new WeakMap<DocumentNode, Map<string, readonly GraphQLError[]>>();
+
+  function check(args: ExecutionArgs): readonly GraphQLError[] {
+    const key = `${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
+    let byVariables = verdicts.get(args.document);
+    const known = byVariables?.get(key);
+    if (known) return known;
+    let cost = 0;
+    const rule = createComplexityRule({
+      variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
+      operationName: args.operationName ?? undefined,
+      context: args.contextValue as object,
+      maxComplexity: maxCost,
+      onResult: (result) => {
+        cost = result.complexity;
+      },
+    });
+    const errors = validate(args.schema, args.document, [rule]).map((error) =>
+      error.extensions?.code === 'QUERY_COMPLEXITY'
+        ? tooComplex(
+            `Query cost ${cost} exceeds the limit of ${maxCost}. A connection costs its first/last (default 20) times what is selected inside it: ask for fewer items or fewer nested connections.`,
+            { cost, maxCost },
+          )
+        : error,
+    );
+    if (!byVariables) verdicts.set(args.document, (byVariables = new Map()));
+    if (byVariables.size < 100) byVariables.set(key, errors);
+    return errors;
+  }
+
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      let cost = 0;
-      const rule = createComplexityRule({
-        variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
-        operationName: args.operationName ?? undefined,
-        context: args.contextValue,
-        maxComplexity: maxCost,
-        onResult: (result) => {
-          cost = result.complexity;
-        },
-      });
-      const errors = validate(args.schema, args.document, [rule]);
-      if (errors.length === 0) return;
-      setResultAndStopExecution({
-        errors: errors.map((error) =>
-          error.extensions?.code === 'QUERY_COMPLEXITY'
-            ? tooComplex(
-                `Query cost ${cost} exceeds the limit of ${maxCost}. A connection costs its first/last (default 20) times what is selected inside it: ask for fewer items or fewer nested connections.`,
-                { cost, maxCost },
-              )
-            : error,
-        ),
-      });
+      const errors = check(args);
+      if (errors.length > 0) setResultAndStopExecution({ errors });
     },
   };
 }

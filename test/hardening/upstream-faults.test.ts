@@ -180,18 +180,22 @@ describe('capacity and the circuit breaker', () => {
     const small = await startStack({
       upstream: { resilience: { ...TEST_RESILIENCE, maxAttempts: 1, maxConcurrent: 1, maxQueue: 1 } },
     });
+    // One upstream call per query: one in flight (slow), one waiting, the third refused.
+    const oneCall = `{ conversations(first: 5) { nodes { sid } } }`;
     try {
-      const conversation = seedConversation(small.emulator, 'busy');
-      small.emulator.faults.enqueue({ match: { path: listPath }, kind: 'delay', ms: 800, times: 2 });
-      const slow = [small.graphql(LIST, { sid: conversation }), small.graphql(LIST, { sid: conversation })];
+      small.takeUpstreamCalls();
+      small.emulator.faults.enqueue({ match: { path: /^\/v2\/Conversations$/ }, kind: 'delay', ms: 800, times: 2 });
+      const slow = [small.graphql(oneCall), small.graphql(oneCall)];
       await new Promise((resolve) => setTimeout(resolve, 200));
       const started = performance.now();
-      const refused = await small.graphql(LIST, { sid: conversation });
+      const refused = await small.graphql(oneCall);
       expect(performance.now() - started).toBeLessThan(300);
       expect(codes(refused)).toEqual(['UPSTREAM_UNAVAILABLE']);
       expect(refused.errors?.[0]?.message).toMatch(/capacity/);
       const done = await Promise.all(slow);
       expect(done.map(codes)).toEqual([[], []]);
+      // Only the two slow calls ever reached the upstream.
+      expect(small.takeUpstreamCalls()).toHaveLength(2);
     } finally {
       await small.close();
     }

@@ -132,6 +132,36 @@ describe('DataLoader call counts', () => {
     expect(calls['GET /v2/Conversations']).toBe(1);
   });
 
+  it('the first page of a connection is requested while its conversation is still being fetched', async () => {
+    // The conversation fetch never answers; the list call is sent anyway, at the same time.
+    stack.emulator.faults.enqueue({ match: { path: `/v2/Conversations/${conversationSid}` }, kind: 'hang' });
+    stack.takeUpstreamCalls();
+    const pending = stack.graphql(
+      `query ($sid: String!) { conversation(sid: $sid) { communications(first: 5) { nodes { sid } } participants(last: 2) { nodes { sid } } } }`,
+      { sid: conversationSid },
+    );
+    for (let i = 0; i < 100 && stack.emulator.requests.count() < 3; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    const calls = countBy(stack.emulator.requests.entries());
+    expect(calls).toEqual({
+      'GET /v2/Conversations/:conversation': 1,
+      'GET /v2/Conversations/:conversation/Communications': 1,
+      'GET /v2/Conversations/:conversation/Participants': 1,
+    });
+    stack.emulator.faults.clear();
+    await pending;
+  });
+
+  it('the same page asked for twice in one query (two aliases) costs one call', async () => {
+    const { calls } = await callsFor(
+      `query ($sid: String!) { conversation(sid: $sid) { a: communications(first: 10) { nodes { sid } } b: communications(first: 10) { nodes { sid } } } }`,
+      { sid: conversationSid },
+    );
+    expect(calls).toEqual({
+      'GET /v2/Conversations/:conversation': 1,
+      'GET /v2/Conversations/:conversation/Communications': 1,
+    });
+  });
+
   it('loaders do not outlive their request: the same query twice costs the same twice', async () => {
     const query = `query ($sid: String!) { conversation(sid: $sid) { name } }`;
     const first = await callsFor(query, { sid: conversationSid });

@@ -1,0 +1,50 @@
+// Look-ahead for `conversation(sid:)`: the conversation's own fetch and the first page of each
+// connection selected under it do not depend on each other, so their upstream calls are started
+// together instead of one after the other (a whole upstream round trip saved per query).
+import { getArgumentValues, isObjectType, Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import type { Context } from './builder.ts';
+
+/** Starts a child connection's first read from its arguments, for a conversation known by id only. */
+type Prefetcher = (conversationId: string, args: Record<string, unknown>, context: Context) => void;
+
+const prefetchers = new Map<string, Prefetcher>();
+
+/** Called by the module that defines the connection field of Conversation. */
+export function registerConversationPrefetch(field: string, prefetch: Prefetcher): void {
+  prefetchers.set(field, prefetch);
+}
+
+function selectedFields(selectionSet: SelectionSetNode | undefined, info: GraphQLResolveInfo, seen = new Set<string>()): FieldNode[] {
+  const fields: FieldNode[] = [];
+  for (const selection of selectionSet?.selections ?? []) {
+    if (selection.kind === Kind.FIELD) fields.push(selection);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) fields.push(...selectedFields(selection.selectionSet, info, seen));
+    else if (!seen.has(selection.name.value)) {
+      seen.add(selection.name.value);
+      fields.push(...selectedFields(info.fragments[selection.name.value]?.selectionSet, info, seen));
+    }
+  }
+  return fields;
+}
+
+export function prefetchConversationConnections(conversationId: string, info: GraphQLResolveInfo, context: Context): void {
+  const conversationType = info.schema.getType('Conversation');
+  if (!isObjectType(conversationType)) return;
+  const definitions = conversationType.getFields();
+  for (const fieldNode of info.fieldNodes) {
+    for (const field of selectedFields(fieldNode.selectionSet, info)) {
+      const prefetch = prefetchers.get(field.name.value);
+      const definition = definitions[field.name.value];
+      if (!prefetch || !definition) continue;
+      // Skipped (@skip/@include) or invalid arguments: leave it to execution.
+      if (field.directives?.length) continue;
+      let args: Record<string, unknown>;
+      try {
+        args = getArgumentValues(definition, field, info.variableValues);
+      } catch {
+        continue;
+      }
+      prefetch(conversationId, args, context);
+    }
+  }
+}
