@@ -16,7 +16,11 @@ function parseDateTime(value: unknown): string {
 
 export const DateTime = builder.scalarType('DateTime', {
   description: 'An RFC 3339 date-time string, e.g. `2026-01-31T12:00:00Z`.',
-  serialize: (value) => parseDateTime(value),
+  // Output values were checked where they entered (upstream decoding): only the type is checked here.
+  serialize: (value) => {
+    if (typeof value !== 'string') throw new TypeError('DateTime cannot represent a non-string value');
+    return value;
+  },
   parseValue: parseDateTime,
   parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : undefined),
 });
