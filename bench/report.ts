@@ -530,6 +530,9 @@ export function writeReport(root: string, results: RunResults, soak: SoakResult 
     '',
     markdownTable([['target', 'measured', 'status'], ...targets(results, soak).map((t) => [t.name, t.measured, t.met === null ? 'not measured' : t.met ? 'met' : '**not met**'])]),
     '',
+    // Written by hand as each optimisation lands (it cites runs at earlier commits).
+    readFileSync(join(root, 'bench', 'optimisations.md'), 'utf8').trimEnd(),
+    '',
   );
   if (soak) {
     add(
