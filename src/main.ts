@@ -11,7 +11,7 @@ import { Metrics } from './observability/metrics.ts';
 import { startTracing } from './observability/tracing.ts';
 import { UpstreamClient } from './upstream/client.ts';
 import { makeCredentials, type Credentials } from './upstream/credentials.ts';
-import { createFacade } from './yoga.ts';
+import { configuredOptions, createFacade } from './yoga.ts';
 
 interface ResolvedUpstream {
   url: string;
@@ -75,16 +75,10 @@ async function main(): Promise<void> {
     logger.warn('CURSOR_SECRET is not set: cursors are signed with a built-in key and can be forged');
   }
   const yoga = createFacade({
+    ...configuredOptions(config),
     upstream: client,
     serverCredentials: upstream.credentials,
-    cursorSecret: config.cursorSecret,
-    maxPagesPerConnection: config.maxPagesPerConnection,
-    requestTimeoutMs: config.requestTimeoutMs,
     graphiql: config.graphiql && { title: 'conversations-graphql', defaultTabs: graphiqlTabs(upstream.example) },
-    introspection: config.introspection,
-    limits: config.limits,
-    access: config.access,
-    maxRequestBytes: config.maxRequestBytes,
     logger,
     metrics,
     tracer: tracing.tracer,

@@ -6,6 +6,7 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Config } from './config.ts';
 import { CursorCodec } from './connections/index.ts';
 import { FacadeError } from './errors.ts';
 import { createLoaders } from './loaders/index.ts';
@@ -42,6 +43,24 @@ export interface FacadeOptions {
   logger?: Logger;
   metrics?: Metrics;
   tracer?: Tracer | undefined;
+}
+
+/** The facade's settings that come from the environment (main.ts; the benchmark runs the same). */
+export function configuredOptions(
+  config: Config,
+): Pick<
+  FacadeOptions,
+  'cursorSecret' | 'maxPagesPerConnection' | 'requestTimeoutMs' | 'introspection' | 'limits' | 'access' | 'maxRequestBytes'
+> {
+  return {
+    cursorSecret: config.cursorSecret,
+    maxPagesPerConnection: config.maxPagesPerConnection,
+    requestTimeoutMs: config.requestTimeoutMs,
+    introspection: config.introspection,
+    limits: config.limits,
+    access: config.access,
+    maxRequestBytes: config.maxRequestBytes,
+  };
 }
 
 function unauthenticated(message: string): FacadeError {

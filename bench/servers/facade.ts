@@ -13,7 +13,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
 import { UpstreamClient } from '../../src/upstream/client.ts';
-import { createFacade } from '../../src/yoga.ts';
+import { configuredOptions, createFacade } from '../../src/yoga.ts';
 
 const upstreamUrl = process.env.BENCH_UPSTREAM_URL;
 if (!upstreamUrl) throw new Error('BENCH_UPSTREAM_URL is not set');
@@ -44,16 +44,11 @@ const metrics = new Metrics();
 const tracer = await benchTracer();
 const client = new UpstreamClient({ baseUrl: upstreamUrl, ...config.upstreamHttp, observer: metrics.upstreamObserver(), tracer });
 const yoga = createFacade({
+  ...configuredOptions(config),
   upstream: client,
   serverCredentials: null,
   cursorSecret: process.env.BENCH_CURSOR_SECRET ?? 'bench cursor secret',
-  maxPagesPerConnection: config.maxPagesPerConnection,
-  requestTimeoutMs: config.requestTimeoutMs,
   graphiql: false,
-  introspection: config.introspection,
-  limits: config.limits,
-  access: config.access,
-  maxRequestBytes: config.maxRequestBytes,
   logger,
   metrics,
   tracer,
