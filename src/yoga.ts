@@ -3,7 +3,6 @@
 // credentials and deadline; the plugins in server/ add limits, access, telemetry and errors.
 import type { Tracer } from '@opentelemetry/api';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config.ts';
@@ -14,6 +13,7 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { schema, type Context } from './schema/index.ts';
 import { bearerVerifier, hasAccessPolicy, type AccessPolicy } from './server/access.ts';
+import { useCompiledExecution } from './server/compiled-execution.ts';
 import { useOperationalEndpoints, useJsonBodiesOnly } from './server/endpoints.ts';
 import { useErrorPolicy } from './server/error-policy.ts';
 import { DEFAULT_LIMITS, queryLimitPlugins, type QueryLimits } from './server/query-limits.ts';
@@ -110,9 +110,7 @@ export function createFacade(options: FacadeOptions): YogaServerInstance<Record<
     useJsonBodiesOnly(),
     ...(introspection ? [] : [useDisableIntrospection() as Plugin]),
     ...queryLimitPlugins(limits),
-    // Compiles each distinct document once (cached) into a plain function: execution and result
-    // serialisation were the largest share of the facade's CPU per request (BENCHMARKS.md).
-    useGraphQlJit() as Plugin,
+    ...useCompiledExecution(),
     useErrorPolicy(logger),
   ];
 
