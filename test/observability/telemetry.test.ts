@@ -7,7 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
 import { seedCommunications, seedConversation } from '../helpers/seed.ts';
-import { AUTH_TOKEN, startStack, type Stack } from '../helpers/stack.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { UpstreamClient } from '../../src/upstream/client.ts';
+import { makeCredentials } from '../../src/upstream/credentials.ts';
+import { createFacade } from '../../src/yoga.ts';
+import { ACCOUNT_SID, AUTH_TOKEN, startStack, TEST_RESILIENCE, type Stack } from '../helpers/stack.ts';
 
 const lines: Array<Record<string, unknown>> = [];
 const spans = new InMemorySpanExporter();
@@ -82,6 +87,55 @@ describe('request logs', () => {
     expect(JSON.stringify(lines)).not.toContain('secret upstream detail');
     expect(JSON.stringify(response)).not.toContain('secret upstream detail');
     stack.emulator.faults.clear();
+  });
+});
+
+describe('unexpected errors', () => {
+  it('are masked as INTERNAL_SERVER_ERROR with the request id, and logged in full under that id', async () => {
+    const logLines: Array<Record<string, unknown>> = [];
+    const logger = createLogger('info', { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) });
+    // A bug: an error that is not written for callers escapes from below the resolvers.
+    class BrokenClient extends UpstreamClient {
+      override request(): never {
+        throw new TypeError('kaboom: internal detail');
+      }
+    }
+    const upstream = new BrokenClient({
+      baseUrl: 'http://127.0.0.1:9',
+      connectTimeoutMs: 100,
+      headersTimeoutMs: 100,
+      bodyTimeoutMs: 100,
+      maxResponseBytes: 1024,
+      connections: 1,
+      resilience: TEST_RESILIENCE,
+    });
+    const server = createServer(
+      createFacade({ upstream, serverCredentials: makeCredentials(ACCOUNT_SID, AUTH_TOKEN), maxPagesPerConnection: 5, requestTimeoutMs: 1000, logger }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'req-bug-1' },
+        body: JSON.stringify({ query: '{ conversations(first: 1) { nodes { sid } } }' }),
+      });
+      const text = await response.text();
+      expect(response.status).toBeLessThan(500);
+      expect(JSON.parse(text).errors).toEqual([
+        expect.objectContaining({
+          message: 'Unexpected error.',
+          path: ['conversations'],
+          extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'req-bug-1' },
+        }),
+      ]);
+      expect(text).not.toContain('kaboom');
+      const logged = logLines.find((line) => line.msg === 'unexpected error');
+      expect(logged).toMatchObject({ requestId: 'req-bug-1', err: { message: 'kaboom: internal detail', type: 'TypeError' } });
+      expect(logLines.find((line) => line.msg === 'request')).toMatchObject({ requestId: 'req-bug-1', errors: ['INTERNAL_SERVER_ERROR'] });
+    } finally {
+      server.close();
+      await upstream.close();
+    }
   });
 });
 
