@@ -103,7 +103,7 @@ interface Positioned<T> {
   index: number;
 }
 
-/** Edges compute their cursor only when a query asks for it: most queries never do. */
+/** Edges compute their cursor (an HMAC) only when a query asks for it: lists shown without paging don't. */
 class LazyEdge<T extends { id: string }> implements Edge<T> {
   readonly node: T;
   readonly #position: Positioned<T>;

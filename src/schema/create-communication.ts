@@ -146,7 +146,7 @@ function checkInput(input: Input): UserErrorShape[] {
 }
 
 /** Maps an upstream parameter path (`recipients[0].participantId`) onto the input's field path. */
-export function inputPathFor(parameter: string, input: Pick<Input, 'content'>): string[] {
+function inputPathFor(parameter: string, input: Pick<Input, 'content'>): string[] {
   const parts = parameter.split(/[.[\]]+/).filter(Boolean);
   const renamed = parts.map((part) => (part === 'participantId' ? 'participantSid' : part));
   if (renamed[0] === 'content') {

@@ -206,7 +206,7 @@ export class UpstreamClient {
   }
 }
 
-async function readErrorBody(body: { text(): Promise<string>; dump(opts?: { limit: number }): Promise<void> }) {
+async function readErrorBody(body: { text(): Promise<string> }) {
   try {
     const text = await body.text();
     if (text.length > ERROR_BODY_LIMIT) return {};

@@ -101,7 +101,7 @@ export function unavailableError(operation: string, why: string, connectionLost 
 }
 
 /** Keeps a Twilio message fit to show a caller: no URLs, one line, bounded. */
-export function sanitizeMessage(message: string): string {
+function sanitizeMessage(message: string): string {
   return message
     .replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, '[link]')
     .replace(/\s+/g, ' ')

@@ -70,15 +70,20 @@ class Limiter {
   readonly #waiting: Array<() => void> = [];
   readonly #max: number;
   readonly #maxQueue: number;
+  readonly #onFull: () => void;
 
-  constructor(max: number, maxQueue: number) {
+  constructor(max: number, maxQueue: number, onFull: () => void) {
     this.#max = max;
     this.#maxQueue = maxQueue;
+    this.#onFull = onFull;
   }
 
   async acquire(signal: AbortSignal | undefined): Promise<() => void> {
     if (this.#active >= this.#max) {
-      if (this.#waiting.length >= this.#maxQueue) throw busy();
+      if (this.#waiting.length >= this.#maxQueue) {
+        this.#onFull();
+        throw busy();
+      }
       await new Promise<void>((resolve, reject) => {
         const onAbort = () => {
           const index = this.#waiting.indexOf(grant);
@@ -130,7 +135,7 @@ export class UpstreamGuard {
     this.#options = options;
     this.#observer = observer;
     this.#random = options.random ?? Math.random;
-    this.#limiter = new Limiter(options.maxConcurrent, options.maxQueue);
+    this.#limiter = new Limiter(options.maxConcurrent, options.maxQueue, () => observer.onRejected?.('queue-full'));
     this.#breaker = new CircuitBreaker((attempt: () => Promise<unknown>) => attempt(), {
       timeout: false,
       errorThresholdPercentage: options.breaker.failureThresholdPercent,
@@ -178,10 +183,7 @@ export class UpstreamGuard {
       this.#observer.onRejected?.('breaker-open');
       throw breakerOpen();
     }
-    const release = await this.#limiter.acquire(info.signal).catch((error: unknown) => {
-      if (error instanceof UpstreamError && error.detail === 'upstream queue full') this.#observer.onRejected?.('queue-full');
-      throw error;
-    });
+    const release = await this.#limiter.acquire(info.signal);
     try {
       return (await this.#breaker.fire(attempt)) as T;
     } catch (error) {
