@@ -4,6 +4,7 @@
 import { makeCredentials, type Credentials } from './upstream/credentials.ts';
 import type { TracingExporter } from './observability/tracing.ts';
 import { hasAccessPolicy, type AccessPolicy } from './server/access.ts';
+import { ANY_ORIGIN, parseOrigin } from './server/cors.ts';
 import { DEFAULT_LIMITS, type QueryLimits } from './server/query-limits.ts';
 import type { ResilienceOptions } from './upstream/resilience.ts';
 
@@ -67,6 +68,23 @@ function list(name: string, description: string) {
       .map((item) => item.trim())
       .filter(Boolean),
   );
+}
+
+/** Comma-separated exact origins (as browsers send them in `Origin`), or `*`. */
+function origins(name: string, description: string, defaultText: string) {
+  return variable(name, description, defaultText, (raw) => {
+    const values = (raw ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+    for (const value of values) {
+      const parsed = parseOrigin(value);
+      if ('problem' in parsed) {
+        throw new ConfigError(`${name} must list origins such as http://127.0.0.1:5173 (scheme://host[:port]) or * (got "${value}": ${parsed.problem})`);
+      }
+    }
+    return values;
+  });
 }
 
 function url(name: string, description: string, defaultText = '(none)') {
@@ -168,10 +186,15 @@ export const VARIABLES = {
   accessJwtAudience: text('ACCESS_JWT_AUDIENCE', 'Required `aud` of bearer JWTs.', undefined),
   allowOpenAccess: flag(
     'ALLOW_OPEN_ACCESS',
-    'Start with server-held credentials on a non-loopback HOST without an ACCESS_* policy (anyone reaching the port uses the account).',
+    'Start with server-held credentials on a non-loopback HOST, or with CORS_ORIGINS=*, without an ACCESS_* policy (anyone reaching the port uses the account).',
     false,
   ),
   tracing: oneOf('TRACING', 'OpenTelemetry tracing: none, otlp (OTEL_EXPORTER_OTLP_* settings apply) or console.', ['none', 'otlp', 'console'] as const, 'none'),
+  corsOrigins: origins(
+    'CORS_ORIGINS',
+    'Comma-separated browser origins (scheme://host[:port]) allowed to call the API cross-origin, with credentials; * allows any origin, never with credentials.',
+    'none: cross-origin browser requests are refused',
+  ),
   shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 'On SIGTERM/SIGINT, how long in-flight requests may finish.', 10_000, 0, 600_000),
 };
 
@@ -203,6 +226,8 @@ export interface Config {
   access: AccessPolicy;
   tracing: TracingExporter;
   shutdownGraceMs: number;
+  /** Browser origins allowed cross-origin; `*`: any, without credentials. */
+  corsOrigins: string[];
 }
 
 function credentialPair(
@@ -253,6 +278,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `HOST=${host} with server-held Twilio credentials would let anyone who reaches the port use the account: set ACCESS_TOKENS, ACCESS_JWT_SECRET or ACCESS_JWKS_URL (or ALLOW_OPEN_ACCESS=true)`,
     );
   }
+  const corsOrigins = read(v.corsOrigins);
+  // `*` with server-held credentials and no policy: every web page any visitor opens could read
+  // and write the account through their browser, even on loopback.
+  if (credentials && corsOrigins.includes(ANY_ORIGIN) && !hasAccessPolicy(access) && !read(v.allowOpenAccess)) {
+    throw new ConfigError(
+      'CORS_ORIGINS=* with server-held Twilio credentials would let any web page use the account: set ACCESS_TOKENS, ACCESS_JWT_SECRET or ACCESS_JWKS_URL (or ALLOW_OPEN_ACCESS=true)',
+    );
+  }
 
   return {
     port: read(v.port),
@@ -297,6 +330,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     access,
     tracing: read(v.tracing),
     shutdownGraceMs: read(v.shutdownGraceMs),
+    corsOrigins,
     maxPagesPerConnection: read(v.maxPagesPerConnection),
   };
 }

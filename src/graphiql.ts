@@ -1,5 +1,10 @@
 // The documents GraphiQL opens with: a paged communications query using the content union, and
-// a createCommunication mutation, both runnable as-is against the demo data.
+// a createCommunication mutation, both runnable as-is against the demo data. The mutation's
+// idempotency key is made when the service starts: a key written into the code (or copied from the
+// README) would be shared by everyone who ever ran it, so against a real account a stranger's run
+// could replay, or conflict with, yours.
+import { randomUUID } from 'node:crypto';
+
 export interface GraphiqlExample {
   conversationSid: string;
   author: { address: string; channel: string; participantSid?: string };
@@ -39,7 +44,8 @@ query LatestCommunications($sid: String! = ${JSON.stringify(sid)}, $count: Int =
 `;
 
 const MUTATION = `# Adds a message to the conversation. Run it twice: the idempotency key makes the
-# second run return the same communication instead of creating another.
+# second run return the same communication instead of creating another. (The key is new each
+# time the service starts; give it another UUID to send another message.)
 mutation SendMessage($input: CreateCommunicationInput!) {
   createCommunication(input: $input) {
     communication { sid createdAt content { ... on TextContent { text } } }
@@ -50,14 +56,14 @@ mutation SendMessage($input: CreateCommunicationInput!) {
 }
 `;
 
-export function graphiqlTabs(example: GraphiqlExample | undefined) {
+export function graphiqlTabs(example: GraphiqlExample | undefined, idempotencyKey: string = randomUUID()) {
   const sid = example?.conversationSid ?? 'conv_conversation_…';
   const input = {
     conversationSid: sid,
     author: example?.author ?? { address: '+15005550006', channel: 'SMS' },
     recipients: [example?.recipient ?? { address: '+15005550001', channel: 'SMS' }],
     content: { text: { text: 'Hello from GraphiQL!' } },
-    idempotencyKey: '5f0c6f2e-3c1a-4d55-9a8e-2b7f0d1c9e11',
+    idempotencyKey,
     clientMutationId: 'graphiql-1',
   };
   return [

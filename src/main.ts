@@ -1,14 +1,17 @@
-// Starts the service: reads the configuration (a bad value stops here, in one line), starts the
-// embedded emulator when no upstream is configured, serves the facade over HTTP, and on
+// Starts the service: reads the configuration (a bad value stops here, in one line), binds the port
+// (one that is taken stops here, in one line), starts the embedded emulator when no upstream is
+// configured, serves the facade over HTTP, and on
 // SIGTERM/SIGINT stops accepting, lets in-flight requests finish within the grace period and
 // closes the upstream pool.
-import { createServer } from 'node:http';
+import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, describeVariables, loadConfig, type Config } from './config.ts';
 import { graphiqlTabs, type GraphiqlExample } from './graphiql.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { startTracing } from './observability/tracing.ts';
+import { createHttpServer } from './server/http-server.ts';
+import { answerStarting, ListenError, listenFirst } from './server/listen.ts';
 import { UpstreamClient } from './upstream/client.ts';
 import { makeCredentials, type Credentials } from './upstream/credentials.ts';
 import { configuredOptions, createFacade } from './yoga.ts';
@@ -62,6 +65,16 @@ async function main(): Promise<void> {
   }
   const config = readConfig();
   const logger = createLogger(config.logLevel);
+  // The port first: one that is taken stops the start in one line, before the emulator starts.
+  let handleRequest: RequestListener = answerStarting;
+  const server = createHttpServer((request, response) => handleRequest(request, response), config.requestTimeoutMs);
+  try {
+    await listenFirst(server, config.host, config.port);
+  } catch (error) {
+    if (!(error instanceof ListenError)) throw error;
+    console.error(`Startup error: ${error.message}`);
+    process.exit(1);
+  }
   const tracing = await startTracing(config.tracing);
   const metrics = new Metrics();
   const upstream = await resolveUpstream(config, logger);
@@ -84,12 +97,11 @@ async function main(): Promise<void> {
     tracer: tracing.tracer,
   });
 
-  const server = createServer(yoga);
+  handleRequest = yoga;
   server.on('error', (error) => {
     logger.fatal({ err: error }, 'the HTTP server failed');
     process.exit(1);
   });
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const { port } = server.address() as AddressInfo;
   logger.info({ url: `http://${config.host}:${port}/graphql` }, 'listening');
   console.log(`GraphQL API and GraphiQL at http://${config.host}:${port}/graphql`);

@@ -13,9 +13,16 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { schema, type Context } from './schema/index.ts';
 import { bearerVerifier, hasAccessPolicy, type AccessPolicy } from './server/access.ts';
+import { useArgumentBounds } from './server/argument-bounds.ts';
+import { boundedParserCaches } from './server/bounded-cache.ts';
 import { useCompiledExecution } from './server/compiled-execution.ts';
+import { useCors } from './server/cors.ts';
 import { useOperationalEndpoints, useJsonBodiesOnly } from './server/endpoints.ts';
 import { useErrorPolicy } from './server/error-policy.ts';
+import { upstreamProbe } from './server/readiness.ts';
+import { useRequestGuard } from './server/request-guard.ts';
+import { useOperationGuard } from './server/operation-selection.ts';
+import { useConnectionArguments } from './server/connection-arguments.ts';
 import { DEFAULT_LIMITS, queryLimitPlugins, type QueryLimits } from './server/query-limits.ts';
 import { recordOf, useTelemetry } from './server/telemetry.ts';
 import { conversationsApi } from './upstream/api.ts';
@@ -40,6 +47,10 @@ export interface FacadeOptions {
   /** Who may use the server-held credentials; unset: anyone who reaches the port. */
   access?: AccessPolicy;
   maxRequestBytes?: number;
+  /** graphql-jit (default true); false runs graphql-js, the reference the differential tests compare against. */
+  compiledExecution?: boolean;
+  /** Browser origins allowed cross-origin, with credentials; `*`: any origin, without. Unset: cross-origin requests are refused. */
+  corsOrigins?: readonly string[];
   logger?: Logger;
   metrics?: Metrics;
   tracer?: Tracer | undefined;
@@ -50,7 +61,7 @@ export function configuredOptions(
   config: Config,
 ): Pick<
   FacadeOptions,
-  'cursorSecret' | 'maxPagesPerConnection' | 'requestTimeoutMs' | 'introspection' | 'limits' | 'access' | 'maxRequestBytes'
+  'cursorSecret' | 'maxPagesPerConnection' | 'requestTimeoutMs' | 'introspection' | 'limits' | 'access' | 'maxRequestBytes' | 'corsOrigins'
 > {
   return {
     cursorSecret: config.cursorSecret,
@@ -60,6 +71,7 @@ export function configuredOptions(
     limits: config.limits,
     access: config.access,
     maxRequestBytes: config.maxRequestBytes,
+    corsOrigins: config.corsOrigins,
   };
 }
 
@@ -90,27 +102,20 @@ export function createFacade(options: FacadeOptions): YogaServerInstance<Record<
     return options.serverCredentials;
   }
 
-  async function probeUpstream(): Promise<void> {
-    // Without server-held credentials there is nothing to check the upstream with: ready unless the breaker is open.
-    if (!options.serverCredentials) {
-      if (options.upstream.breakerState === 'open') throw new FacadeError('UPSTREAM_UNAVAILABLE', 'circuit open');
-      return;
-    }
-    const api = conversationsApi(options.upstream, {
-      credentials: options.serverCredentials,
-      deadline: Date.now() + 3000,
-      signal: AbortSignal.timeout(3000),
-    });
-    await api.listConversations({ pageSize: 1, pageToken: null });
-  }
+  const probeUpstream = upstreamProbe(options.upstream, options.serverCredentials);
 
   const plugins: Plugin[] = [
     useTelemetry({ logger, metrics, tracer: options.tracer }),
+    useCors(options.corsOrigins),
     useOperationalEndpoints({ metrics, probe: probeUpstream }),
     useJsonBodiesOnly(),
+    useRequestGuard({ maxRequestBytes: options.maxRequestBytes ?? 100_000, graphqlEndpoint: '/graphql' }),
     ...(introspection ? [] : [useDisableIntrospection() as Plugin]),
+    useOperationGuard(),
     ...queryLimitPlugins(limits),
-    ...useCompiledExecution(),
+    useConnectionArguments(cursors),
+    useArgumentBounds(),
+    ...useCompiledExecution({ enabled: options.compiledExecution ?? true }),
     useErrorPolicy(logger),
   ];
 
@@ -118,12 +123,14 @@ export function createFacade(options: FacadeOptions): YogaServerInstance<Record<
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    cors: false, // replaced by useCors: yoga's default reflects any origin with credentials
     healthCheckEndpoint: '/health',
     graphiql: options.graphiql === false ? false : { title: 'conversations-graphql', ...options.graphiql },
     renderGraphiQL,
     logging: false,
     maskedErrors: false,
     batching: false,
+    parserAndValidationCache: boundedParserCaches(),
     maxRequestBodySize: options.maxRequestBytes ?? 100_000,
     plugins,
     context: async ({ request }): Promise<Context> => {

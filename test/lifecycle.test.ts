@@ -37,7 +37,7 @@ async function delayUpstream(emulatorUrl: string, ms: number) {
   const response = await fetch(`${emulatorUrl}/__emulator/faults/queue`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ kind: 'delay', ms, match: { path: '^/v2/Conversations$' } }),
+    body: JSON.stringify({ kind: 'delay', ms, match: { path: '/v2/Conversations' } }),
   });
   expect(response.ok).toBe(true);
 }

@@ -6,11 +6,11 @@
 //
 // BENCH_TRACING=1 turns OpenTelemetry tracing on as TRACING=otlp would (NodeTracerProvider,
 // BatchSpanProcessor), but with an exporter that drops the spans, to price tracing itself.
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Tracer } from '@opentelemetry/api';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { createHttpServer } from '../../src/server/http-server.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
 import { UpstreamClient } from '../../src/upstream/client.ts';
 import { configuredOptions, createFacade } from '../../src/yoga.ts';
@@ -54,7 +54,7 @@ const yoga = createFacade({
   tracer,
 });
 
-const server = createServer(yoga);
+const server = createHttpServer(yoga, config.requestTimeoutMs);
 server.keepAliveTimeout = 60_000;
 server.listen(Number(process.env.BENCH_PORT ?? 0), '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;

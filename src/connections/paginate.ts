@@ -1,23 +1,23 @@
 // Serves a Relay connection from an upstream list that pages with opaque tokens.
 //
 // The upstream offers: the first page (no token) at any pageSize, and from any page its
-// nextToken/previousToken, valid only with the pageSize that page was read with. So:
-// - `first: N` with no cursor reads the first page at pageSize N; `first: N, after: endCursor`
-//   follows that page's nextToken: one call, N items, as long as N stays the same.
-// - `last: N, before: startCursor` follows the previousToken kept in the cursor: one call.
-// - `last: N` with no `before` must find the list's end: it walks forward at the upstream's
-//   largest pageSize and keeps the last N.
-// - A cursor in the middle of an upstream page (a page read at another size, or the newest item
-//   of a list that has grown) re-reads its own page; the request then stops at that page's edge
+// nextToken/previousToken, valid only with the pageSize that page was read with. plan.ts decides
+// where a request starts (its cursor's tokens, its own page again, or a walk from the start at the
+// largest pageSize); from there it reads on along the tokens of the pages it reads:
+// - `first: N, after: endCursor` and `last: N, before: startCursor` cost one call while N stays.
+// - `last: N` with no `before` walks forward at the largest pageSize to the end, keeping the last N.
+// - A cursor in the middle of an upstream page re-reads its own page and stops at that page's edge
 //   rather than spend a second call, so the next request starts on a page boundary again.
-// Tokens are never sent with a pageSize other than the one they were issued for.
+// - At most `maxPages` calls: a request that needs more returns what it read, with exact pageInfo.
+// Tokens are never sent with a pageSize other than the one they were issued for; items are matched
+// by id, never by position alone, so a list that changed between requests yields no gap or duplicate.
 import { badUserInput, FacadeError } from '../errors.ts';
 import { UpstreamError } from '../upstream/errors.ts';
 import type { PageRequest } from '../upstream/api.ts';
 import type { UpstreamPage } from '../upstream/types.ts';
 import type { ConnectionRequest } from './args.ts';
-import { MAX_PAGE_SIZE } from './args.ts';
 import type { Cursor, CursorCodec } from './cursor.ts';
+import { startAfter, startBefore, startOfWalkAfter, walkFromStart, type ReadingStart } from './plan.ts';
 
 export interface PageInfo {
   hasNextPage: boolean;
@@ -41,52 +41,8 @@ export interface PaginateOptions<T> {
   codec: CursorCodec;
   /** The list's scope tag (see scopeTag); cursors are made for it. */
   tag: string;
-  /** The most upstream pages one connection may read (a walk to the end of a long list). */
+  /** The most upstream pages one connection may read. */
   maxPages: number;
-}
-
-/** Walks that only look for the end of the list or for an item by id read the largest pages. */
-const WALK_PAGE_SIZE = MAX_PAGE_SIZE;
-
-/** A page to read (and whether it is the cursor's own page, read again), or the page is unknown. */
-type ReadPlan = { request: PageRequest; reread: boolean } | 'find-by-id';
-
-/** Which upstream page holds the items right after a cursor: the next page, its own (re-read), or unknown. */
-function readAfter(cursor: Cursor): ReadPlan {
-  const position = cursor.page;
-  if (position === null) return 'find-by-id';
-  if (position.next !== undefined) return { request: { pageSize: position.size, pageToken: position.next }, reread: false };
-  return { request: { pageSize: position.size, pageToken: position.token }, reread: true };
-}
-
-/** Which upstream page holds the items right before a cursor; 'nothing' when it began the list. */
-function readBefore(cursor: Cursor): ReadPlan | 'nothing' {
-  const position = cursor.page;
-  if (position === null) return 'find-by-id';
-  if (position.previous !== undefined) {
-    return { request: { pageSize: position.size, pageToken: position.previous }, reread: false };
-  }
-  // The first item of a page with no previousToken: that page began the list.
-  if (position.index === 0) return 'nothing';
-  return { request: { pageSize: position.size, pageToken: position.token }, reread: true };
-}
-
-const walkFromStart: PageRequest = { pageSize: WALK_PAGE_SIZE, pageToken: null };
-
-/**
- * The upstream page a connection request reads first (null: none). It depends on the arguments
- * alone, so a parent resolver can start it while the parent itself is still being fetched.
- */
-export function firstPageOf(request: ConnectionRequest): PageRequest | null {
-  const plan =
-    request.direction === 'backward' && request.before
-      ? readBefore(request.before)
-      : request.after
-        ? readAfter(request.after)
-        : null;
-  if (plan === null) return request.direction === 'forward' ? { pageSize: request.count, pageToken: null } : walkFromStart;
-  if (plan === 'nothing') return null;
-  return plan === 'find-by-id' ? walkFromStart : plan.request;
 }
 
 interface ReadPage<T> {
@@ -95,12 +51,24 @@ interface ReadPage<T> {
   token: string | null;
   next: string | null;
   previous: string | null;
+  /** The position of items[0] in the whole list, as far as it is known (a hint: lists change). */
+  start: number;
+  /** The page read just before this one on a walk from the start: going back to it costs nothing. */
+  earlier?: ReadPage<T>;
 }
 
 interface Positioned<T> {
   node: T;
   page: ReadPage<T>;
   index: number;
+}
+
+/** A page, and where a cursor sits in it: reading forward starts at `at + 1`, backward at `at - 1`. */
+interface Opened<T> {
+  page: ReadPage<T>;
+  at: number;
+  /** The cursor's own page, read again: the request stops at its edge rather than spend a call. */
+  reread: boolean;
 }
 
 /** Edges compute their cursor (an HMAC) only when a query asks for it: lists shown without paging don't. */
@@ -125,7 +93,7 @@ class LazyEdge<T extends { id: string }> implements Edge<T> {
 }
 
 function cursorFor<T extends { id: string }>({ node, page, index }: Positioned<T>): Cursor {
-  const position: Cursor['page'] = { size: page.size, token: page.token, index };
+  const position: NonNullable<Cursor['page']> = { size: page.size, token: page.token, index, offset: page.start + index };
   if (index === page.items.length - 1 && page.next !== null) position.next = page.next;
   if (index === 0 && page.previous !== null) position.previous = page.previous;
   return { id: node.id, page: position };
@@ -148,13 +116,16 @@ export class ListPaginator<T extends { id: string }> {
 
   /** `first: N` after `after` (or from the start), stopping at `before`. */
   async #forward({ count, after, before }: ConnectionRequest): Promise<Connection<T>> {
-    let { page, from, reread } = after
-      ? await this.#pageAfter(after)
-      : { page: await this.#read({ pageSize: count, pageToken: null }), from: 0, reread: false };
+    const { maxPages } = this.#options;
+    let { page, at, reread } = await this.#open(
+      after ? startAfter(after, count, maxPages) : { kind: 'list-start', request: { pageSize: count, pageToken: null } },
+      after,
+    );
     const taken: Positioned<T>[] = [];
     let reachedBefore = false;
+    let index = at + 1;
     for (;;) {
-      for (let index = from; index < page.items.length && taken.length < count; index++) {
+      for (; index < page.items.length && taken.length < count; index++) {
         const node = page.items[index]!;
         if (before && node.id === before.id) {
           reachedBefore = true;
@@ -162,113 +133,126 @@ export class ListPaginator<T extends { id: string }> {
         }
         taken.push(this.#positioned(node, page, index));
       }
-      if (reachedBefore || taken.length === count || page.next === null || (reread && taken.length > 0)) break;
-      page = await this.#read({ pageSize: page.size, pageToken: page.next });
-      from = 0;
+      if (reachedBefore || taken.length === count || page.next === null) break;
+      if ((reread && taken.length > 0) || !this.#mayRead()) break;
+      page = await this.#read({ pageSize: page.size, pageToken: page.next }, () => page.start + page.items.length);
+      index = 0;
       reread = false;
     }
-    const lastTaken = taken.at(-1);
-    const moreInPage = lastTaken !== undefined && lastTaken.index < lastTaken.page.items.length - 1;
+    const atEnd = index >= page.items.length && page.next === null;
+    // Every item after `after` was seen, and `before` was not among them.
+    if (before && !reachedBefore && atEnd) throw notInWindow('before');
     return this.#connection(taken, {
-      hasNextPage: reachedBefore || moreInPage || page.next !== null,
+      hasNextPage: reachedBefore || !atEnd,
       hasPreviousPage: after !== undefined,
     });
   }
 
   /** `last: N` before `before`, stopping at `after`. */
   async #backward({ count, after }: ConnectionRequest, before: Cursor): Promise<Connection<T>> {
-    const start = await this.#pageBefore(before);
+    const start = startBefore(before, count, this.#options.maxPages);
+    if (start.kind === 'nothing') {
+      if (after) throw notInWindow('after');
+      return this.#connection([], { hasNextPage: true, hasPreviousPage: false });
+    }
+    let { page, at, reread } = await this.#open(start, before);
     const taken: Positioned<T>[] = [];
     let reachedAfter = false;
-    let earlierPages = false;
-    if (start) {
-      let { page, upTo, reread } = start;
-      for (;;) {
-        for (let index = upTo - 1; index >= 0 && taken.length < count; index--) {
-          const node = page.items[index]!;
-          if (after && node.id === after.id) {
-            reachedAfter = true;
-            break;
-          }
-          taken.push(this.#positioned(node, page, index));
+    let index = at - 1;
+    for (;;) {
+      for (; index >= 0 && taken.length < count; index--) {
+        const node = page.items[index]!;
+        if (after && node.id === after.id) {
+          reachedAfter = true;
+          break;
         }
-        if (reachedAfter || taken.length === count || page.previous === null || (reread && taken.length > 0)) break;
-        page = await this.#read({ pageSize: page.size, pageToken: page.previous });
-        upTo = page.items.length;
-        reread = false;
+        taken.push(this.#positioned(node, page, index));
       }
-      earlierPages = page.previous !== null;
+      if (reachedAfter || taken.length === count) break;
+      const earlier = page.earlier;
+      if (earlier) {
+        page = earlier;
+      } else {
+        if (page.previous === null || (reread && taken.length > 0) || !this.#mayRead()) break;
+        const later = page;
+        page = await this.#read({ pageSize: page.size, pageToken: page.previous }, (length) => Math.max(0, later.start - length));
+      }
+      index = page.items.length - 1;
+      reread = false;
     }
+    const atStart = index < 0 && page.previous === null && page.earlier === undefined;
+    if (after && !reachedAfter && atStart) throw notInWindow('after');
     taken.reverse();
-    const firstTaken = taken[0];
-    const moreInPage = firstTaken !== undefined && firstTaken.index > 0;
-    return this.#connection(taken, {
-      hasNextPage: true,
-      hasPreviousPage: reachedAfter || moreInPage || earlierPages,
-    });
+    return this.#connection(taken, { hasNextPage: true, hasPreviousPage: reachedAfter || !atStart });
   }
 
   /** `last: N` with no `before`: walk forward (from `after` or the start) to the end, keep the last N. */
   async #lastOfList({ count, after }: ConnectionRequest): Promise<Connection<T>> {
-    let { page, from } = after ? await this.#pageAfter(after) : { page: await this.#read(walkFromStart), from: 0 };
+    let { page, at } = await this.#open(after ? startOfWalkAfter(after) : { kind: 'walk', request: walkFromStart }, after);
     let kept: Positioned<T>[] = [];
     let dropped = false;
     for (;;) {
-      for (let index = from; index < page.items.length; index++) {
+      for (let index = at + 1; index < page.items.length; index++) {
         kept.push(this.#positioned(page.items[index]!, page, index));
       }
       if (kept.length > count) {
         kept = kept.slice(-count);
         dropped = true;
       }
-      if (page.next === null) break;
-      page = await this.#read({ pageSize: page.size, pageToken: page.next });
-      from = 0;
+      // Out of budget: the last items read, and hasNextPage says the list goes on.
+      if (page.next === null || !this.#mayRead()) break;
+      const current = page;
+      page = await this.#read({ pageSize: page.size, pageToken: page.next }, () => current.start + current.items.length);
+      at = -1;
     }
-    return this.#connection(kept, { hasNextPage: false, hasPreviousPage: dropped || after !== undefined });
+    return this.#connection(kept, { hasNextPage: page.next !== null, hasPreviousPage: dropped || after !== undefined });
   }
 
-  /** The page holding the items right after `cursor`, and where in it they start. */
-  async #pageAfter(cursor: Cursor): Promise<{ page: ReadPage<T>; from: number; reread: boolean }> {
-    const plan = readAfter(cursor);
-    if (plan === 'find-by-id') {
-      const found = await this.#findById(cursor.id);
-      return { page: found.page, from: found.index + 1, reread: true };
+  /** Reads the page a request starts on and finds its cursor there. */
+  async #open(start: ReadingStart, cursor: Cursor | undefined): Promise<Opened<T>> {
+    const position = cursor?.page;
+    switch (start.kind) {
+      case 'list-start':
+        return { page: await this.#read(start.request, () => 0), at: -1, reread: false };
+      case 'next':
+        return { page: await this.#read(start.request, () => position!.offset + 1), at: -1, reread: false };
+      case 'previous': {
+        const page = await this.#read(start.request, (length) => Math.max(0, position!.offset - length));
+        return { page, at: page.items.length, reread: false };
+      }
+      case 'reread': {
+        const page = await this.#read(start.request, () => Math.max(0, position!.offset - position!.index));
+        return { page, at: locate(page, cursor!), reread: true };
+      }
+      case 'walk':
+        return cursor ? this.#walkTo(cursor) : { page: await this.#read(start.request, () => 0), at: -1, reread: false };
     }
-    const page = await this.#read(plan.request);
-    return { page, from: plan.reread ? locate(page, cursor) + 1 : 0, reread: plan.reread };
   }
 
-  /** The page holding the items right before `cursor` and where they end; null when nothing precedes it. */
-  async #pageBefore(cursor: Cursor): Promise<{ page: ReadPage<T>; upTo: number; reread: boolean } | null> {
-    const plan = readBefore(cursor);
-    if (plan === 'nothing') return null;
-    if (plan === 'find-by-id') {
-      const found = await this.#findById(cursor.id);
-      return { page: found.page, upTo: found.index, reread: true };
-    }
-    const page = await this.#read(plan.request);
-    return { page, upTo: plan.reread ? locate(page, cursor) : page.items.length, reread: plan.reread };
-  }
-
-  /** For cursors that carry no page (edges returned by mutations): walk from the start until the item. */
-  async #findById(id: string): Promise<{ page: ReadPage<T>; index: number }> {
-    let page = await this.#read(walkFromStart);
+  /** Walks from the start at the largest pageSize until the cursor's item, linking the pages read. */
+  async #walkTo(cursor: Cursor): Promise<Opened<T>> {
+    let page = await this.#read(walkFromStart, () => 0);
     for (;;) {
-      const index = page.items.findIndex((item) => item.id === id);
-      if (index >= 0) return { page, index };
+      const at = page.items.findIndex((item) => item.id === cursor.id);
+      if (at >= 0) return { page, at, reread: false };
       if (page.next === null) throw staleCursor();
-      page = await this.#read({ pageSize: page.size, pageToken: page.next });
+      if (!this.#mayRead()) {
+        throw new FacadeError(
+          'QUERY_TOO_COMPLEX',
+          `The cursor's item lies beyond the ${this.#options.maxPages} upstream pages one connection may read; start again from the end of the list with \`last\`.`,
+        );
+      }
+      const earlier = page;
+      page = await this.#read({ pageSize: page.size, pageToken: page.next }, () => earlier.start + earlier.items.length);
+      page.earlier = earlier;
     }
   }
 
-  async #read({ pageSize: size, pageToken: token }: PageRequest): Promise<ReadPage<T>> {
-    if (this.#pagesRead >= this.#options.maxPages) {
-      throw new FacadeError(
-        'QUERY_TOO_COMPLEX',
-        `This page of the list needs more than ${this.#options.maxPages} upstream pages; page through it with first/after instead.`,
-      );
-    }
+  #mayRead(): boolean {
+    return this.#pagesRead < this.#options.maxPages;
+  }
+
+  async #read({ pageSize: size, pageToken: token }: PageRequest, startOf: (length: number) => number): Promise<ReadPage<T>> {
     if (token !== null) {
       if (this.#seenTokens.has(token)) throw inconsistentList('a page token repeated');
       this.#seenTokens.add(token);
@@ -284,7 +268,8 @@ export class ListPaginator<T extends { id: string }> {
       }
       throw error;
     }
-    return { items: page.items, size, token, next: page.nextToken, previous: page.previousToken };
+    const { items } = page;
+    return { items, size, token, next: page.nextToken, previous: page.previousToken, start: startOf(items.length) };
   }
 
   #positioned(node: T, page: ReadPage<T>, index: number): Positioned<T> {
@@ -324,6 +309,16 @@ function locate<T extends { id: string }>(page: ReadPage<T>, cursor: Cursor): nu
 
 function staleCursor(): FacadeError {
   return badUserInput('The cursor points to an item that is no longer in this list; start again without it.');
+}
+
+/** A window's far end was never met: it is not on that side of the other cursor (or no longer in the list). */
+function notInWindow(argument: 'after' | 'before'): FacadeError {
+  return badUserInput(
+    argument === 'before'
+      ? 'No item of this list between `after` (or the list\'s start) and its end is the one `before` points to; read the list again without it.'
+      : 'No item of this list between its start and `before` is the one `after` points to; read the list again without it.',
+    { argument },
+  );
 }
 
 function inconsistentList(why: string): UpstreamError {

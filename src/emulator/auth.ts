@@ -1,7 +1,14 @@
 // HTTP Basic authentication as the emulator plays it: usernames are Account SIDs (AC + 32 hex) or API
 // keys (SK + 32 hex). The demo account opens only with its token; any other username is trusted with the
 // first password it uses and refuses any other afterwards, so tests get separate accounts for free.
+// The trusted accounts are bounded (DEFAULT_MAX_ACCOUNTS, each a fixed-size digest): beyond, a new
+// username is refused, so a stream of made-up usernames cannot grow the process without end, while
+// every account already in use (and the demo account, never counted) keeps working.
+import { createHash } from 'node:crypto';
 import { ApiError } from './errors.ts';
+
+/** First-use accounts trusted at once, until a reset. Tests use a handful per emulator. */
+export const DEFAULT_MAX_ACCOUNTS = 10_000;
 
 const USERNAME = /^(AC|SK)([0-9a-fA-F]{32})$/;
 
@@ -44,11 +51,15 @@ function unauthorized(message: string): ApiError {
 export class Accounts {
   readonly #demoSid: string;
   readonly #demoToken: string;
-  readonly #passwords = new Map<string, string>();
+  readonly #maxAccounts: number;
+  /** username → SHA-256 of its first password: the same few bytes whatever the password's length. */
+  readonly #passwordDigests = new Map<string, string>();
 
-  constructor(demoSid: string, demoToken: string) {
+  constructor(demoSid: string, demoToken: string, maxAccounts = DEFAULT_MAX_ACCOUNTS) {
+    if (!(Number.isInteger(maxAccounts) && maxAccounts >= 0)) throw new TypeError('maxAccounts must be a whole number of at least 0');
     this.#demoSid = demoSid;
     this.#demoToken = demoToken;
+    this.#maxAccounts = maxAccounts;
   }
 
   /** The caller behind an Authorization header, or a 401 (Twilio code 20003). */
@@ -58,14 +69,28 @@ export class Accounts {
     const { username, password } = credentials;
     if (!USERNAME.test(username)) throw unauthorized('invalid username: expected AC or SK followed by 32 hex digits');
     if (password === '') throw unauthorized('invalid username or password');
-    const expected = username === this.#demoSid ? this.#demoToken : this.#passwords.get(username);
-    if (expected === undefined) this.#passwords.set(username, password);
-    else if (expected !== password) throw unauthorized('invalid username or password');
+    if (username === this.#demoSid) {
+      if (password !== this.#demoToken) throw unauthorized('invalid username or password');
+      return callerFor(username);
+    }
+    const digest = createHash('sha256').update(password).digest('base64');
+    const expected = this.#passwordDigests.get(username);
+    if (expected === undefined) {
+      if (this.#passwordDigests.size >= this.#maxAccounts) {
+        throw unauthorized(`this emulator already trusts ${this.#maxAccounts} accounts; use one of them or reset it`);
+      }
+      this.#passwordDigests.set(username, digest);
+    } else if (expected !== digest) throw unauthorized('invalid username or password');
     return callerFor(username);
+  }
+
+  /** How many first-use accounts are trusted (the demo account is not counted). */
+  get size(): number {
+    return this.#passwordDigests.size;
   }
 
   /** Forgets every first-use password (the demo token stays). */
   reset(): void {
-    this.#passwords.clear();
+    this.#passwordDigests.clear();
   }
 }

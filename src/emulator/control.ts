@@ -38,7 +38,7 @@ export function handleControl(request: ControlRequest, deps: ControlDeps): HttpR
         deps.faults.set(asObject(request.body) as Parameters<Faults['set']>[0]);
         return NO_CONTENT;
       case 'POST /__emulator/faults/queue':
-        deps.faults.enqueue(withPathRegex(asObject(request.body)));
+        deps.faults.enqueue(asObject(request.body) as ScriptedFault); // validated there; match.path is a glob
         return NO_CONTENT;
       case 'DELETE /__emulator/faults':
         deps.faults.clear();
@@ -64,15 +64,4 @@ function asObject(body: string): Record<string, unknown> {
     // reported below
   }
   throw new ApiError(400, 'Invalid request body: must be a JSON object');
-}
-
-/** Over HTTP, `match.path` is a regular expression's source (JSON has no RegExp). */
-function withPathRegex(body: Record<string, unknown>): ScriptedFault {
-  const match = body.match as { path?: unknown } | undefined;
-  if (typeof match?.path !== 'string') return body as ScriptedFault;
-  try {
-    return { ...body, match: { ...match, path: new RegExp(match.path) } } as ScriptedFault;
-  } catch {
-    throw new ApiError(400, `Invalid parameter 'match.path': not a valid regular expression`);
-  }
 }

@@ -3,6 +3,7 @@
 // they match, for deterministic tests. This module only decides which fault a request gets;
 // delivery.ts carries it out.
 import { z } from 'zod';
+import { globMatches } from './path-glob.ts';
 import { seededRandom, type Random } from './prng.ts';
 
 export type InjectedStatus = 429 | 500 | 502 | 503 | 504;
@@ -46,8 +47,13 @@ export type FaultAction =
 
 export interface FaultMatch {
   method?: string;
-  /** A string must equal the request path (no query); a RegExp is tested against it. */
-  path?: string | RegExp;
+  /**
+   * A glob for the request path (no query): `*` matches any run of characters, `/` included; every
+   * other character matches itself, so a pattern without `*` is the exact path. Not a regular
+   * expression: a pattern like `(a+)+$` could backtrack for seconds and freeze the whole process
+   * (facade included, when embedded), and a glob cannot.
+   */
+  path?: string;
 }
 
 export type ScriptedFault = { match?: FaultMatch; /** default 1 */ times?: number } & FaultAction;
@@ -86,7 +92,19 @@ const faultConfigSchema = z
   .strict()
   .refine((config) => standingOdds(config).reduce((sum, [odds]) => sum + odds, 0) <= 1 + 1e-9, 'the rates add up to more than 1');
 
-const matchSchema = z.object({ method: z.string().optional(), path: z.union([z.string(), z.instanceof(RegExp)]).optional() }).strict();
+/** Scripted faults waiting at once (each may answer `times` requests): the control endpoint cannot grow it without end. */
+export const MAX_QUEUED_FAULTS = 100;
+/** Longest `match.path`: paths of the API are far shorter, and matching stays cheap. */
+export const MAX_PATH_PATTERN_LENGTH = 256;
+/** Regular-expression syntax that a path never contains: a pattern with it was meant as a regex. */
+const REGEX_SYNTAX = /[\\^$()[\]{}+?|]/;
+
+const pathPattern = z
+  .string()
+  .min(1)
+  .max(MAX_PATH_PATTERN_LENGTH)
+  .refine((pattern) => !REGEX_SYNTAX.test(pattern), "must be a path glob ('*' matches any characters), not a regular expression");
+const matchSchema = z.object({ method: z.string().max(16).optional(), path: pathPattern.optional() }).strict();
 const common = { match: matchSchema.optional(), times: z.number().int().min(1).optional() };
 
 const scriptedFaultSchema = z.discriminatedUnion('kind', [
@@ -122,9 +140,9 @@ function validate<S extends z.ZodType>(schema: S, value: unknown, what: string):
 
 function matches(match: FaultMatch | undefined, method: string, path: string): boolean {
   if (match?.method !== undefined && match.method.toUpperCase() !== method) return false;
-  if (match?.path === undefined) return true;
-  return typeof match.path === 'string' ? match.path === path : match.path.test(path);
+  return match?.path === undefined || globMatches(match.path, path);
 }
+
 
 interface Queued {
   fault: ScriptedFault;
@@ -149,6 +167,7 @@ export class Faults implements FaultController {
 
   enqueue(fault: ScriptedFault): void {
     validate(scriptedFaultSchema, fault, 'scripted fault');
+    if (this.#queue.length >= MAX_QUEUED_FAULTS) throw new TypeError(`Invalid scripted fault: ${MAX_QUEUED_FAULTS} are already queued`);
     this.#queue.push({ fault, remaining: fault.times ?? 1 });
   }
 

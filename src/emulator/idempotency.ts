@@ -2,7 +2,8 @@
 // original status and body back for 24 hours, and nothing happens again. Reusing a key for a different
 // request (other method, path or body) is a 409: the key is taken, and answering anything else would hide
 // a client bug. Only successful answers are kept, so a request that failed validation or hit an injected
-// fault can be retried with the same key.
+// fault can be retried with the same key. Keys are UUIDs and compare as UUIDs do (RFC 9562), whatever
+// their case: an upper-case copy of a key is the same key.
 import type { MonotonicClock } from './clock.ts';
 import { ApiError } from './errors.ts';
 import type { HttpReply } from './reply.ts';
@@ -29,6 +30,8 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+const storeKey = (username: string, key: string) => `${username}\n${key.toLowerCase()}`;
+
 export class IdempotencyStore {
   readonly #clock: MonotonicClock;
   /** By username + key, in insertion order (which is also expiry order). */
@@ -40,7 +43,7 @@ export class IdempotencyStore {
 
   /** The original reply for this key, undefined for a new key, or a 409 if the key was used differently. */
   replay(username: string, key: string, print: string): HttpReply | undefined {
-    const saved = this.#saved.get(`${username}\n${key}`);
+    const saved = this.#saved.get(storeKey(username, key));
     if (!saved || saved.expiresAt <= this.#clock.now()) return undefined;
     if (saved.fingerprint !== print) {
       throw new ApiError(409, `Conflict on parameter 'Idempotency-Key': it was already used with a different request`);
@@ -54,7 +57,7 @@ export class IdempotencyStore {
       if (saved.expiresAt > now) break;
       this.#saved.delete(id);
     }
-    const id = `${username}\n${key}`;
+    const id = storeKey(username, key);
     this.#saved.delete(id);
     this.#saved.set(id, { fingerprint: print, reply, expiresAt: now + TTL_MS });
   }

@@ -8,7 +8,7 @@ import { IdempotencyStore } from './idempotency.ts';
 import type { Communication, Conversation, Participant } from './model.ts';
 import { Operations, type RawKind } from './operations.ts';
 import { PageTokens } from './pagination.ts';
-import { RequestRecorder, type RequestLog } from './request-log.ts';
+import { RequestRecorder, type RequestLog, type RequestLogLimits } from './request-log.ts';
 import { Router } from './routes.ts';
 import { DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN, DEMO_LAST_MS, DEMO_RECORDS } from './seed.ts';
 import { listen } from './server.ts';
@@ -17,7 +17,9 @@ import { Store, type Body } from './store.ts';
 export { basicAuth };
 export { ApiError } from './errors.ts';
 export type { FaultAction, FaultConfig, FaultController, FaultMatch, InjectedStatus, ScriptedFault } from './faults.ts';
-export type { LoggedRequest, RequestFilter, RequestLog } from './request-log.ts';
+export type { LoggedRequest, RequestFilter, RequestLog, RequestLogLimits } from './request-log.ts';
+export { DEFAULT_MAX_LOGGED_BYTES, DEFAULT_MAX_LOGGED_REQUESTS } from './request-log.ts';
+export { DEFAULT_MAX_ACCOUNTS } from './auth.ts';
 export type * from './model.ts';
 export type { RawKind } from './operations.ts';
 export {
@@ -47,6 +49,10 @@ export interface EmulatorOptions {
   cacheListPages?: boolean;
   /** The wall clock, epoch milliseconds (tests may pass a fake one). Default Date.now. */
   now?: () => number;
+  /** First-use accounts trusted at once (the demo account aside); a new one beyond gets 401. Default 10,000. */
+  maxAccounts?: number;
+  /** Bounds of the request log (oldest entries dropped first). Default 10,000 entries, 8 MiB. */
+  requestLog?: RequestLogLimits;
 }
 
 /**
@@ -85,9 +91,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const clock = new MonotonicClock(options.now);
   const store = new Store();
   const tokens = new PageTokens();
-  const accounts = new Accounts(demoAccountSid, options.demoAuthToken ?? DEMO_AUTH_TOKEN);
+  const accounts = new Accounts(demoAccountSid, options.demoAuthToken ?? DEMO_AUTH_TOKEN, options.maxAccounts);
   const idempotency = new IdempotencyStore(clock);
-  const requests = new RequestRecorder();
+  const requests = new RequestRecorder(options.requestLog);
   const faults = new Faults(options.faults);
   let url = '';
   const operations = new Operations(store, clock, tokens, () => url);

@@ -1,16 +1,16 @@
 // Per-request data access: a fresh set of DataLoaders for every GraphQL request, bound to that
 // request's credentials, so one query pays one upstream call per distinct resource however often
 // it is referenced, and nothing read for one caller is ever served to another. Results are mapped
-// by key, never by position; every list page and every mutation result primes the by-id loaders.
+// by key, never by position; every list page and every mutation result (writes.ts) primes the by-id loaders.
 import DataLoader from 'dataloader';
 import type { ConversationFilter, ConversationsApi, PageRequest } from '../upstream/api.ts';
 import type {
-  CreateCommunicationBody,
   UpstreamCommunication,
   UpstreamConversation,
   UpstreamPage,
   UpstreamParticipant,
 } from '../upstream/types.ts';
+import { createWrites } from './writes.ts';
 
 /** A resource that lives inside a conversation. */
 export interface ChildKey {
@@ -145,17 +145,8 @@ export function createLoaders(api: ConversationsApi, onBatch: BatchObserver = ()
       );
     },
 
-    async createCommunication(conversationId: string, body: CreateCommunicationBody, idempotencyKey?: string) {
-      const result = await api.createCommunication(
-        conversationId,
-        body,
-        idempotencyKey === undefined ? {} : { idempotencyKey },
-      );
-      const key = { conversationId, id: result.communication.id };
-      // An upsert changes a communication this request may already have cached.
-      communication.clear(key).prime(key, result.communication);
-      return result;
-    },
+    /** Writes for mutations (writes.ts): each primes the by-id loaders above with its result. */
+    writes: createWrites(api, { conversation, participant, communication, forgetPages: () => pages.clear() }),
   };
 }
 

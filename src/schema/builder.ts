@@ -6,9 +6,13 @@ import RelayPlugin from '@pothos/plugin-relay';
 import { getNamedType, isCompositeType } from 'graphql';
 import type { CursorCodec } from '../connections/cursor.ts';
 import type { Loaders } from '../loaders/index.ts';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../connections/args.ts';
-import { badUserInput } from '../errors.ts';
+import { connectionCost } from '../connections/index.ts';
 import { decodeNodeId, encodeNodeId } from './node-id.ts';
+import { MAX_LENGTH } from './input-bounds.ts';
+import { recordTypename } from './record-kind.ts';
+
+/** The page budget the cost model assumes when a context does not say (MAX_UPSTREAM_PAGES_PER_CONNECTION's default). */
+const DEFAULT_MAX_PAGES = 20;
 
 /** Each id of `nodes(ids:)` is an upstream fetch. */
 export const MAX_NODE_IDS = 100;
@@ -35,14 +39,14 @@ export const builder = new SchemaBuilder<{
   complexity: {
     // The cost model (checked before execution, see server/query-limits.ts): a connection costs
     // the items it may return (first/last, default 20) and multiplies everything selected inside
-    // it, GitHub's node limit; any other object-valued field costs 1; scalars cost nothing.
-    fieldComplexity: (args, _context, field) => {
+    // it, GitHub's node limit, plus 100 for each upstream page beyond the first it may read (a
+    // walk: connections/index.ts connectionCost); `nodes(ids:)` costs and multiplies by its ids;
+    // any other object-valued field costs 1; scalars cost nothing.
+    fieldComplexity: (args, context, field) => {
       if (field.args.some((arg) => arg.name === 'first')) {
-        // Out-of-range sizes are refused by the resolver with BAD_USER_INPUT; cost them as the largest allowed.
-        const size = Math.min(Math.max(Number(args.first ?? args.last ?? DEFAULT_PAGE_SIZE) || 0, 0), MAX_PAGE_SIZE);
-        return { field: size, multiplier: size };
+        return connectionCost(args, context.maxPagesPerConnection ?? DEFAULT_MAX_PAGES);
       }
-      if (field.name === 'nodes' && Array.isArray(args.ids)) return { field: args.ids.length, multiplier: 1 };
+      if (field.name === 'nodes' && Array.isArray(args.ids)) return { field: args.ids.length, multiplier: args.ids.length };
       return { field: isCompositeType(getNamedType(field.type)) ? 1 : 0, multiplier: 1 };
     },
   },
@@ -54,16 +58,16 @@ export const builder = new SchemaBuilder<{
     edgesFieldOptions: { nullable: false },
     nodeFieldOptions: { nullable: false },
     nodesOnConnection: true,
+    // Cursors are longer than the default bound of a string argument (input-bounds.ts).
+    afterArgOptions: { extensions: { maxLength: MAX_LENGTH.cursor } },
+    beforeArgOptions: { extensions: { maxLength: MAX_LENGTH.cursor } },
     encodeGlobalID: encodeNodeId,
     decodeGlobalID: decodeNodeId,
+    // A node is the type its record is stamped with by the decoder, never the type its fields suggest.
+    nodeTypeOptions: { resolveType: recordTypename },
     nodeQueryOptions: { description: 'Fetches any object by its global id; null when it does not exist.' },
-    nodesQueryOptions: {
-      description: `Fetches objects by global id (at most ${MAX_NODE_IDS}), in the order given; null for each that does not exist.`,
-      resolve: (_root, { ids }, _context, _info, resolveNodes) => {
-        if (ids.length > MAX_NODE_IDS) throw badUserInput(`\`nodes\` takes at most ${MAX_NODE_IDS} ids.`, { argument: 'ids' });
-        return resolveNodes(ids);
-      },
-    },
+    // nodes.ts defines `nodes(ids:)`: the plugin's would fail the whole request for one malformed id.
+    nodesQueryOptions: false,
   },
 });
 

@@ -1,6 +1,6 @@
 // Communication: the node, its author and recipients, Conversation.communications and
 // Conversation.communication. A communication's global id carries its conversation's sid.
-import { prefetchConnection, serveConnection } from '../connections/index.ts';
+import { LIST_SCOPE_EXTENSION, prefetchConnection, serveConnection, type ListScopeOf } from '../connections/index.ts';
 import type { PageRequest } from '../upstream/api.ts';
 import { FacadeError } from '../errors.ts';
 import type { UpstreamCommunication, UpstreamParticipantAddress, UpstreamRecipient } from '../upstream/types.ts';
@@ -11,6 +11,7 @@ import { Channel, DeliveryStatus, toChannel, toDeliveryStatus } from './enums.ts
 import { checkSid, splitChildKey } from './node-id.ts';
 import { Participant } from './participant.ts';
 import { registerConversationPrefetch } from './prefetch.ts';
+import { isRecordOf } from './record-kind.ts';
 import { DateTime } from './scalars.ts';
 
 export const Communication = builder.objectRef<UpstreamCommunication>('Communication');
@@ -52,7 +53,7 @@ for (const ref of [CommunicationAddress, CommunicationRecipient]) {
 builder.node(Communication, {
   description: 'One message or utterance in a conversation, on any channel.',
   id: { resolve: (communication) => `${communication.conversationId}/${communication.id}` },
-  isTypeOf: (value) => typeof value === 'object' && value !== null && 'author' in value,
+  isTypeOf: isRecordOf('Communication'),
   loadOne: (key, context) => context.loaders.communication.load(splitChildKey(key)),
   fields: (t) => ({
     sid: t.exposeString('id', { description: 'The upstream id, e.g. `conv_communication_…`.' }),
@@ -103,7 +104,10 @@ function communicationsOf(conversationId: string, channelId: string | null | und
 }
 
 registerConversationPrefetch('communications', (conversationId, args, context) =>
-  prefetchConnection(args, communicationsOf(conversationId, args.channelId as string | null | undefined, context), context.cursors),
+  prefetchConnection(args, communicationsOf(conversationId, args.channelId as string | null | undefined, context), {
+    codec: context.cursors,
+    maxPages: context.maxPagesPerConnection,
+  }),
 );
 
 builder.objectFields(Conversation, (t) => ({
@@ -112,6 +116,12 @@ builder.objectFields(Conversation, (t) => ({
       type: Communication,
       description: 'Communications of the conversation, oldest first.',
       args: { channelId: t.arg.string({ required: false }) },
+      extensions: {
+        [LIST_SCOPE_EXTENSION]: ((conversationId, args) =>
+          conversationId === null
+            ? null
+            : communicationsScope(conversationId, typeof args.channelId === 'string' ? args.channelId : null)) satisfies ListScopeOf,
+      },
       resolve: (conversation, args, context) =>
         serveConnection(args, communicationsOf(conversation.id, args.channelId, context), {
           codec: context.cursors,

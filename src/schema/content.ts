@@ -2,6 +2,7 @@
 // TRANSCRIPTION get their own types; anything else (a type added later, a bare string, {}) is
 // UnsupportedContent carrying the raw value, so new upstream content never breaks a query.
 import { builder } from './builder.ts';
+import { MAX_LENGTH } from './input-bounds.ts';
 import { DateTime, isDateTime, JSONScalar } from './scalars.ts';
 
 interface TextShape {
@@ -120,12 +121,12 @@ export const CommunicationContent = builder.unionType('CommunicationContent', {
 
 // The input side: exactly one member, as the upstream's `oneOf` demands.
 export const TextContentInput = builder.inputType('TextContentInput', {
-  fields: (t) => ({ text: t.string({ required: true }) }),
+  fields: (t) => ({ text: t.string({ required: true, extensions: { maxLength: MAX_LENGTH.text } }) }),
 });
 
 export const TranscriptionContentInput = builder.inputType('TranscriptionContentInput', {
   fields: (t) => ({
-    text: t.string({ required: true }),
+    text: t.string({ required: true, extensions: { maxLength: MAX_LENGTH.text } }),
     channel: t.int(),
     confidence: t.float(),
     engine: t.string(),

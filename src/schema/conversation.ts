@@ -1,10 +1,11 @@
 // Conversation: the node, Query.conversation and the Query.conversations connection.
-import { serveConnection } from '../connections/index.ts';
+import { KNOWN_ID_EXTENSION, LIST_SCOPE_EXTENSION, serveConnection, type KnownIdOf, type ListScopeOf } from '../connections/index.ts';
 import type { UpstreamConversation } from '../upstream/types.ts';
 import { builder } from './builder.ts';
 import { CONVERSATION_STATUSES, ConversationStatus, toConversationStatus } from './enums.ts';
 import { checkSid } from './node-id.ts';
 import { prefetchConversationConnections } from './prefetch.ts';
+import { isRecordOf } from './record-kind.ts';
 import { DateTime } from './scalars.ts';
 
 export const Conversation = builder.objectRef<UpstreamConversation>('Conversation');
@@ -12,8 +13,7 @@ export const Conversation = builder.objectRef<UpstreamConversation>('Conversatio
 builder.node(Conversation, {
   description: 'A conversation: the communications of one customer across channels, and its participants.',
   id: { resolve: (conversation) => conversation.id },
-  // Node's resolveType: a conversation is the only node not inside a conversation.
-  isTypeOf: (value) => typeof value === 'object' && value !== null && !('conversationId' in value),
+  isTypeOf: isRecordOf('Conversation'),
   loadOne: (id, context) => context.loaders.conversation.load(id),
   fields: (t) => ({
     sid: t.exposeString('id', { description: 'The upstream id, e.g. `conv_conversation_…`.' }),
@@ -30,12 +30,24 @@ builder.node(Conversation, {
   }),
 });
 
+/** One canonical filter, so the same filter always yields the same cursors and tokens. */
+function conversationsList(args: { status?: readonly string[] | null | undefined; channelId?: unknown }) {
+  const status = args.status ? CONVERSATION_STATUSES.filter((value) => args.status!.includes(value)) : [];
+  const channelId = typeof args.channelId === 'string' ? args.channelId : undefined;
+  return {
+    scope: JSON.stringify(['conversations', status, channelId ?? null]),
+    filter: { status, ...(channelId === undefined ? {} : { channelId }) },
+  };
+}
+
 builder.queryFields((t) => ({
   conversation: t.field({
     type: Conversation,
     nullable: true,
     description: 'A conversation by its sid; null when it does not exist.',
     args: { sid: t.arg.string({ required: true }) },
+    // Its lists' cursors are checked against this conversation before execution.
+    extensions: { [KNOWN_ID_EXTENSION]: ((args) => (typeof args.sid === 'string' ? args.sid : null)) satisfies KnownIdOf },
     resolve: (_root, { sid }, context, info) => {
       const conversation = context.loaders.conversation.load(checkSid(sid, 'sid'));
       prefetchConversationConnections(sid, info, context);
@@ -51,17 +63,12 @@ builder.queryFields((t) => ({
         status: t.arg({ type: [ConversationStatus], required: false }),
         channelId: t.arg.string({ required: false }),
       },
+      extensions: { [LIST_SCOPE_EXTENSION]: ((_parent, args) => conversationsList(args).scope) satisfies ListScopeOf },
       resolve: (_root, args, context) => {
-        // One canonical filter, so the same filter always yields the same cursors and tokens.
-        const status = args.status ? CONVERSATION_STATUSES.filter((value) => args.status!.includes(value)) : [];
-        const channelId = args.channelId ?? undefined;
-        const filter = { status, ...(channelId === undefined ? {} : { channelId }) };
+        const { scope, filter } = conversationsList(args);
         return serveConnection(
           args,
-          {
-            scope: JSON.stringify(['conversations', status, channelId ?? null]),
-            read: (page) => context.loaders.listConversations(page, filter),
-          },
+          { scope, read: (page) => context.loaders.listConversations(page, filter) },
           { codec: context.cursors, maxPages: context.maxPagesPerConnection },
         );
       },

@@ -7,7 +7,8 @@ import './conversation.ts';
 import './participant.ts';
 import './content.ts';
 import './communication.ts';
-import './create-communication.ts';
+import './nodes.ts';
+import './mutations/index.ts';
 
 export const schema = builder.toSchema();
 

@@ -1,5 +1,5 @@
 // Participant: the node, its addresses, and the Conversation.participants connection.
-import { prefetchConnection, serveConnection } from '../connections/index.ts';
+import { LIST_SCOPE_EXTENSION, prefetchConnection, serveConnection, type ListScopeOf } from '../connections/index.ts';
 import type { PageRequest } from '../upstream/api.ts';
 import type { UpstreamAddress, UpstreamParticipant } from '../upstream/types.ts';
 import { builder, type Context } from './builder.ts';
@@ -7,6 +7,7 @@ import { Conversation } from './conversation.ts';
 import { Channel, ParticipantType, toChannel, toParticipantType } from './enums.ts';
 import { splitChildKey } from './node-id.ts';
 import { registerConversationPrefetch } from './prefetch.ts';
+import { isRecordOf } from './record-kind.ts';
 import { DateTime } from './scalars.ts';
 
 export const Participant = builder.objectRef<UpstreamParticipant>('Participant');
@@ -22,7 +23,7 @@ const ParticipantAddress = builder.objectRef<UpstreamAddress>('ParticipantAddres
 builder.node(Participant, {
   description: 'Someone taking part in a conversation: a customer, a human or AI agent.',
   id: { resolve: (participant) => `${participant.conversationId}/${participant.id}` },
-  isTypeOf: (value) => typeof value === 'object' && value !== null && 'addresses' in value && !('author' in value),
+  isTypeOf: isRecordOf('Participant'),
   loadOne: (key, context) => context.loaders.participant.load(splitChildKey(key)),
   fields: (t) => ({
     sid: t.exposeString('id', { description: 'The upstream id, e.g. `conv_participant_…`.' }),
@@ -39,13 +40,18 @@ builder.node(Participant, {
   }),
 });
 
+const participantsScope = (conversationId: string) => JSON.stringify(['participants', conversationId]);
+
 const participantsOf = (conversationId: string, context: Context) => ({
-  scope: JSON.stringify(['participants', conversationId]),
+  scope: participantsScope(conversationId),
   read: (page: PageRequest) => context.loaders.listParticipants(conversationId, page),
 });
 
 registerConversationPrefetch('participants', (conversationId, args, context) =>
-  prefetchConnection(args, participantsOf(conversationId, context), context.cursors),
+  prefetchConnection(args, participantsOf(conversationId, context), {
+    codec: context.cursors,
+    maxPages: context.maxPagesPerConnection,
+  }),
 );
 
 builder.objectField(Conversation, 'participants', (t) =>
@@ -53,6 +59,10 @@ builder.objectField(Conversation, 'participants', (t) =>
     {
       type: Participant,
       description: 'Participants of the conversation, oldest first.',
+      extensions: {
+        [LIST_SCOPE_EXTENSION]: ((conversationId) =>
+          conversationId === null ? null : participantsScope(conversationId)) satisfies ListScopeOf,
+      },
       resolve: (conversation, args, context) =>
         serveConnection(args, participantsOf(conversation.id, context), {
           codec: context.cursors,

@@ -1,7 +1,9 @@
-// The last word on every error a caller sees: each carries one of the contract's codes (parse,
-// validation and variable errors are the caller's input: BAD_USER_INPUT), and anything that is
-// not an error written for callers (a bug, an unforeseen failure) becomes "Unexpected error."
-// with the request id, while its details go to the log only.
+// The last word on every error a caller sees: each carries one of the contract's codes. Errors
+// produced before execution without a code (request parsing, document parsing, validation,
+// variable coercion: none has a field path) are the caller's input: BAD_USER_INPUT. Anything not
+// written for callers (a thrown non-GraphQL error anywhere, or a field error without a contract
+// code: a bug, an unforeseen failure) becomes "Unexpected error." with the request id, while its
+// details go to the log only.
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { FacadeError, type ErrorCode } from '../errors.ts';
@@ -31,24 +33,39 @@ function rebuild(error: GraphQLError, message: string, extensions: Record<string
   });
 }
 
+/**
+ * The executor's own complaints about a resolver's value (`Expected value of type "Conversation"
+ * but got: {…}`, `Enum "Channel" cannot represent value: …`) quote that value: a record, message
+ * text. Only the complaint is logged, without the quote and without the stack that repeats it.
+ */
+function loggable(error: Error): Error | { type: string; message: string } {
+  if (error.name !== 'GraphQLError') return error;
+  return { type: error.name, message: error.message.split(': ')[0]! };
+}
+
+function unexpected(error: GraphQLError, record: RequestRecord, logger: Logger): GraphQLError {
+  logger.error({ requestId: record.id, path: error.path, err: loggable(error.originalError ?? error) }, 'unexpected error');
+  record.errorCodes.push('INTERNAL_SERVER_ERROR');
+  return rebuild(error, 'Unexpected error.', { code: 'INTERNAL_SERVER_ERROR', requestId: record.id });
+}
+
 function applyPolicy(error: GraphQLError, record: RequestRecord, logger: Logger): GraphQLError {
   const original = error.originalError;
-  if (original && !(original instanceof GraphQLError)) {
-    logger.error({ requestId: record.id, path: error.path, err: original }, 'unexpected error');
-    record.errorCodes.push('INTERNAL_SERVER_ERROR');
-    return rebuild(error, 'Unexpected error.', { code: 'INTERNAL_SERVER_ERROR', requestId: record.id });
-  }
+  if (original && !(original instanceof GraphQLError)) return unexpected(error, record, logger);
   if (original instanceof UpstreamError && original.detail) record.upstreamErrors.push(original.detail);
   const code = error.extensions?.code;
   if (typeof code === 'string' && CONTRACT_CODES.has(code)) {
-    record.errorCodes.push(code);
     if (code === 'INTERNAL_SERVER_ERROR' && !(original instanceof FacadeError)) {
-      return rebuild(error, 'Unexpected error.', { code, requestId: record.id });
+      return unexpected(error, record, logger);
     }
+    record.errorCodes.push(code);
     return error;
   }
+  // A field error (it has a path) comes from a resolver: one without a contract code is a bug.
+  if (error.path !== undefined) return unexpected(error, record, logger);
   record.errorCodes.push('BAD_USER_INPUT');
-  return rebuild(error, error.message, { ...error.extensions, code: 'BAD_USER_INPUT' });
+  const { originalError: _echo, unexpected: _flag, ...extensions } = error.extensions ?? {};
+  return rebuild(error, error.message, { ...extensions, code: 'BAD_USER_INPUT' });
 }
 
 export function useErrorPolicy(logger: Logger): Plugin {

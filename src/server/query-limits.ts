@@ -4,9 +4,12 @@
 // schema/builder.ts: connections count first/last and multiply their selections).
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { createComplexityRule } from '@pothos/plugin-complexity';
-import { validate, type DocumentNode, type ExecutionArgs, type GraphQLError } from 'graphql';
+import { getVariableValues, validate, type ExecutionArgs, type GraphQLError, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { stringCostClass } from '../connections/index.ts';
 import { FacadeError } from '../errors.ts';
+import { BoundedCache, sourceOf, stringBytes, type CacheBounds } from './bounded-cache.ts';
+import { operationDocument, operationKey, selectOperation } from './operation-selection.ts';
 
 export interface QueryLimits {
   maxDepth: number;
@@ -37,27 +40,65 @@ const rejectAs = (_context: unknown, error: GraphQLError) => {
   throw tooComplex(error.message.replace(/^Syntax Error: /, ''));
 };
 
-function useCostLimit(maxCost: number): Plugin {
-  // The verdict depends on the document, the operation and the variables only: clients repeat the
-  // same few operations, so it is kept per parsed document (yoga caches those) and variables.
-  const verdicts = new WeakMap<DocumentNode, Map<string, readonly GraphQLError[]>>();
+/**
+ * What the cost model reads from the variables (schema/builder.ts `fieldComplexity`): numbers
+ * (`first`, `last`), list lengths (`nodes(ids:)`) and, of a string, only the class of the cursor it
+ * may be (connections/index.ts stringCostClass: a cursor's page size and position by the
+ * thousand decide how many upstream pages its request may read). Keying the verdict
+ * on this shape of the coerced values, rather than on the variables' JSON, lets every page of a
+ * paginated query (a new cursor each time) share one verdict, and keeps a 90 KB variable out of
+ * the cache. Lists of equal items collapse (`[100×s]`); undefined when the shape is too long to keep.
+ */
+export function costShape(value: unknown, budget = { left: 512 }): string | undefined {
+  let shape: string | undefined;
+  if (typeof value === 'number') shape = String(value);
+  else if (typeof value === 'boolean') shape = value ? 't' : 'f';
+  else if (value === null || value === undefined) shape = 'n';
+  else if (Array.isArray(value)) {
+    const items: (string | undefined)[] = value.map((item) => costShape(item, budget));
+    if (items.includes(undefined)) return undefined;
+    shape = items.every((item) => item === items[0]) ? `[${items.length}×${items[0] ?? ''}]` : `[${items.join(',')}]`;
+  } else if (typeof value === 'object') {
+    const fields: string[] = [];
+    for (const name of Object.keys(value).sort()) {
+      const field = costShape((value as Record<string, unknown>)[name], budget);
+      if (field === undefined) return undefined;
+      fields.push(`${name}=${field}`);
+    }
+    shape = `{${fields.join(',')}}`;
+  } else shape = typeof value === 'string' ? stringCostClass(value) : 's';
+  budget.left -= shape.length;
+  return budget.left < 0 ? undefined : shape;
+}
 
-  function check(args: ExecutionArgs): readonly GraphQLError[] {
-    const key = `${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
-    let byVariables = verdicts.get(args.document);
-    const known = byVariables?.get(key);
-    if (known) return known;
+export interface CostLimitOptions {
+  maxCost: number;
+  /** Verdicts kept, keyed by document text, operation and the cost shape of the variables. */
+  cache?: CacheBounds;
+}
+
+/**
+ * The cost of the operation that will run (the one `operationName` selects), with its variables
+ * coerced as execution will coerce them; invalid variables are refused here, as execution would.
+ */
+function useCostLimit({ maxCost, cache }: CostLimitOptions): Plugin {
+  const verdicts = new BoundedCache<readonly GraphQLError[]>(
+    cache ?? { maxEntries: 2000, maxBytes: 8 * 1024 * 1024 },
+    (key, errors) => stringBytes(key) + 512 * (1 + errors.length),
+  );
+
+  function costErrors(args: ExecutionArgs, operation: OperationDefinitionNode, variableValues: Record<string, unknown>): readonly GraphQLError[] {
     let cost = 0;
     const rule = createComplexityRule({
-      variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
-      operationName: args.operationName ?? undefined,
+      variableValues,
+      operationName: operation.name?.value,
       context: args.contextValue as object,
       maxComplexity: maxCost,
       onResult: (result) => {
         cost = result.complexity;
       },
     });
-    const errors = validate(args.schema, args.document, [rule]).map((error) =>
+    return validate(args.schema, operationDocument(args.document, operation), [rule]).map((error) =>
       error.extensions?.code === 'QUERY_COMPLEXITY'
         ? tooComplex(
             `Query cost ${cost} exceeds the limit of ${maxCost}. A connection costs its first/last (default 20) times what is selected inside it: ask for fewer items or fewer nested connections.`,
@@ -65,8 +106,21 @@ function useCostLimit(maxCost: number): Plugin {
           )
         : error,
     );
-    if (!byVariables) verdicts.set(args.document, (byVariables = new Map()));
-    if (byVariables.size < 100) byVariables.set(key, errors);
+  }
+
+  function check(args: ExecutionArgs): readonly GraphQLError[] {
+    const operation = selectOperation(args.document, args.operationName);
+    if (operation instanceof FacadeError) return [operation];
+    const given = (args.variableValues ?? {}) as Record<string, unknown>;
+    const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], given);
+    if (coerced.errors) return coerced.errors;
+    const source = sourceOf(args.document);
+    const shape = costShape(coerced.coerced);
+    const key = source === undefined || shape === undefined ? undefined : `${shape}\u0000${operationKey(source, operation)}`;
+    const known = key === undefined ? undefined : verdicts.get(key);
+    if (known) return known;
+    const errors = costErrors(args, operation, given);
+    if (key !== undefined) verdicts.set(key, errors);
     return errors;
   }
 
@@ -82,13 +136,14 @@ export function queryLimitPlugins(limits: QueryLimits): Plugin[] {
   const callbacks = { onReject: [rejectAs], propagateOnRejection: true, exposeLimits: true };
   return [
     EnvelopArmorPlugin({
-      maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, ...callbacks },
+      // Introspection counts too (a deep `__schema { types { ofType … } }` is refused); the standard introspection query is depth 15.
+      maxDepth: { n: limits.maxDepth, ignoreIntrospection: false, flattenFragments: true, ...callbacks },
       maxAliases: { n: limits.maxAliases, ...callbacks },
       maxTokens: { n: limits.maxTokens, ...callbacks },
       maxDirectives: { n: limits.maxDirectives, ...callbacks },
       costLimit: { enabled: false },
       blockFieldSuggestion: { enabled: limits.blockFieldSuggestions },
     }) as Plugin,
-    useCostLimit(limits.maxCost),
+    useCostLimit({ maxCost: limits.maxCost }),
   ];
 }

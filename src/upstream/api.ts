@@ -1,6 +1,7 @@
 // The Conversations v2 operations the facade uses, typed, bound to one caller's context.
-// Loaders call these; nothing else in the facade builds upstream paths.
-import type { CallContext, UpstreamClient } from './client.ts';
+// Loaders call these; nothing else in the facade builds upstream paths. Reads answer values (null
+// for a missing object); writes answer a WriteResult (write-result.ts), a refusal included.
+import type { CallContext, UpstreamClient, UpstreamRequest } from './client.ts';
 import {
   decodeCommunication,
   decodeCommunicationPage,
@@ -8,6 +9,7 @@ import {
   decodeConversationPage,
   decodeParticipant,
   decodeParticipantPage,
+  type Decoder,
 } from './decode.ts';
 import { UpstreamError } from './errors.ts';
 import type {
@@ -17,6 +19,8 @@ import type {
   UpstreamPage,
   UpstreamParticipant,
 } from './types.ts';
+import type { CreateConversationBody, CreateParticipantBody, ReplaceParticipantBody, UpdateConversationBody } from './write-bodies.ts';
+import { rejectionOf, type PathParameters, type WriteResult } from './write-result.ts';
 
 export interface PageRequest {
   pageSize: number;
@@ -26,6 +30,11 @@ export interface PageRequest {
 export interface ConversationFilter {
   status?: readonly string[];
   channelId?: string;
+}
+
+export interface WriteOptions {
+  /** Sent as `Idempotency-Key` (a UUID, lower case): a retry with it creates nothing new. */
+  idempotencyKey?: string | undefined;
 }
 
 export type ConversationsApi = ReturnType<typeof conversationsApi>;
@@ -49,6 +58,25 @@ async function nullWhenMissing<T>(fetch: Promise<{ data: T }>): Promise<T | null
 }
 
 export function conversationsApi(client: UpstreamClient, context: CallContext) {
+  /** One write: its outcome by status, or the refusal of what was sent as a value (write-result.ts). */
+  async function write<T>(
+    request: UpstreamRequest,
+    pathParameters: PathParameters,
+    decode: Decoder<T>,
+    options: WriteOptions,
+  ): Promise<WriteResult<T>> {
+    const key = options.idempotencyKey;
+    try {
+      const response = await client.request(context, key === undefined ? request : { ...request, idempotencyKey: key }, decode);
+      const kind = request.method === 'DELETE' ? 'deleted' : response.status === 201 ? 'created' : 'updated';
+      return { kind, value: response.data };
+    } catch (error) {
+      const rejection = rejectionOf(error, pathParameters);
+      if (rejection) return rejection;
+      throw error;
+    }
+  }
+
   return {
     async listConversations(
       page: PageRequest,
@@ -137,24 +165,84 @@ export function conversationsApi(client: UpstreamClient, context: CallContext) {
       );
     },
 
-    /** 201 when created, 200 when a communication with the same resourceId was updated. */
-    async createCommunication(
+    // ---- writes: a WriteResult, never a thrown refusal (write-result.ts) ----
+
+    /** Created (201), or updated (200) when a communication with the same resourceId exists. */
+    createCommunication(
       conversationId: string,
       body: CreateCommunicationBody,
-      options: { idempotencyKey?: string } = {},
-    ): Promise<{ communication: UpstreamCommunication; created: boolean }> {
-      const response = await client.request(
-        context,
-        {
-          operation: 'CreateCommunication',
-          method: 'POST',
-          path: `/v2/Conversations/${segment(conversationId)}/Communications`,
-          body,
-          ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
-        },
+      options: WriteOptions = {},
+    ): Promise<WriteResult<UpstreamCommunication>> {
+      return write(
+        { operation: 'CreateCommunication', method: 'POST', path: `/v2/Conversations/${segment(conversationId)}/Communications`, body },
+        [['ConversationId', conversationId]],
         decodeCommunication,
+        options,
       );
-      return { communication: response.data, created: response.status === 201 };
+    },
+
+    createConversation(body: CreateConversationBody, options: WriteOptions = {}): Promise<WriteResult<UpstreamConversation>> {
+      return write({ operation: 'CreateConversation', method: 'POST', path: '/v2/Conversations', body }, [], decodeConversation, options);
+    },
+
+    /** PATCH: fields left out are unchanged. */
+    updateConversation(
+      id: string,
+      body: UpdateConversationBody,
+      options: WriteOptions = {},
+    ): Promise<WriteResult<UpstreamConversation>> {
+      return write(
+        { operation: 'UpdateConversation', method: 'PATCH', path: `/v2/Conversations/${segment(id)}`, body },
+        [['id', id]],
+        decodeConversation,
+        options,
+      );
+    },
+
+    /** 202: the upstream deletes it (the emulator at once); the value is the deleted conversation's id. */
+    deleteConversation(id: string, options: WriteOptions = {}): Promise<WriteResult<{ conversationId: string }>> {
+      return write(
+        { operation: 'DeleteConversation', method: 'DELETE', path: `/v2/Conversations/${segment(id)}` },
+        [['id', id]],
+        () => ({ conversationId: id }),
+        options,
+      );
+    },
+
+    createParticipant(
+      conversationId: string,
+      body: CreateParticipantBody,
+      options: WriteOptions = {},
+    ): Promise<WriteResult<UpstreamParticipant>> {
+      return write(
+        { operation: 'CreateParticipant', method: 'POST', path: `/v2/Conversations/${segment(conversationId)}/Participants`, body },
+        [['ConversationId', conversationId]],
+        decodeParticipant,
+        options,
+      );
+    },
+
+    /** PUT (the only participant update the upstream has): each field given replaces the stored one, fields left out are kept. */
+    replaceParticipant(
+      conversationId: string,
+      id: string,
+      body: ReplaceParticipantBody,
+      options: WriteOptions = {},
+    ): Promise<WriteResult<UpstreamParticipant>> {
+      return write(
+        {
+          operation: 'ReplaceParticipant',
+          method: 'PUT',
+          path: `/v2/Conversations/${segment(conversationId)}/Participants/${segment(id)}`,
+          body,
+        },
+        [
+          ['ConversationId', conversationId],
+          ['id', id],
+        ],
+        decodeParticipant,
+        options,
+      );
     },
   };
 }

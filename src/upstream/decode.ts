@@ -1,10 +1,12 @@
 // Validates upstream JSON at the boundary, so the rest of the facade works with typed values.
 // Strict where the OpenAPI document marks a field required (a body without them is a broken
 // upstream, reported as UPSTREAM_UNAVAILABLE); lenient elsewhere: an optional field with a value
-// of the wrong type reads as absent, enum values stay strings, content stays raw.
+// of the wrong type reads as absent, enum values stay strings, content stays raw. Every record
+// leaves here stamped with what it is (its `kind`), which is how the schema tells records apart.
 import { z } from 'zod';
 import { UpstreamError } from './errors.ts';
 import type {
+  RecordKind,
   UpstreamCommunication,
   UpstreamConversation,
   UpstreamPage,
@@ -30,6 +32,15 @@ const participantAddress = z.object({
 
 const recipient = participantAddress.extend({ deliveryStatus: optionalString });
 
+/**
+ * Stamps what a record is (types.ts, RecordKind) once it has parsed: the object schemas drop any
+ * key they do not declare, so an upstream body that sends a `kind` of its own cannot choose it.
+ */
+const stamp =
+  <K extends RecordKind>(kind: K) =>
+  <T extends object>(record: T): T & { readonly kind: K } =>
+    Object.assign(record, { kind });
+
 const conversation = z.object({
   id: z.string().min(1),
   accountId: z.string(),
@@ -38,7 +49,7 @@ const conversation = z.object({
   status: optionalString,
   createdAt: optionalDate,
   updatedAt: optionalDate,
-});
+}).transform(stamp('Conversation'));
 
 const participant = z.object({
   id: z.string().min(1),
@@ -50,7 +61,7 @@ const participant = z.object({
   addresses: z.array(address).optional().catch(undefined).transform((list) => list ?? []),
   createdAt: optionalDate,
   updatedAt: optionalDate,
-});
+}).transform(stamp('Participant'));
 
 const communication = z.object({
   id: z.string().min(1),
@@ -64,7 +75,7 @@ const communication = z.object({
   createdAt: optionalDate,
   updatedAt: optionalDate,
   occurredAt: optionalDate,
-});
+}).transform(stamp('Communication'));
 
 const pageToken = z
   .string()

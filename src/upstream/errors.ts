@@ -8,8 +8,8 @@ export class UpstreamError extends FacadeError {
   /** Twilio's numeric error code, when the body carried one. */
   readonly twilioCode: number | undefined;
   /**
-   * Twilio's own message, sanitised (no URLs, bounded length). Only for mapping a rejected
-   * mutation input to a `userErrors` field path; never put into a top-level error.
+   * Twilio's own message, sanitised (no URLs, bounded length). Read only by write-result.ts, for
+   * the parameter a refused write names; never shown to a caller, in any error or userError.
    */
   readonly twilioMessage: string | undefined;
   /** The connection broke before a complete response (reset, refused): safe to retry idempotent calls. */

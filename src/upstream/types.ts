@@ -19,7 +19,16 @@ export interface UpstreamRecipient extends UpstreamParticipantAddress {
   deliveryStatus?: string;
 }
 
+/**
+ * What a record is, stamped by the decoder (decode.ts) on every record it produces and named after
+ * the GraphQL object type that serves it. The schema types records by this mark alone, never by
+ * which fields they happen to have: a new resource (or a new field on an old one) cannot be taken
+ * for another. A plain string field, so it survives a cache that copies or serialises records.
+ */
+export type RecordKind = 'Conversation' | 'Participant' | 'Communication';
+
 export interface UpstreamConversation {
+  readonly kind: 'Conversation';
   id: string;
   accountId: string;
   configurationId?: string;
@@ -30,6 +39,7 @@ export interface UpstreamConversation {
 }
 
 export interface UpstreamParticipant {
+  readonly kind: 'Participant';
   id: string;
   conversationId: string;
   accountId: string;
@@ -42,6 +52,7 @@ export interface UpstreamParticipant {
 }
 
 export interface UpstreamCommunication {
+  readonly kind: 'Communication';
   id: string;
   conversationId: string;
   accountId: string;

@@ -49,9 +49,9 @@ describe('scripted faults', () => {
     expect(listed.body.communications.map((c: any) => c.content.text)).not.toContain('lost');
   });
 
-  it('matches by method and path (string = exact path, RegExp = tested), uses `times`, and leaves others alone', async () => {
+  it('matches by method and path (a glob: `*` is any run of characters, else the exact path), uses `times`, and leaves others alone', async () => {
     emulator.faults.enqueue({ kind: 'status', status: 503, match: { method: 'post' }, times: 2 });
-    emulator.faults.enqueue({ kind: 'status', status: 500, match: { path: /\/Participants$/ } });
+    emulator.faults.enqueue({ kind: 'status', status: 500, match: { path: '*/Participants' } });
     emulator.faults.enqueue({ kind: 'status', status: 504, match: { path: '/v2/Conversations' } });
     expect(emulator.faults.pending()).toBe(4);
     expect((await call(emulator, 'GET', list)).status).toBe(200);

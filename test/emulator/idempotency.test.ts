@@ -116,6 +116,16 @@ describe('Idempotency-Key', () => {
     expect(replay.body).toEqual(upsert.body);
   });
 
+  it('compares keys case-insensitively, as UUIDs: an upper-case copy replays the original, a different body is a 409', async () => {
+    const first = await post(textBody('once'), KEY);
+    const upper = await post(textBody('once'), KEY.toUpperCase());
+    expect([first.status, upper.status]).toEqual([201, 201]);
+    expect(upper.body.id).toBe(first.body.id);
+    expect(upper.headers.get('idempotent-replayed')).toBe('true');
+    expect((await post(textBody('other'), KEY.toUpperCase())).status).toBe(409);
+    expect(await communications()).toHaveLength(1);
+  });
+
   it('rejects a key that is not a UUID', async () => {
     const response = await post(textBody('x'), 'not-a-uuid');
     expect(response.status).toBe(400);

@@ -91,8 +91,8 @@ describe('control endpoint', () => {
     expect((await call(emulator, 'GET', '/v2/Conversations')).status).toBe(200);
   });
 
-  it('queues scripted faults whose match.path is a regular expression source', async () => {
-    expect((await control('POST', 'faults/queue', { kind: 'status', status: 429, retryAfter: 1, match: { path: 'Communications$' }, times: 2 })).status).toBe(204);
+  it('queues scripted faults whose match.path is a glob', async () => {
+    expect((await control('POST', 'faults/queue', { kind: 'status', status: 429, retryAfter: 1, match: { path: '*Communications' }, times: 2 })).status).toBe(204);
     expect(emulator.faults.pending()).toBe(2);
     expect((await call(emulator, 'GET', '/v2/Conversations')).status).toBe(200);
     expect((await call(emulator, 'GET', '/v2/Conversations/x/Communications')).status).toBe(429);
@@ -103,7 +103,7 @@ describe('control endpoint', () => {
     expect(badRate.status).toBe(400);
     expect(badRate.body).toEqual(twilioError(400, 20001, /^Invalid FaultConfig: /));
     expect((await control('POST', 'faults/queue', { kind: 'meltdown' })).status).toBe(400);
-    expect((await control('POST', 'faults/queue', { kind: 'hang', match: { path: '(' } })).body.message).toBe("Invalid parameter 'match.path': not a valid regular expression");
+    expect((await control('POST', 'faults/queue', { kind: 'hang', match: { path: '(a+)+$' } })).body.message).toMatch(/^Invalid scripted fault: .*must be a path glob \('\*' matches any characters\), not a regular expression/s);
     expect((await control('PUT', 'faults', 'not json')).body.message).toBe('Invalid request body: must be a JSON object');
   });
 

@@ -10,6 +10,8 @@ const LIST = `query ($sid: String!) { conversation(sid: $sid) { communications(f
 const LAST = `query ($sid: String!) { conversation(sid: $sid) { communications(last: 5) { nodes { sid } } } }`;
 const CREATE = `mutation ($input: CreateCommunicationInput!) { createCommunication(input: $input) { communication { sid } userErrors { code } } }`;
 const listPath = /\/Communications$/;
+/** The same paths as a fault's `match.path` glob. */
+const listMatch = '*/Communications';
 
 let stack: Stack;
 let sid: string;
@@ -50,7 +52,7 @@ afterAll(() => stack.close());
 
 describe('retries', () => {
   it('429 with Retry-After: waits that long, retries once, succeeds', async () => {
-    stack.emulator.faults.enqueue({ match: { path: listPath }, kind: 'status', status: 429, retryAfter: 1 });
+    stack.emulator.faults.enqueue({ match: { path: listMatch }, kind: 'status', status: 429, retryAfter: 1 });
     const started = performance.now();
     const response = await stack.graphql(LIST, { sid });
     const elapsed = performance.now() - started;
@@ -61,35 +63,35 @@ describe('retries', () => {
   });
 
   it('429 without Retry-After: backs off with jitter, retries, succeeds', async () => {
-    stack.emulator.faults.enqueue({ match: { path: listPath }, kind: 'status', status: 429, times: 2 });
+    stack.emulator.faults.enqueue({ match: { path: listMatch }, kind: 'status', status: 429, times: 2 });
     const response = await stack.graphql(LIST, { sid });
     expect(response.errors).toBeUndefined();
     expect(attempts().map((call) => call.status)).toEqual([429, 429, 200]);
   });
 
   it('a Retry-After longer than the facade waits: RATE_LIMITED with retryAfter, one attempt', async () => {
-    stack.emulator.faults.enqueue({ match: { path: listPath }, kind: 'status', status: 429, retryAfter: 120 });
+    stack.emulator.faults.enqueue({ match: { path: listMatch }, kind: 'status', status: 429, retryAfter: 120 });
     const response = await stack.graphql(LIST, { sid });
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 120 });
     expect(attempts()).toHaveLength(1);
   });
 
   it('503 then success', async () => {
-    stack.emulator.faults.enqueue({ match: { path: listPath }, kind: 'status', status: 503 });
+    stack.emulator.faults.enqueue({ match: { path: listMatch }, kind: 'status', status: 503 });
     const response = await stack.graphql(LIST, { sid });
     expect(response.errors).toBeUndefined();
     expect(attempts().map((call) => call.status)).toEqual([503, 200]);
   });
 
   it('a persistent 503 stops at the attempt limit', async () => {
-    stack.emulator.faults.enqueue({ match: { path: listPath }, kind: 'status', status: 503, times: 10 });
+    stack.emulator.faults.enqueue({ match: { path: listMatch }, kind: 'status', status: 503, times: 10 });
     const response = await stack.graphql(LIST, { sid });
     expect(codes(response)).toEqual(['UPSTREAM_UNAVAILABLE']);
     expect(attempts()).toHaveLength(TEST_RESILIENCE.maxAttempts);
   });
 
   it('a reset in the middle of a GET body is retried', async () => {
-    stack.emulator.faults.enqueue({ match: { path: listPath }, kind: 'resetMidBody' });
+    stack.emulator.faults.enqueue({ match: { path: listMatch }, kind: 'resetMidBody' });
     const response = await stack.graphql(LIST, { sid });
     expect(response.errors).toBeUndefined();
     expect(attempts()).toHaveLength(2);
@@ -141,7 +143,7 @@ describe('retries', () => {
 
 describe('timeouts and broken bodies', () => {
   it('a hang times out within the request deadline', async () => {
-    stack.emulator.faults.enqueue({ match: { path: listPath }, kind: 'hang', times: 10 });
+    stack.emulator.faults.enqueue({ match: { path: listMatch }, kind: 'hang', times: 10 });
     const started = performance.now();
     const response = await stack.graphql(LIST, { sid });
     expect(codes(response)).toEqual(['UPSTREAM_TIMEOUT']);
@@ -149,7 +151,7 @@ describe('timeouts and broken bodies', () => {
   });
 
   it('a body that trickles slower than the body timeout → UPSTREAM_TIMEOUT', async () => {
-    stack.emulator.faults.enqueue({ match: { path: listPath }, kind: 'slowBody', chunkDelayMs: 1000, times: 10 });
+    stack.emulator.faults.enqueue({ match: { path: listMatch }, kind: 'slowBody', chunkDelayMs: 1000, times: 10 });
     const response = await stack.graphql(LIST, { sid });
     expect(codes(response)).toEqual(['UPSTREAM_TIMEOUT']);
   });
@@ -159,7 +161,7 @@ describe('timeouts and broken bodies', () => {
     ['valid JSON of the wrong shape', { kind: 'wrongShape' }],
     ['an oversized body', { kind: 'oversized', bytes: 20 * 1024 * 1024 }],
   ] as const)('%s → UPSTREAM_UNAVAILABLE, not retried', async (_name, fault) => {
-    stack.emulator.faults.enqueue({ match: { path: listPath }, times: 10, ...fault });
+    stack.emulator.faults.enqueue({ match: { path: listMatch }, times: 10, ...fault });
     const response = await stack.graphql(LIST, { sid });
     expect(codes(response)).toEqual(['UPSTREAM_UNAVAILABLE']);
     expect(attempts()).toHaveLength(1);
@@ -168,7 +170,7 @@ describe('timeouts and broken bodies', () => {
   it('a list whose tokens cycle stops instead of looping', async () => {
     const long = seedConversation(stack.emulator, 'cycling');
     seedCommunications(stack.emulator, long, 2500);
-    stack.emulator.faults.enqueue({ match: { path: listPath }, kind: 'cycleTokens', times: 100 });
+    stack.emulator.faults.enqueue({ match: { path: listMatch }, kind: 'cycleTokens', times: 100 });
     const response = await stack.graphql(LAST, { sid: long });
     expect(codes(response)).toEqual(['UPSTREAM_UNAVAILABLE']);
     expect(attempts().length).toBeLessThanOrEqual(3);
@@ -184,7 +186,7 @@ describe('capacity and the circuit breaker', () => {
     const oneCall = `{ conversations(first: 5) { nodes { sid } } }`;
     try {
       small.takeUpstreamCalls();
-      small.emulator.faults.enqueue({ match: { path: /^\/v2\/Conversations$/ }, kind: 'delay', ms: 800, times: 2 });
+      small.emulator.faults.enqueue({ match: { path: '/v2/Conversations' }, kind: 'delay', ms: 800, times: 2 });
       const slow = [small.graphql(oneCall), small.graphql(oneCall)];
       await new Promise((resolve) => setTimeout(resolve, 200));
       const started = performance.now();

@@ -1,10 +1,11 @@
 // A real stack for tests: the emulator as the upstream, the facade served on a free loopback
 // port, and a small GraphQL client that talks HTTP to it.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.ts';
 import { UpstreamClient, type UpstreamClientOptions } from '../../src/upstream/client.ts';
 import { makeCredentials } from '../../src/upstream/credentials.ts';
+import { createHttpServer } from '../../src/server/http-server.ts';
 import type { ResilienceOptions } from '../../src/upstream/resilience.ts';
 import { createFacade, type FacadeOptions } from '../../src/yoga.ts';
 
@@ -39,6 +40,8 @@ export interface Stack {
   ): Promise<GraphQLResponse<T>>;
   /** Upstream requests seen by the emulator since the last call (and clears the log). */
   takeUpstreamCalls(): ReturnType<Emulator['requests']['entries']>;
+  /** The same facade in process, without TCP: for tests that send thousands of requests. */
+  handle(request: Request): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -69,7 +72,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     graphiql: false,
     ...options.facade,
   });
-  const server: Server = createServer(yoga);
+  const server: Server = createHttpServer(yoga, options.facade?.requestTimeoutMs ?? 10_000);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
 
@@ -85,6 +88,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const body = (await response.json()) as Omit<GraphQLResponse, 'status' | 'headers'>;
       return { status: response.status, headers: response.headers, ...body } as GraphQLResponse<any>;
     },
+    handle: (request) => Promise.resolve(yoga.fetch(request)),
     takeUpstreamCalls() {
       const entries = emulator.requests.entries();
       emulator.requests.clear();

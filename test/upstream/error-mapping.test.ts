@@ -47,12 +47,12 @@ describe('upstream failures → contract error codes', () => {
     [503, 'UPSTREAM_UNAVAILABLE'],
     [504, 'UPSTREAM_TIMEOUT'],
   ])('HTTP %i → %s', async (status, code) => {
-    const body = await failWith({ match: { path: /Communications$/ }, kind: 'status', status, times: 10 });
+    const body = await failWith({ match: { path: '*Communications' }, kind: 'status', status, times: 10 });
     expect(body.errors?.map((e) => e.extensions.code)).toEqual([code]);
   });
 
   it('429 carries retryAfter from Retry-After', async () => {
-    const body = await failWith({ match: { path: /Communications$/ }, kind: 'status', status: 429, retryAfter: 7, times: 10 });
+    const body = await failWith({ match: { path: '*Communications' }, kind: 'status', status: 429, retryAfter: 7, times: 10 });
     expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 7 });
   });
 
@@ -65,7 +65,7 @@ describe('upstream failures → contract error codes', () => {
     ['no answer', { kind: 'hang' }, 'UPSTREAM_TIMEOUT'],
     ['a body that trickles', { kind: 'slowBody', chunkDelayMs: 1000 }, 'UPSTREAM_TIMEOUT'],
   ] as const)('%s → %s', async (_name, fault, code) => {
-    const body = await failWith({ match: { path: /Communications$/ }, times: 10, ...fault });
+    const body = await failWith({ match: { path: '*Communications' }, times: 10, ...fault });
     expect(body.errors?.map((e) => e.extensions.code)).toEqual([code]);
   });
 

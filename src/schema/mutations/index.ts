@@ -1,0 +1,5 @@
+// Every mutation: one module each, on the paved path of run-mutation.ts. A new mutation is one
+// import line here (plus its module and its test).
+import './user-errors.ts';
+import './inputs.ts';
+import './create-communication.ts';
