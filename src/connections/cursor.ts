@@ -114,13 +114,14 @@ export class CursorCodec {
    */
   decode(tag: string | null, text: string, argument: string): Cursor {
     const invalid = (why: string) => badUserInput(`Invalid cursor in \`${argument}\`: ${why}.`, { argument });
+    const altered = () => invalid('it is not a cursor of this API, or it was altered');
     const payload = readPayload(text);
+    if (payload === null) throw altered();
+    // Well-formed, so exactly one dot and a 16-character signature: compared as text.
     const dot = text.indexOf('.');
     const given = Buffer.from(text.slice(dot + 1));
-    const expected = Buffer.from(this.#mac(text.slice(0, Math.max(dot, 0))));
-    if (payload === null || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw invalid('it is not a cursor of this API, or it was altered');
-    }
+    const expected = Buffer.from(this.#mac(text.slice(0, dot)));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw altered();
     if (payload === 'earlier-version') {
       throw invalid('it was issued by an earlier version of this API; read the list again without a cursor');
     }

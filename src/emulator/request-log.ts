@@ -13,6 +13,8 @@ export interface LoggedRequest {
   idempotencyKey?: string;
   /** The x-request-id request header. */
   requestId?: string;
+  /** The request body as received, when it had one (at most the server's body limit), so tests can assert exactly what was sent. */
+  body?: string;
   /** The status line sent; 0 when none was (hang, reset, or still in progress). */
   status: number;
   /** Arrival time, epoch milliseconds. */
@@ -123,7 +125,13 @@ export class RequestRecorder implements RequestLog {
 
 /** Characters of the entry's strings (at most 2 bytes each in V8; ASCII takes 1) plus a fixed overhead. */
 function approximateBytes(entry: LoggedRequest): number {
-  let chars = entry.method.length + entry.path.length + (entry.username?.length ?? 0) + (entry.idempotencyKey?.length ?? 0) + (entry.requestId?.length ?? 0);
+  let chars =
+    entry.method.length +
+    entry.path.length +
+    (entry.username?.length ?? 0) +
+    (entry.idempotencyKey?.length ?? 0) +
+    (entry.requestId?.length ?? 0) +
+    (entry.body?.length ?? 0);
   for (const [key, values] of Object.entries(entry.query)) {
     chars += key.length;
     for (const value of values) chars += value.length + 16;

@@ -80,6 +80,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: ServerDep
     username: usernameOf(req.headers.authorization),
     ...optionalHeader('idempotencyKey', req.headers['idempotency-key']),
     ...optionalHeader('requestId', req.headers['x-request-id']),
+    ...(body ? { body } : {}),
     status: 0,
     at: deps.clock.now(),
   });

@@ -93,7 +93,8 @@ export const patchConversationBody = z.object({
 
 export const createParticipantBody = z.object({ ...participantFields, addresses: z.array(participantAddress) });
 
-export const replaceParticipantBody = z.object({ ...participantFields, addresses: z.array(participantAddress).optional() });
+// `name: null` clears the name (the response types it as nullable; the request schema is silent).
+export const replaceParticipantBody = z.object({ ...participantFields, name: z.string().nullable().optional(), addresses: z.array(participantAddress).optional() });
 
 const textContent = z.object({ type: z.literal('TEXT'), text: z.string() });
 const transcriptionContent = z.object({

@@ -6,7 +6,7 @@ import { CONVERSATION_STATUSES, ConversationStatus, toConversationStatus } from 
 import { checkSid } from './node-id.ts';
 import { prefetchConversationConnections } from './prefetch.ts';
 import { isRecordOf } from './record-kind.ts';
-import { DateTime } from './scalars.ts';
+import { DateTime, JSONScalar } from './scalars.ts';
 
 export const Conversation = builder.objectRef<UpstreamConversation>('Conversation');
 
@@ -27,11 +27,18 @@ builder.node(Conversation, {
     }),
     createdAt: t.expose('createdAt', { type: DateTime, nullable: true }),
     updatedAt: t.expose('updatedAt', { type: DateTime, nullable: true }),
+    metadata: t.field({
+      type: JSONScalar,
+      nullable: true,
+      description:
+        'Your key-value pairs on the conversation: an object of at most 8 string values (keys of 1 to 128 letters, digits, `.`, `_` or `-`; values of at most 512 characters). Null when the upstream sent none.',
+      resolve: (conversation) => conversation.metadata ?? null,
+    }),
   }),
 });
 
-/** One canonical filter, so the same filter always yields the same cursors and tokens. */
-function conversationsList(args: { status?: readonly string[] | null | undefined; channelId?: unknown }) {
+/** One canonical filter, so the same filter always yields the same cursors and tokens (also the scope of a created conversation's edge). */
+export function conversationsList(args: { status?: readonly string[] | null | undefined; channelId?: unknown }) {
   const status = args.status ? CONVERSATION_STATUSES.filter((value) => args.status!.includes(value)) : [];
   const channelId = typeof args.channelId === 'string' ? args.channelId : undefined;
   return {
@@ -39,6 +46,11 @@ function conversationsList(args: { status?: readonly string[] | null | undefined
     filter: { status, ...(channelId === undefined ? {} : { channelId }) },
   };
 }
+
+/** An edge of Query.conversations; also a created conversation's edge (createConversation). */
+export const ConversationEdge = builder.edgeObject({ type: Conversation, name: 'ConversationEdge' });
+
+const ConversationConnection = builder.connectionObject({ type: Conversation, name: 'ConversationConnection' }, ConversationEdge);
 
 builder.queryFields((t) => ({
   conversation: t.field({
@@ -73,7 +85,6 @@ builder.queryFields((t) => ({
         );
       },
     },
-    { name: 'ConversationConnection' },
-    { name: 'ConversationEdge' },
+    ConversationConnection,
   ),
 }));

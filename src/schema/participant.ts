@@ -1,9 +1,10 @@
-// Participant: the node, its addresses, and the Conversation.participants connection.
+// Participant: the node, its addresses, its conversation, and the Conversation.participants connection.
 import { LIST_SCOPE_EXTENSION, prefetchConnection, serveConnection, type ListScopeOf } from '../connections/index.ts';
 import type { PageRequest } from '../upstream/api.ts';
 import type { UpstreamAddress, UpstreamParticipant } from '../upstream/types.ts';
 import { builder, type Context } from './builder.ts';
 import { Conversation } from './conversation.ts';
+import { conversationOf } from './conversation-of.ts';
 import { Channel, ParticipantType, toChannel, toParticipantType } from './enums.ts';
 import { splitChildKey } from './node-id.ts';
 import { registerConversationPrefetch } from './prefetch.ts';
@@ -37,15 +38,25 @@ builder.node(Participant, {
     addresses: t.field({ type: [ParticipantAddress], resolve: (participant) => participant.addresses }),
     createdAt: t.expose('createdAt', { type: DateTime, nullable: true }),
     updatedAt: t.expose('updatedAt', { type: DateTime, nullable: true }),
+    conversation: t.field({
+      type: Conversation,
+      description: 'The conversation this participant takes part in.',
+      resolve: (participant, _args, context, info) => conversationOf(participant, info, context, 'participant'),
+    }),
   }),
 });
 
-const participantsScope = (conversationId: string) => JSON.stringify(['participants', conversationId]);
+/** The scope of a conversation's participants list; also used for an added participant's edge. */
+export const participantsScope = (conversationId: string) => JSON.stringify(['participants', conversationId]);
 
 const participantsOf = (conversationId: string, context: Context) => ({
   scope: participantsScope(conversationId),
   read: (page: PageRequest) => context.loaders.listParticipants(conversationId, page),
 });
+
+export const ParticipantEdge = builder.edgeObject({ type: Participant, name: 'ParticipantEdge' });
+
+const ParticipantConnection = builder.connectionObject({ type: Participant, name: 'ParticipantConnection' }, ParticipantEdge);
 
 registerConversationPrefetch('participants', (conversationId, args, context) =>
   prefetchConnection(args, participantsOf(conversationId, context), {
@@ -69,7 +80,6 @@ builder.objectField(Conversation, 'participants', (t) =>
           maxPages: context.maxPagesPerConnection,
         }),
     },
-    { name: 'ParticipantConnection' },
-    { name: 'ParticipantEdge' },
+    ParticipantConnection,
   ),
 );

@@ -14,7 +14,8 @@ export function registerConversationPrefetch(field: string, prefetch: Prefetcher
   prefetchers.set(field, prefetch);
 }
 
-function selectedFields(selectionSet: SelectionSetNode | undefined, info: GraphQLResolveInfo, seen = new Set<string>()): FieldNode[] {
+/** The fields a selection set selects, through inline fragments and named spreads (each spread once). */
+export function selectedFields(selectionSet: SelectionSetNode | undefined, info: GraphQLResolveInfo, seen = new Set<string>()): FieldNode[] {
   const fields: FieldNode[] = [];
   for (const selection of selectionSet?.selections ?? []) {
     if (selection.kind === Kind.FIELD) fields.push(selection);

@@ -5,7 +5,7 @@
 // that. A response that takes long is not affected: the timers stop once the request has arrived.
 // Requests node itself refuses (a stalled one, headers over 16 KB, broken HTTP) get a JSON error
 // with a contract code, like every other refusal, instead of node's bare status line.
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 const REFUSALS: Record<string, [status: number, reason: string, message: string]> = {
@@ -15,26 +15,20 @@ const REFUSALS: Record<string, [status: number, reason: string, message: string]
 };
 const NOT_HTTP: [number, string, string] = [400, 'Bad Request', 'The request is not valid HTTP/1.1.'];
 
-/** How long a refused connection may take to read the answer and close before it is destroyed. */
-const LINGER_MS = 1000;
-
-/** Connections with a response under way: a refusal must not be written into the middle of it. */
-const answering = new WeakSet<Socket>();
+/** The response under way on each connection: a refusal must not be written into the middle of one. */
+const responses = new WeakMap<Socket, ServerResponse>();
 
 function refuse(error: Error & { code?: string }, socket: Socket): void {
-  // Unlike node, which answers only on a connection that never wrote anything: a refused second
-  // request on a kept-alive connection deserves its answer too.
-  if (!socket.writable || answering.has(socket)) {
-    socket.destroy();
-    return;
+  // node answers only on a connection that never wrote anything; a refused second request on a
+  // kept-alive connection deserves its answer too, so the test is whether a response has begun.
+  if (socket.writable && !responses.get(socket)?.headersSent) {
+    const [status, reason, message] = REFUSALS[error.code ?? ''] ?? NOT_HTTP;
+    const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] });
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
-  const [status, reason, message] = REFUSALS[error.code ?? ''] ?? NOT_HTTP;
-  const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] });
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-  // Closing with unread input resets the connection, and the client may lose the answer: drain
-  // what it is still sending (a long request line), for a bounded time.
-  socket.resume();
-  setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  socket.destroy();
 }
 
 export function createHttpServer(handler: RequestListener, requestTimeoutMs: number): Server {
@@ -47,8 +41,8 @@ export function createHttpServer(handler: RequestListener, requestTimeoutMs: num
     handler,
   );
   server.on('request', (request, response) => {
-    answering.add(request.socket);
-    response.once('close', () => answering.delete(request.socket));
+    responses.set(request.socket, response);
+    response.once('close', () => responses.delete(request.socket));
   });
   server.on('clientError', refuse);
   return server;

@@ -8,6 +8,11 @@
 //   is expanded once even when skipped, and conditions are kept per AST node, shared by every
 //   spread), and the fields of a fragment inside a skipped field were still selected. Operations
 //   with directives therefore run on graphql-js (the usual Relay query has none).
+// - a variable the request leaves out, given as an input object field (`input: { sid: $sid, name:
+//   $name }`), reaches the resolver as `name: null`; graphql-js leaves the field out, as the spec
+//   says. For an update with PATCH semantics that turned "unchanged" into "cleared" (issue 10).
+//   Operations with a variable inside an object literal therefore run on graphql-js (the usual Relay
+//   mutation passes its whole `input: $input`).
 //
 // The rewrite: every field in an inline fragment of its own, each selection set listed last
 // first (so graphql-jit's stack visits them in document order), every named spread replaced by an
@@ -21,6 +26,7 @@ import {
   type InlineFragmentNode,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  type ValueNode,
 } from 'graphql';
 
 /**
@@ -32,6 +38,13 @@ export const MAX_COMPILED_SELECTIONS = 20_000;
 /** Why an operation is left to graphql-js. */
 class NotCompilable extends Error {}
 
+/** An input object field given by a variable (`{ name: $name }`), at any depth: see the top of this file. */
+function variableInObjectField(value: ValueNode): boolean {
+  if (value.kind === Kind.OBJECT) return value.fields.some((field) => field.value.kind === Kind.VARIABLE || variableInObjectField(field.value));
+  if (value.kind === Kind.LIST) return value.values.some(variableInObjectField);
+  return false;
+}
+
 function rewriter(fragments: ReadonlyMap<string, FragmentDefinitionNode>) {
   let budget = MAX_COMPILED_SELECTIONS;
 
@@ -41,6 +54,7 @@ function rewriter(fragments: ReadonlyMap<string, FragmentDefinitionNode>) {
     for (const selection of selectionSet.selections) {
       if (--budget < 0 || selection.directives?.length) throw new NotCompilable();
       if (selection.kind === Kind.FIELD) {
+        if (selection.arguments?.some((argument) => variableInObjectField(argument.value))) throw new NotCompilable();
         // A copy each time: graphql-jit annotates field nodes while compiling.
         const field = { ...selection, ...(selection.selectionSet ? { selectionSet: rewrite(selection.selectionSet, new Set()) } : {}) };
         selections.push({ kind: Kind.INLINE_FRAGMENT, directives: [], selectionSet: { kind: Kind.SELECTION_SET, selections: [field] } });
@@ -67,7 +81,10 @@ function rewriter(fragments: ReadonlyMap<string, FragmentDefinitionNode>) {
   return rewrite;
 }
 
-/** The operation alone, in the form above; undefined when it has directives or would exceed MAX_COMPILED_SELECTIONS. */
+/**
+ * The operation alone, in the form above; undefined when it has directives, a variable inside an
+ * object literal, or would exceed MAX_COMPILED_SELECTIONS.
+ */
 export function compilableDocument(document: DocumentNode, operation: OperationDefinitionNode): DocumentNode | undefined {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {

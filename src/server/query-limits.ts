@@ -101,7 +101,7 @@ function useCostLimit({ maxCost, cache }: CostLimitOptions): Plugin {
     return validate(args.schema, operationDocument(args.document, operation), [rule]).map((error) =>
       error.extensions?.code === 'QUERY_COMPLEXITY'
         ? tooComplex(
-            `Query cost ${cost} exceeds the limit of ${maxCost}. A connection costs its first/last (default 20) times what is selected inside it: ask for fewer items or fewer nested connections.`,
+            `Query cost ${cost} exceeds the limit of ${maxCost}. A connection costs its first/last (default 20) times what is selected inside it, plus 100 for each upstream page beyond the first it may read (\`last\` without \`before\` walks the list): ask for fewer items, fewer walks or fewer nested connections.`,
             { cost, maxCost },
           )
         : error,

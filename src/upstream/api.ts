@@ -222,7 +222,7 @@ export function conversationsApi(client: UpstreamClient, context: CallContext) {
       );
     },
 
-    /** PUT (the only participant update the upstream has): each field given replaces the stored one, fields left out are kept. */
+    /** PUT (the only participant update the upstream has; its document does not say whether fields left out are kept, the emulator keeps them). */
     replaceParticipant(
       conversationId: string,
       id: string,

@@ -41,6 +41,29 @@ const stamp =
   <T extends object>(record: T): T & { readonly kind: K } =>
     Object.assign(record, { kind });
 
+/**
+ * Conversation metadata: the document promises at most 8 string values, keys of 1..128 characters
+ * and values of at most 512. Read with room to spare (so a limit the upstream raises later still
+ * reads) but bounded, so no upstream can push an unbounded value through the JSON field; anything
+ * else — more entries, longer strings, a value that is not a string — reads as absent, never as a
+ * partial object a client could write back as if it were whole.
+ */
+const METADATA_READ_BOUNDS = { entries: 64, keyLength: 128, valueLength: 4096 } as const;
+
+/** Own enumerable entries only, copied with Object.fromEntries: a `__proto__` key stays a plain key. */
+function readMetadata(value: unknown): Record<string, string> | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const entries = Object.entries(value);
+  if (entries.length > METADATA_READ_BOUNDS.entries) return undefined;
+  const usable = entries.every(
+    ([key, entry]) =>
+      key.length <= METADATA_READ_BOUNDS.keyLength && typeof entry === 'string' && entry.length <= METADATA_READ_BOUNDS.valueLength,
+  );
+  return usable ? Object.fromEntries(entries) : undefined;
+}
+
+const metadata = z.unknown().transform(readMetadata).optional();
+
 const conversation = z.object({
   id: z.string().min(1),
   accountId: z.string(),
@@ -49,6 +72,7 @@ const conversation = z.object({
   status: optionalString,
   createdAt: optionalDate,
   updatedAt: optionalDate,
+  metadata,
 }).transform(stamp('Conversation'));
 
 const participant = z.object({

@@ -36,6 +36,8 @@ export interface UpstreamConversation {
   status?: string;
   createdAt?: string;
   updatedAt?: string;
+  /** Customer-managed key-value pairs (string values); absent when the upstream sent none or an unusable value (decode.ts). */
+  metadata?: Record<string, string>;
 }
 
 export interface UpstreamParticipant {

@@ -25,9 +25,14 @@ export interface CreateParticipantBody {
   addresses: UpstreamAddress[];
 }
 
-/** PUT /v2/Conversations/{ConversationId}/Participants/{id}: each field given replaces the stored one; fields left out are kept. */
+/**
+ * PUT /v2/Conversations/{ConversationId}/Participants/{id}. The facade always sends the whole
+ * participant (the stored one merged with the change, see schema/mutations/update-participant.ts),
+ * so the outcome is the same whether the upstream replaces the resource or only the fields given.
+ * `name: null` clears a stored name (the response types `name` as nullable).
+ */
 export interface ReplaceParticipantBody {
-  name?: string;
+  name?: string | null;
   type?: string;
   profileId?: string;
   addresses?: UpstreamAddress[];

@@ -61,7 +61,7 @@ describe('bad connection arguments are refused before execution: no upstream cal
     ['first: 2, last: 2', 'last', /either `first` or `last`/],
     ['first: 2, after: "not-a-cursor"', 'after', /Invalid cursor in `after`/],
     ['last: 2, before: ""', 'before', /empty string/],
-  ])('conversation(sid:) { communications(%s) } → BAD_USER_INPUT naming `%s`', async (args, argument, message) => {
+  ])('conversation(sid:) { communications(%s) } → BAD_USER_INPUT naming %s', async (args, argument, message) => {
     const query = `query ($sid: String!) { conversation(sid: $sid) { name communications(${args}) { nodes { sid } } } }`;
     expectRefusedBeforeExecution(await run(query, { sid }), argument, message);
   });
@@ -119,7 +119,7 @@ describe('honest cost, checked before execution', () => {
   const walks = (count: number, args: string) =>
     `query ($sid: String!${args.includes('$after') ? ', $after: String' : ''}) { conversation(sid: $sid) { ${Array.from({ length: count }, (_, i) => `w${i}: communications(${args}) { nodes { sid } }`).join(' ')} } }`;
 
-  it('a query of many walks (`last` without `before`) is QUERY_TOO_COMPLEX before any upstream call', async () => {
+  it('a query of many walks (last without before) is QUERY_TOO_COMPLEX before any upstream call', async () => {
     // Each walk may read the whole budget of 20 pages: 1 + 19 × 100 + its item = 1,902.
     const many = await run(walks(11, 'last: 1'), { sid });
     expect(many.response.errors?.map((error) => error.extensions?.code)).toEqual(['QUERY_TOO_COMPLEX']);
@@ -130,13 +130,13 @@ describe('honest cost, checked before execution', () => {
     expect(nine.response.data.conversation.w8.nodes.map((node: { sid: string }) => node.sid)).toEqual(ids.slice(-1));
   });
 
-  it('walks nested under a connection multiply: 20 conversations × `last: 20` is QUERY_TOO_COMPLEX, no call', async () => {
+  it('walks nested under a connection multiply: 20 conversations × last: 20 is QUERY_TOO_COMPLEX, no call', async () => {
     const { response, calls } = await run(`{ conversations(first: 20) { nodes { communications(last: 20) { nodes { sid } } } } }`);
     expect(response.errors?.map((error) => error.extensions?.code)).toEqual(['QUERY_TOO_COMPLEX']);
     expect(calls).toBe(0);
   });
 
-  it('a cursor with no page (a mutation’s edge) and `last` + `after` are priced as walks; an ordinary cursor is not, and its verdict is not reused for them', async () => {
+  it('a cursor with no page (a mutation’s edge) and last + after are priced as walks; an ordinary cursor is not, and its verdict is not reused for them', async () => {
     const ordinary = await endCursor(sid);
     const cheap = await run(walks(11, 'first: 1, after: $after'), { sid, after: ordinary });
     expect(cheap.response.errors).toBeUndefined();

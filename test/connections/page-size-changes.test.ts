@@ -109,7 +109,7 @@ describe('page-size changes cost one upstream call, never an error', () => {
     expect(rest.listCalls).toBe(1);
   });
 
-  it('over the page budget: `last: 2` on a list longer than the budget reaches returns the last 2 it read, with hasNextPage: true (was QUERY_TOO_COMPLEX)', async () => {
+  it('over the page budget: last: 2 on a list longer than the budget reaches returns the last 2 it read, with hasNextPage: true (was QUERY_TOO_COMPLEX)', async () => {
     // 1,001 communications: the walk to the end needs 2 pages of 1000; the budget is 1.
     const sid = budgetOfOne.emulator.data.createConversation(DEMO_ACCOUNT_SID, { configurationId: 'conv_configuration_01jaaaaaaaaaaaaaaaaaaaaaaa', name: 'long' }).id;
     const ids: string[] = [];
@@ -132,7 +132,7 @@ describe('page-size changes cost one upstream call, never an error', () => {
 });
 
 describe('windows', () => {
-  it('`after` later than `before` → BAD_USER_INPUT before any upstream call, never items outside the window', async () => {
+  it('after later than before → BAD_USER_INPUT before any upstream call, never items outside the window', async () => {
     const all = await page({ first: 20 });
     for (const args of [
       { first: 10, after: all.cursors[10], before: all.cursors[3] },

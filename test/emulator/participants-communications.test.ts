@@ -44,6 +44,14 @@ describe('participants', () => {
     expect(put.body.updatedAt > put.body.createdAt).toBe(true);
   });
 
+  it('PUT with name: null clears the name and keeps the fields left out', async () => {
+    const base = `/v2/Conversations/${conversationId}/Participants`;
+    const created = emulator.data.createParticipant(ACCOUNT, conversationId, { name: 'Dana', type: 'AGENT', addresses: [] });
+    const put = await call(emulator, 'PUT', `${base}/${created.id}`, { body: { name: null } });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ name: null, type: 'AGENT', addresses: [] });
+  });
+
   it('answers 404 for a participant of another conversation or a missing conversation', async () => {
     const other = emulator.data.createConversation(ACCOUNT, { configurationId: CONFIGURATION_ID }).id;
     const participant = emulator.data.createParticipant(ACCOUNT, other, { addresses: [] });

@@ -27,7 +27,7 @@ async function control(method: string, path: string, body?: unknown) {
 }
 
 describe('request log', () => {
-  it('records every /v2 request in arrival order with query, username, keys and status', async () => {
+  it('records every /v2 request in arrival order with query, username, keys, body and status', async () => {
     const before = Date.now();
     await call(emulator, 'GET', '/v2/Conversations?status=ACTIVE&status=CLOSED&pageSize=5', { headers: { 'x-request-id': 'req-1' } });
     const { id } = emulator.data.createConversation(ACCOUNT, { configurationId: CONFIGURATION_ID });
@@ -43,7 +43,7 @@ describe('request log', () => {
     const entries = emulator.requests.entries();
     expect(entries).toEqual([
       { method: 'GET', path: '/v2/Conversations', query: { status: ['ACTIVE', 'CLOSED'], pageSize: ['5'] }, username: ACCOUNT, requestId: 'req-1', status: 200, at: expect.any(Number) },
-      { method: 'POST', path: `/v2/Conversations/${id}/Communications`, query: {}, username: ACCOUNT, idempotencyKey: '5f0c6f2e-3c1a-4d55-9a8e-2b7f0d1c9e11', status: 201, at: expect.any(Number) },
+      { method: 'POST', path: `/v2/Conversations/${id}/Communications`, query: {}, username: ACCOUNT, idempotencyKey: '5f0c6f2e-3c1a-4d55-9a8e-2b7f0d1c9e11', body: JSON.stringify(textBody('x')), status: 201, at: expect.any(Number) },
       { method: 'GET', path: '/v2/Conversations', query: {}, username: null, status: 401, at: expect.any(Number) },
       { method: 'GET', path: '/v2/Nope', query: {}, username: ACCOUNT, status: 404, at: expect.any(Number) },
     ]);

@@ -28,3 +28,36 @@ export function addressProblem(channel: string, address: string): string | undef
       return undefined;
   }
 }
+
+/**
+ * Conversation metadata, as the OpenAPI document describes it: an object of at most 8 entries,
+ * keys of 1 to 128 letters, digits, `.`, `_` or `-`, string values of at most 512 characters.
+ */
+export const METADATA = { maxEntries: 8, key: /^[A-Za-z0-9._-]{1,128}$/, maxValueLength: 512 } as const;
+
+export interface MetadataProblem {
+  /** The offending key, or undefined when the problem is the whole value. */
+  key?: string;
+  message: string;
+}
+
+/**
+ * What is wrong with a metadata object. `removals`: a value may be null (an update's merge patch
+ * removes that key). The caller decides what a null metadata itself means.
+ */
+export function metadataProblems(value: unknown, options: { removals: boolean }): MetadataProblem[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return [{ message: 'metadata must be an object of string values, such as {"ticket": "TKT-456"}.' }];
+  }
+  const entries = Object.entries(value);
+  if (entries.length > METADATA.maxEntries) return [{ message: `metadata takes at most ${METADATA.maxEntries} entries.` }];
+  const valueRule = `A metadata value is a string of at most ${METADATA.maxValueLength} characters${options.removals ? ', or null to remove the key' : ''}.`;
+  const problems: MetadataProblem[] = [];
+  for (const [key, entry] of entries) {
+    if (!METADATA.key.test(key)) problems.push({ key, message: 'A metadata key is 1 to 128 letters, digits, periods, underscores or dashes.' });
+    else if (entry === null ? !options.removals : typeof entry !== 'string' || entry.length > METADATA.maxValueLength) {
+      problems.push({ key, message: valueRule });
+    }
+  }
+  return problems;
+}

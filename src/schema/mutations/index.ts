@@ -3,3 +3,8 @@
 import './user-errors.ts';
 import './inputs.ts';
 import './create-communication.ts';
+import './add-participant.ts';
+import './update-participant.ts';
+import './create-conversation.ts';
+import './update-conversation.ts';
+import './delete-conversation.ts';

@@ -51,6 +51,13 @@ export const UPSTREAM_PARAMETERS: Readonly<Record<string, Translation>> = {
     messages: { invalid: 'Not a valid configuration sid.', not_found: 'No configuration with this sid exists.' },
   },
   address: { field: 'address', messages: { invalid: 'Not a valid address for its channel.' } },
+  // Spelled alike; the upstream judges what the facade cannot: an update's merge with the stored keys.
+  metadata: {
+    field: 'metadata',
+    messages: {
+      invalid: 'metadata takes at most 8 entries (an update counts them after merging with the stored ones), keys of 1 to 128 letters, digits, periods, underscores or dashes, and string values of at most 512 characters.',
+    },
+  },
   // Upstream content is flat ({type, text, transcription: {…}}); the input wraps it in its @oneOf member.
   content: {
     field: (rest, input) => {

@@ -3,7 +3,7 @@
 // the facade's own words, written for the caller; `field` is a path from `input`.
 import { builder } from '../builder.ts';
 import { SID_PATTERN } from '../node-id.ts';
-import { addressProblem, UUID } from './checks.ts';
+import { addressProblem, metadataProblems, UUID } from './checks.ts';
 
 export type UserErrorCodeValue = 'INVALID' | 'REQUIRED' | 'NOT_FOUND' | 'CONFLICT';
 
@@ -67,6 +67,14 @@ export class InputErrors {
     }
     const problem = addressProblem(value.channel, value.address);
     if (problem) this.add([...path, 'address'], problem);
+  }
+
+  /** Conversation metadata (checks.ts), at `path`; an offending key at `path` + key. `removals`: null values allowed. */
+  metadata(path: InputPath, value: unknown, options: { removals: boolean }): void {
+    if (value === undefined || value === null) return;
+    for (const problem of metadataProblems(value, options)) {
+      this.add(problem.key === undefined ? path : [...path, problem.key], problem.message);
+    }
   }
 
   idempotencyKey(value: string | null | undefined): void {
