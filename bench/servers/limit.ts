@@ -25,9 +25,12 @@ const connections = Number(process.env.BENCH_UPSTREAM_CONNECTIONS ?? 64);
 const pool = new Pool(upstreamUrl, { connections, keepAliveTimeout: 10_000 });
 const cursorKey = createSecretKey(Buffer.from(process.env.BENCH_CURSOR_SECRET ?? 'bench cursor secret', 'utf8'));
 
-/** CursorCodec.encode's output: base64url(JSON payload) "." base64url(HMAC-SHA256 truncated to 12 bytes). */
+/**
+ * CursorCodec.encode's output (version 2) for an item of the list's first page (no token; its
+ * position in the list is its index): base64url(JSON payload) "." base64url(HMAC-SHA256 truncated to 12 bytes).
+ */
 function encodeCursor(tag: string, id: string, size: number, index: number, next: string | null, previous: string | null): string {
-  const body = Buffer.from(JSON.stringify([1, tag, id, size, null, index, next, previous])).toString('base64url');
+  const body = Buffer.from(JSON.stringify([2, tag, id, size, null, index, next, previous, index])).toString('base64url');
   return `${body}.${createHmac('sha256', cursorKey).update(body).digest().subarray(0, 12).toString('base64url')}`;
 }
 

@@ -57,10 +57,11 @@ export function standaloneEdge<T extends { id: string }>(node: T, scope: string,
 
 /**
  * What one upstream page read beyond a request's first costs in the query cost model: as much as
- * 100 items returned. At the default budget of 20 pages a walk (`last` without `before`, a cursor
- * with no page) costs 1,900 on top of its items, so the limit of 20,000 admits about ten of them.
+ * 40 items returned. At the default budget of 20 pages a walk (`last` without `before`, a cursor
+ * with no page) costs 760 on top of its items, so the limit of 20,000 admits 26 of them, and an
+ * inbox (20 conversations, each with its newest 20 communications) passes.
  */
-export const UPSTREAM_PAGE_COST = 100;
+export const UPSTREAM_PAGE_COST = 40;
 
 /**
  * The cost of a connection field from its (coerced) arguments: the items it may return (which

@@ -1,6 +1,6 @@
 // The document graphql-jit compiles for one operation, rewritten so that graphql-jit answers as
 // graphql-js (the spec) does, or none: then the operation runs on graphql-js. Found by the
-// differential test (test/server/operation-selection.test.ts):
+// differential test (test/server/compiled-execution.test.ts):
 // - graphql-jit collects a selection set's own fields before those of its fragments, and its
 //   fragments last first (a stack); graphql-js goes in document order. When two failing non-null
 //   fields null the same parent, a different error was reported.

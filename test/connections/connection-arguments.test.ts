@@ -120,32 +120,34 @@ describe('honest cost, checked before execution', () => {
     `query ($sid: String!${args.includes('$after') ? ', $after: String' : ''}) { conversation(sid: $sid) { ${Array.from({ length: count }, (_, i) => `w${i}: communications(${args}) { nodes { sid } }`).join(' ')} } }`;
 
   it('a query of many walks (last without before) is QUERY_TOO_COMPLEX before any upstream call', async () => {
-    // Each walk may read the whole budget of 20 pages: 1 + 19 × 100 + its item = 1,902.
-    const many = await run(walks(11, 'last: 1'), { sid });
+    // Each walk may read the whole budget of 20 pages: 1 + 19 × 40 + its item = 762.
+    const many = await run(walks(27, 'last: 1'), { sid });
     expect(many.response.errors?.map((error) => error.extensions?.code)).toEqual(['QUERY_TOO_COMPLEX']);
-    expect(many.response.errors?.[0]?.extensions).toMatchObject({ cost: 1 + 11 * 1902, maxCost: 20_000 });
+    expect(many.response.errors?.[0]?.extensions).toMatchObject({ cost: 1 + 27 * 762, maxCost: 20_000 });
     expect(many.calls).toBe(0);
-    const nine = await run(walks(9, 'last: 1'), { sid });
-    expect(nine.response.errors).toBeUndefined();
-    expect(nine.response.data.conversation.w8.nodes.map((node: { sid: string }) => node.sid)).toEqual(ids.slice(-1));
+    const fewer = await run(walks(26, 'last: 1'), { sid });
+    expect(fewer.response.errors).toBeUndefined();
+    expect(fewer.response.data.conversation.w25.nodes.map((node: { sid: string }) => node.sid)).toEqual(ids.slice(-1));
   });
 
-  it('walks nested under a connection multiply: 20 conversations × last: 20 is QUERY_TOO_COMPLEX, no call', async () => {
-    const { response, calls } = await run(`{ conversations(first: 20) { nodes { communications(last: 20) { nodes { sid } } } } }`);
+  it('walks nested under a connection multiply: an inbox of 20 conversations × last: 20 passes, 30 × last: 20 is QUERY_TOO_COMPLEX, no call', async () => {
+    const inbox = await run(`{ conversations(first: 20) { nodes { communications(last: 20) { nodes { sid } } } } }`);
+    expect(inbox.response.errors).toBeUndefined();
+    const { response, calls } = await run(`{ conversations(first: 30) { nodes { communications(last: 20) { nodes { sid } } } } }`);
     expect(response.errors?.map((error) => error.extensions?.code)).toEqual(['QUERY_TOO_COMPLEX']);
     expect(calls).toBe(0);
   });
 
   it('a cursor with no page (a mutation’s edge) and last + after are priced as walks; an ordinary cursor is not, and its verdict is not reused for them', async () => {
     const ordinary = await endCursor(sid);
-    const cheap = await run(walks(11, 'first: 1, after: $after'), { sid, after: ordinary });
+    const cheap = await run(walks(27, 'first: 1, after: $after'), { sid, after: ordinary });
     expect(cheap.response.errors).toBeUndefined();
     const edge = codec.encode(scopeTag(JSON.stringify(['communications', sid, null])), { id: ids[5]!, page: null });
     for (const [args, after] of [
       ['first: 1, after: $after', edge],
       ['last: 1, after: $after', ordinary],
     ] as const) {
-      const dear = await run(walks(11, args), { sid, after });
+      const dear = await run(walks(27, args), { sid, after });
       expect(dear.response.errors?.map((error) => error.extensions?.code), args).toEqual(['QUERY_TOO_COMPLEX']);
       expect(dear.calls).toBe(0);
     }

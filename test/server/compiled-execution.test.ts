@@ -98,7 +98,7 @@ afterAll(async () => {
 describe('compiled execution against graphql-js', () => {
   it('every request gets the answer graphql-js gives, whatever ran before on the same document', async () => {
     console.info(
-      `operation-selection: seed ${SEED}, ${RUNS} documents. Longer or other runs: FUZZ_SEED=random FUZZ_RUNS=5000 npx vitest run test/server/operation-selection.test.ts (a failure prints its seed; FUZZ_SEED=<seed> replays it).`,
+      `compiled-execution: seed ${SEED}, ${RUNS} documents. Longer or other runs: FUZZ_SEED=random FUZZ_RUNS=5000 npx vitest run test/server/compiled-execution.test.ts (a failure prints its seed; FUZZ_SEED=<seed> replays it).`,
     );
     const started = performance.now();
     const tally = { requests: 0, withData: 0, refused: 0, mutationsRun: 0 };
@@ -120,7 +120,7 @@ describe('compiled execution against graphql-js', () => {
       { seed: SEED, numRuns: RUNS },
     );
     const seconds = (performance.now() - started) / 1000;
-    console.info(`operation-selection: ${tally.requests} compiled requests compared in ${seconds.toFixed(1)} s`, tally);
+    console.info(`compiled-execution: ${tally.requests} compiled requests compared in ${seconds.toFixed(1)} s`, tally);
     // The generator must reach execution, mutations included, or the comparison proves little.
     expect(tally.withData).toBeGreaterThan(tally.requests / 3);
     expect(tally.mutationsRun).toBeGreaterThan(50);
