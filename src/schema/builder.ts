@@ -39,7 +39,7 @@ export const builder = new SchemaBuilder<{
   complexity: {
     // The cost model (checked before execution, see server/query-limits.ts): a connection costs
     // the items it may return (first/last, default 20) and multiplies everything selected inside
-    // it, GitHub's node limit, plus 100 for each upstream page beyond the first it may read (a
+    // it, GitHub's node limit, plus UPSTREAM_PAGE_COST for each upstream page beyond the first it may read (a
     // walk: connections/index.ts connectionCost); `nodes(ids:)` costs and multiplies by its ids;
     // any other object-valued field costs 1; scalars cost nothing.
     fieldComplexity: (args, context, field) => {

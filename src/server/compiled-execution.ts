@@ -8,7 +8,8 @@
 // plugin is handed a document of its own per (document text, operation): the selected operation
 // alone, rewritten so graphql-jit collects fields as graphql-js does (jit-document.ts), held in a
 // bounded cache; when an entry leaves that cache, the compiled query keyed by it (a WeakMap inside
-// the plugin) goes with it. An operation too large to rewrite runs on graphql-js.
+// the plugin) goes with it. An operation with @skip/@include, or too large to rewrite, runs on
+// graphql-js (jit-document.ts says why).
 //
 // graphql-jit's errors carry `locations` but not the nodes or source positions graphql-yoga
 // rebuilds every error from before sending it, so they would reach the caller without

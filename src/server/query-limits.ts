@@ -6,7 +6,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { createComplexityRule } from '@pothos/plugin-complexity';
 import { getVariableValues, validate, type ExecutionArgs, type GraphQLError, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { stringCostClass } from '../connections/index.ts';
+import { stringCostClass, UPSTREAM_PAGE_COST } from '../connections/index.ts';
 import { FacadeError } from '../errors.ts';
 import { BoundedCache, sourceOf, stringBytes, type CacheBounds } from './bounded-cache.ts';
 import { operationDocument, operationKey, selectOperation } from './operation-selection.ts';
@@ -101,7 +101,7 @@ function useCostLimit({ maxCost, cache }: CostLimitOptions): Plugin {
     return validate(args.schema, operationDocument(args.document, operation), [rule]).map((error) =>
       error.extensions?.code === 'QUERY_COMPLEXITY'
         ? tooComplex(
-            `Query cost ${cost} exceeds the limit of ${maxCost}. A connection costs its first/last (default 20) times what is selected inside it, plus 100 for each upstream page beyond the first it may read (\`last\` without \`before\` walks the list): ask for fewer items, fewer walks or fewer nested connections.`,
+            `Query cost ${cost} exceeds the limit of ${maxCost}. A connection costs its first/last (default 20) times what is selected inside it, plus ${UPSTREAM_PAGE_COST} for each upstream page beyond the first it may read (\`last\` without \`before\` walks the list): ask for fewer items, fewer walks or fewer nested connections.`,
             { cost, maxCost },
           )
         : error,

@@ -125,10 +125,6 @@ async function openTab(page: Page, index: number, documentMarker: string): Promi
  */
 async function run(page: Page, operation: RegExp): Promise<{ response: Response; body: { data?: any; errors?: Array<{ message: string }> } }> {
   await page.locator('.graphiql-execute-button[aria-label^="Execute query"]').waitFor({ state: 'visible', timeout: 10_000 });
-  const seen: string[] = [];
-  const listener = (r: any) => seen.push(`${Date.now()} ${r.method()} ${r.url()} ${(r.postData() ?? '').slice(0, 60)}`);
-  page.on('request', listener);
-  setTimeout(async () => { console.log('DEBUG', seen, await page.locator('.graphiql-execute-button').getAttribute('aria-label'), (await queryEditor(page)).slice(0, 200), await page.evaluate(() => localStorage.getItem('graphiql:tabState')?.slice(0, 300))); }, 8000);
   const [response] = await Promise.all([
     page.waitForResponse(
       (r) => {
