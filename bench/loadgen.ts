@@ -73,7 +73,9 @@ function poolFor(origin: string): Pool {
   return pool;
 }
 
-async function readAnswer(pool: Pool, options: Parameters<Pool['request']>[0]): Promise<{ status: number; text: string }> {
+type RequestOptions = Parameters<Pool['request']>[0];
+
+async function readAnswer(pool: Pool, options: RequestOptions): Promise<{ status: number; text: string }> {
   const response = await pool.request(options);
   const text = await response.body.text();
   return { status: response.statusCode, text };
@@ -87,7 +89,11 @@ function makeRequester(target: Target, signal?: AbortSignal): () => Promise<stri
     const options = {
       method: 'POST' as const,
       path: url.pathname,
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...target.headers },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json, application/json',
+        ...target.headers,
+      },
       body: target.body,
       ...(signal && { signal }),
     };
@@ -99,7 +105,12 @@ function makeRequester(target: Target, signal?: AbortSignal): () => Promise<stri
     };
   }
   const pool = poolFor(target.origin);
-  const requests = target.paths.map((path) => ({ method: 'GET' as const, path, headers: { accept: 'application/json', ...target.headers }, ...(signal && { signal }) }));
+  const requests: RequestOptions[] = target.paths.map((path) => ({
+    method: 'GET' as const,
+    path,
+    headers: { accept: 'application/json', ...target.headers },
+    ...(signal && { signal }),
+  }));
   return async () => {
     const answers = await Promise.all(requests.map((options) => readAnswer(pool, options)));
     const bad = answers.find((answer) => answer.status !== 200);
@@ -237,7 +248,8 @@ async function openLoop(request: PhaseRequest): Promise<PhaseResult> {
   });
   // Wait for the stragglers, but never longer than the grace period; then what is left counts with
   // its latency so far and is aborted, so it does not load the next phase.
-  await Promise.race([Promise.allSettled([...inFlight.keys()]), new Promise((resolve) => setTimeout(resolve, GRACE_MS))]);
+  const grace = new Promise((resolve) => setTimeout(resolve, GRACE_MS));
+  await Promise.race([Promise.allSettled([...inFlight.keys()]), grace]);
   stopped = true;
   const now = performance.now();
   const unfinished = inFlight.size;

@@ -50,23 +50,92 @@ export interface ProfileSummary {
 
 /** Areas by inclusive time: a sample counts for a bucket when any frame on its stack matches. */
 const BUCKETS: { name: string; where: string; match: (f: CallFrame, pkg: string | null) => boolean }[] = [
-  { name: 'HTTP server side (node:_http_*, @whatwg-node Request/Response adapter)', where: 'node:_http_*, @whatwg-node/*', match: (f, pkg) => Boolean(pkg?.startsWith('@whatwg-node/')) || /^node:_http_(server|outgoing|incoming|common)$/.test(f.url) },
-  { name: 'yoga + envelop pipeline (plugins hooks, request parsing, result processing)', where: 'graphql-yoga, @envelop/*', match: (_f, pkg) => pkg === 'graphql-yoga' || Boolean(pkg?.startsWith('@envelop/')) },
-  { name: 'GraphQL parse (the document cache works: ~0 when warm)', where: 'graphql/language', match: (f, pkg) => pkg === 'graphql' && f.functionName === 'parse' },
-  { name: 'GraphQL validate (incl. the per-request cost-limit validate)', where: 'graphql/validation', match: (f, pkg) => pkg === 'graphql' && f.functionName === 'validate' },
-  { name: 'GraphQL execution (any executor frame on the stack: resolvers, cursors, leaf serialisation)', where: '@graphql-tools/executor', match: (_f, pkg) => pkg === '@graphql-tools/executor' },
-  { name: 'cursor encoding (CursorCodec.encode: JSON, base64url, HMAC)', where: 'src/connections/cursor.ts', match: (f) => /src\/connections\/cursor\.ts$/.test(f.url) && f.functionName === 'encode' },
-  { name: '… of which createHmac (HMAC set-up and update)', where: 'node:crypto', match: (f) => f.url === 'node:crypto' && f.functionName === 'createHmac' },
-  { name: 'global ids (encodeNodeId)', where: 'src/schema/node-id.ts', match: (f) => /src\/schema\/node-id\.ts$/.test(f.url) && f.functionName === 'encodeNodeId' },
-  { name: 'DateTime serialize (regex + Date.parse per value)', where: 'src/schema/scalars.ts', match: (f) => /src\/schema\/scalars\.ts$/.test(f.url) && f.functionName === 'serialize' },
-  { name: 'Pothos wrappers (@pothos/* frames)', where: '@pothos/*', match: (_f, pkg) => Boolean(pkg?.startsWith('@pothos/')) },
-  { name: 'DataLoader', where: 'dataloader', match: (_f, pkg) => pkg === 'dataloader' },
-  { name: 'upstream body decoding (zod)', where: 'src/upstream/decode.ts + zod', match: (f, pkg) => pkg === 'zod' || /src\/upstream\/decode\.ts$/.test(f.url) },
-  { name: 'upstream calls (UpstreamClient, resilience/opossum, undici, loaders)', where: 'src/upstream, src/loaders, undici, opossum', match: (f, pkg) => pkg === 'undici' || pkg === 'opossum' || /src\/(upstream|loaders)\//.test(f.url) },
-  { name: 'result JSON.stringify (yoga)', where: 'graphql-yoga result processor', match: (f, pkg) => pkg === 'graphql-yoga' && f.functionName === 'jsonStringifyResultWithoutInternals' },
-  { name: 'telemetry (request log, metrics)', where: 'src/server/telemetry.ts, pino, prom-client', match: (f, pkg) => /src\/server\/telemetry\.ts$/.test(f.url) || pkg === 'pino' || pkg === 'prom-client' },
-  { name: 'query limits (armor, cost)', where: 'src/server/query-limits.ts, @escape.tech/*', match: (f, pkg) => /src\/server\/query-limits\.ts$/.test(f.url) || Boolean(pkg?.startsWith('@escape.tech/')) },
-  { name: 'garbage collection', where: 'V8', match: (f) => !f.url && f.functionName === '(garbage collector)' },
+  {
+    name: 'HTTP server side (node:_http_*, @whatwg-node Request/Response adapter)',
+    where: 'node:_http_*, @whatwg-node/*',
+    match: (f, pkg) =>
+      Boolean(pkg?.startsWith('@whatwg-node/')) || /^node:_http_(server|outgoing|incoming|common)$/.test(f.url),
+  },
+  {
+    name: 'yoga + envelop pipeline (plugins hooks, request parsing, result processing)',
+    where: 'graphql-yoga, @envelop/*',
+    match: (_f, pkg) => pkg === 'graphql-yoga' || Boolean(pkg?.startsWith('@envelop/')),
+  },
+  {
+    name: 'GraphQL parse (the document cache works: ~0 when warm)',
+    where: 'graphql/language',
+    match: (f, pkg) => pkg === 'graphql' && f.functionName === 'parse',
+  },
+  {
+    name: 'GraphQL validate (incl. the per-request cost-limit validate)',
+    where: 'graphql/validation',
+    match: (f, pkg) => pkg === 'graphql' && f.functionName === 'validate',
+  },
+  {
+    name: 'GraphQL execution (any executor frame on the stack: resolvers, cursors, leaf serialisation)',
+    where: '@graphql-tools/executor',
+    match: (_f, pkg) => pkg === '@graphql-tools/executor',
+  },
+  {
+    name: 'cursor encoding (CursorCodec.encode: JSON, base64url, HMAC)',
+    where: 'src/connections/cursor.ts',
+    match: (f) => /src\/connections\/cursor\.ts$/.test(f.url) && f.functionName === 'encode',
+  },
+  {
+    name: '… of which createHmac (HMAC set-up and update)',
+    where: 'node:crypto',
+    match: (f) => f.url === 'node:crypto' && f.functionName === 'createHmac',
+  },
+  {
+    name: 'global ids (encodeNodeId)',
+    where: 'src/schema/node-id.ts',
+    match: (f) => /src\/schema\/node-id\.ts$/.test(f.url) && f.functionName === 'encodeNodeId',
+  },
+  {
+    name: 'DateTime serialize (regex + Date.parse per value)',
+    where: 'src/schema/scalars.ts',
+    match: (f) => /src\/schema\/scalars\.ts$/.test(f.url) && f.functionName === 'serialize',
+  },
+  {
+    name: 'Pothos wrappers (@pothos/* frames)',
+    where: '@pothos/*',
+    match: (_f, pkg) => Boolean(pkg?.startsWith('@pothos/')),
+  },
+  {
+    name: 'DataLoader',
+    where: 'dataloader',
+    match: (_f, pkg) => pkg === 'dataloader',
+  },
+  {
+    name: 'upstream body decoding (zod)',
+    where: 'src/upstream/decode.ts + zod',
+    match: (f, pkg) => pkg === 'zod' || /src\/upstream\/decode\.ts$/.test(f.url),
+  },
+  {
+    name: 'upstream calls (UpstreamClient, resilience/opossum, undici, loaders)',
+    where: 'src/upstream, src/loaders, undici, opossum',
+    match: (f, pkg) => pkg === 'undici' || pkg === 'opossum' || /src\/(upstream|loaders)\//.test(f.url),
+  },
+  {
+    name: 'result JSON.stringify (yoga)',
+    where: 'graphql-yoga result processor',
+    match: (f, pkg) => pkg === 'graphql-yoga' && f.functionName === 'jsonStringifyResultWithoutInternals',
+  },
+  {
+    name: 'telemetry (request log, metrics)',
+    where: 'src/server/telemetry.ts, pino, prom-client',
+    match: (f, pkg) => /src\/server\/telemetry\.ts$/.test(f.url) || pkg === 'pino' || pkg === 'prom-client',
+  },
+  {
+    name: 'query limits (armor, cost)',
+    where: 'src/server/query-limits.ts, @escape.tech/*',
+    match: (f, pkg) => /src\/server\/query-limits\.ts$/.test(f.url) || Boolean(pkg?.startsWith('@escape.tech/')),
+  },
+  {
+    name: 'garbage collection',
+    where: 'V8',
+    match: (f) => !f.url && f.functionName === '(garbage collector)',
+  },
 ];
 
 function packageOf(url: string): string | null {
@@ -108,6 +177,48 @@ export function categoryOf(frame: CallFrame, root: string): string {
   const m = /^(src\/[a-z_-]+|bench)\b/.exec(rel);
   if (m) return `facade ${m[1]}`;
   return rel;
+}
+
+/** Exactly these function names (or, with `prefix`, names starting with one of them). */
+const named = (names: string[], prefix = false) => new RegExp(`^(${names.join('|')})${prefix ? '' : '$'}`);
+
+const GRAPHQL_JS = named([
+  'parse',
+  'validate',
+  'execute',
+  'executeOperation',
+  'completeValue',
+  'buildExecutionContext',
+  'getVariableValues',
+  'coerceInputValue',
+]);
+const EXECUTOR = named(['execute', 'executeOperation', 'executeFields', 'completeValue', 'normalizedExecutor']);
+const YOGA = named(['jsonStringifyResultWithoutInternals', 'processResult', 'processRequest', 'parseRequest']);
+const YOGA_PREFIXES = named(
+  ['processRequest', 'processResult', 'processGraphQLParams', 'parseRequest', 'handleRequest'],
+  true,
+);
+/** Packages whose every named function gets a row. */
+const WHOLE_PACKAGES = (pkg: string | null) =>
+  pkg === 'dataloader' || ['@envelop/', '@escape.tech/', '@pothos/'].some((scope) => pkg?.startsWith(scope));
+const WHATWG = named(['handleNodeRequest', 'handleNodeRequestAndResponse', 'sendNodeResponse', 'normalizeNodeRequest']);
+const ZOD = named(['parse', 'safeParse', '_parse', 'run']);
+const UNDICI = named(['request', 'onHeaders', 'onData', 'onComplete', 'text', 'consumeEnd']);
+
+/** The functions that matter for a GraphQL facade, whose inclusive time gets a row. */
+function isInteresting(f: CallFrame): boolean {
+  const pkg = packageOf(f.url);
+  const name = f.functionName;
+  if (/\/src\//.test(f.url) && !pkg) return Boolean(name);
+  if (pkg === 'graphql') return GRAPHQL_JS.test(name);
+  if (pkg === '@graphql-tools/executor') return EXECUTOR.test(name);
+  if (pkg === 'graphql-yoga') return YOGA.test(name) || YOGA_PREFIXES.test(name);
+  if (pkg?.startsWith('@whatwg-node/')) return WHATWG.test(name);
+  if (pkg === 'zod') return ZOD.test(name);
+  if (pkg === 'undici') return UNDICI.test(name);
+  if (WHOLE_PACKAGES(pkg)) return Boolean(name);
+  if (!f.url) return /^(stringify|parse)$/.test(name);
+  return f.url.startsWith('node:') && /^(createHmac|digest|update|createHash)$/.test(name);
 }
 
 /**
@@ -156,34 +267,20 @@ export function summariseProfile(
 
   // Inclusive time of named functions: a sample counts once per function even under recursion.
   const inclusive = new Map<string, { name: string; where: string; ms: number }>();
-  const interesting = (f: CallFrame) => {
-    const pkg = packageOf(f.url);
-    if (pkg === 'graphql' && /^(parse|validate|execute|executeOperation|completeValue|buildExecutionContext|getVariableValues|coerceInputValue)$/.test(f.functionName)) return true;
-    if (pkg === '@graphql-tools/executor' && /^(execute|executeOperation|executeFields|completeValue|normalizedExecutor)$/.test(f.functionName)) return true;
-    if (pkg?.startsWith('@envelop/') && f.functionName) return true;
-    if (pkg?.startsWith('@escape.tech/') && f.functionName) return true;
-    if (pkg?.startsWith('@pothos/') && f.functionName) return true;
-    if (pkg === 'graphql-yoga' && /^(jsonStringifyResultWithoutInternals|processResult|processRequest|parseRequest)$/.test(f.functionName)) return true;
-    if (pkg?.startsWith('@whatwg-node/') && /^(handleNodeRequest|handleNodeRequestAndResponse|sendNodeResponse|normalizeNodeRequest)$/.test(f.functionName)) return true;
-    if (/\/src\//.test(f.url) && !pkg) return Boolean(f.functionName);
-    if (pkg === 'graphql-yoga' && /^(processRequest|processResult|processGraphQLParams|parseRequest|handleRequest)/.test(f.functionName)) return true;
-    if (pkg === 'dataloader' && f.functionName) return true;
-    if (pkg === 'zod' && /^(parse|safeParse|_parse|run)$/.test(f.functionName)) return true;
-    if (pkg === 'undici' && /^(request|onHeaders|onData|onComplete|text|consumeEnd)$/.test(f.functionName)) return true;
-    if (!f.url && /^(stringify|parse)$/.test(f.functionName)) return true;
-    if (f.url.startsWith('node:') && /^(createHmac|digest|update|createHash)$/.test(f.functionName)) return true;
-    return false;
-  };
   for (const [id, ms] of self) {
     if (byId.get(id)!.callFrame.functionName === '(idle)') continue;
     const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const frame = byId.get(at)!.callFrame;
-      if (!interesting(frame)) continue;
+      if (!isInteresting(frame)) continue;
       const key = `${frame.functionName}@${frame.url}:${frame.lineNumber}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const entry = inclusive.get(key) ?? { name: frame.functionName || '(anonymous)', where: frame.url ? where(frame) : '(V8 builtin)', ms: 0 };
+      const entry = inclusive.get(key) ?? {
+        name: frame.functionName || '(anonymous)',
+        where: frame.url ? where(frame) : '(V8 builtin)',
+        ms: 0,
+      };
       entry.ms += ms;
       inclusive.set(key, entry);
     }

@@ -48,20 +48,30 @@ function seed(data: Awaited<ReturnType<typeof startEmulator>>['data']): string {
     data.createParticipant(account, conversation.id, {
       name: `Author ${i + 1}`,
       type: i === 0 ? 'CUSTOMER' : i % 2 ? 'HUMAN_AGENT' : 'AI_AGENT',
-      addresses: [{ channel: i === BENCH_AUTHORS - 1 ? 'VOICE' : 'SMS', address: `+1415555${String(100 + i).padStart(4, '0')}` }],
+      addresses: [
+        { channel: i === BENCH_AUTHORS - 1 ? 'VOICE' : 'SMS', address: `+1415555${String(100 + i).padStart(4, '0')}` },
+      ],
     }),
   );
   const start = Date.parse('2025-06-02T09:00:00Z');
   for (let i = 0; i < BENCH_COMMUNICATIONS; i++) {
     const author = participants[i % participants.length]!;
     const to = participants[(i + 1) % participants.length]!;
-    const address = (p: typeof author) => ({ address: p.addresses[0]!.address, channel: p.addresses[0]!.channel, participantId: p.id });
+    const address = (p: typeof author) => ({
+      address: p.addresses[0]!.address,
+      channel: p.addresses[0]!.channel,
+      participantId: p.id,
+    });
     const voice = author.addresses[0]!.channel === 'VOICE';
     data.createCommunication(account, conversation.id, {
       author: address(author),
       recipients: [address(to)],
       content: voice
-        ? { type: 'TRANSCRIPTION', text: benchTranscript(i), transcription: { channel: 1, confidence: 0.93, engine: 'bench' } }
+        ? {
+            type: 'TRANSCRIPTION',
+            text: benchTranscript(i),
+            transcription: { channel: 1, confidence: 0.93, engine: 'bench' },
+          }
         : { type: 'TEXT', text: benchText(i) },
       occurredAt: new Date(start + i * 37_000).toISOString(),
     });
@@ -99,7 +109,9 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 async function control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
   const body = await readBody(req);
-  if (req.method === 'GET' && path === '/__bench/stats') return json(res, 200, { counts, total, misses, conversationId });
+  if (req.method === 'GET' && path === '/__bench/stats') {
+    return json(res, 200, { counts, total, misses, conversationId });
+  }
   if (req.method === 'POST' && path === '/__bench/reset-counts') {
     for (const key of Object.keys(counts)) delete counts[key];
     total = 0;

@@ -15,7 +15,10 @@ export const BENCH_USER = 'AC00000000000000000000000000000000';
 export const BENCH_PASSWORD = 'emulator';
 export const AUTHORIZATION = `Basic ${Buffer.from(`${BENCH_USER}:${BENCH_PASSWORD}`).toString('base64')}`;
 
-const WORDS = 'order delivery tracking update refund exchange label carrier depot driver concierge invoice charge card statement reminder appointment'.split(' ');
+const WORDS = [
+  ...'order delivery tracking update refund exchange label carrier depot driver'.split(' '),
+  ...'concierge invoice charge card statement reminder appointment'.split(' '),
+];
 
 export function benchText(i: number): string {
   const words: string[] = [];
@@ -32,12 +35,14 @@ export function benchTranscript(i: number): string {
 const CONTENT = '__typename ... on TextContent { text } ... on TranscriptionContent { text }';
 
 /** (c) the facade and (b) the zero-framework limit, which answers this exact document. */
-export const FACADE_PAGE_QUERY = `query Page($sid: String!) { conversation(sid: $sid) { communications(first: ${PAGE_SIZE}) {
+export const FACADE_PAGE_QUERY = `query Page($sid: String!) {
+  conversation(sid: $sid) { communications(first: ${PAGE_SIZE}) {
   pageInfo { hasNextPage endCursor }
   edges { cursor node { id sid occurredAt author { address channel participantSid }
     content { ${CONTENT} } } } } } }`;
 
-export const FACADE_AUTHORS_QUERY = `query PageWithAuthors($sid: String!) { conversation(sid: $sid) { sid name communications(first: ${PAGE_SIZE}) {
+export const FACADE_AUTHORS_QUERY = `query PageWithAuthors($sid: String!) {
+  conversation(sid: $sid) { sid name communications(first: ${PAGE_SIZE}) {
   pageInfo { hasNextPage endCursor }
   edges { cursor node { id sid occurredAt
     author { address channel participantSid participant { id sid name type } }
@@ -55,13 +60,15 @@ const MESH_COMMUNICATION = `id occurredAt author { address channel participantId
 export const MESH_PAGE_QUERY = `query Page($sid: String!) {
   conversation: FetchConversation(id: $sid) { ... on FetchConversation_200_response { id } }
   page: ListCommunicationByConversation(ConversationId: $sid, pageSize: ${PAGE_SIZE}) {
-    ... on ListCommunicationByConversation_200_response { meta { nextToken } communications { ${MESH_COMMUNICATION} } } } }`;
+    ... on ListCommunicationByConversation_200_response {
+      meta { nextToken } communications { ${MESH_COMMUNICATION} } } } }`;
 
 /** The N+1 read on Mesh: the participants are a third root field; the client joins them to authors. */
 export const MESH_AUTHORS_QUERY = `query PageWithAuthors($sid: String!) {
   conversation: FetchConversation(id: $sid) { ... on FetchConversation_200_response { id name status } }
   page: ListCommunicationByConversation(ConversationId: $sid, pageSize: ${PAGE_SIZE}) {
-    ... on ListCommunicationByConversation_200_response { meta { nextToken } communications { ${MESH_COMMUNICATION} } } }
+    ... on ListCommunicationByConversation_200_response {
+      meta { nextToken } communications { ${MESH_COMMUNICATION} } } }
   participants: ListParticipantByConversation(ConversationId: $sid, pageSize: 1000) {
     ... on ListParticipantByConversation_200_response { participants { id name type } } } }`;
 
@@ -100,34 +107,42 @@ export interface Extracted {
 
 type Json = Record<string, any>;
 
+/**
+ * A REST-shaped answer (direct REST, Mesh): the communications of the page, joined by the client
+ * to the participants list for their authors' names.
+ */
+function fromRestShape(
+  workload: Workload,
+  items: Json[],
+  participants: Json | undefined,
+  nextToken: unknown,
+): Extracted {
+  const names = new Map<string, string>(((participants?.participants ?? []) as Json[]).map((p) => [p.id, p.name]));
+  return {
+    sids: items.map((c) => c.id as string),
+    ...(workload === 'authors' && { authorNames: items.map((c) => names.get(c.author.participantId) ?? null) }),
+    hasNextPage: Boolean(nextToken),
+  };
+}
+
 /** Pulls the communication sids (and author names) out of one contestant's answer; throws on errors. */
 export function extract(contestant: ContestantId, workload: Workload, answers: string[]): Extracted {
   if (contestant === 'direct') {
     const [, page, participants] = answers.map((text) => JSON.parse(text) as Json);
-    const items = page!.communications as Json[];
-    const byId = new Map<string, string>(((participants?.participants ?? []) as Json[]).map((p) => [p.id, p.name]));
-    return {
-      sids: items.map((c) => c.id as string),
-      ...(workload === 'authors' && { authorNames: items.map((c) => byId.get(c.author.participantId) ?? null) }),
-      hasNextPage: Boolean(page!.meta?.nextToken),
-    };
+    return fromRestShape(workload, page!.communications as Json[], participants, page!.meta?.nextToken);
   }
   const body = JSON.parse(answers[0]!) as Json;
   if (body.errors) throw new Error(`${contestant}: errors in answer: ${JSON.stringify(body.errors).slice(0, 400)}`);
   if (contestant === 'mesh') {
-    const items = body.data.page.communications as Json[];
-    const byId = new Map<string, string>(((body.data.participants?.participants ?? []) as Json[]).map((p) => [p.id, p.name]));
-    return {
-      sids: items.map((c) => c.id as string),
-      ...(workload === 'authors' && { authorNames: items.map((c) => byId.get(c.author.participantId) ?? null) }),
-      hasNextPage: Boolean(body.data.page.meta?.nextToken),
-    };
+    const { page, participants } = body.data;
+    return fromRestShape(workload, page.communications as Json[], participants, page.meta?.nextToken);
   }
   const connection = body.data.conversation.communications as Json;
   const edges = connection.edges as Json[];
+  const authorNames = () => edges.map((e) => (e.node.author.participant?.name as string) ?? null);
   return {
     sids: edges.map((e) => e.node.sid as string),
-    ...(workload === 'authors' && { authorNames: edges.map((e) => (e.node.author.participant?.name as string) ?? null) }),
+    ...(workload === 'authors' && { authorNames: authorNames() }),
     hasNextPage: connection.pageInfo.hasNextPage as boolean,
   };
 }

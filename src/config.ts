@@ -2,6 +2,7 @@
 // at start. A bad value stops the process with one line naming the variable; the same table
 // documents the variables (`npm start -- --help`, README).
 import { makeCredentials, type Credentials } from './upstream/credentials.ts';
+import type { PollSettings } from './live/poller.ts';
 import type { TracingExporter } from './observability/tracing.ts';
 import { hasAccessPolicy, type AccessPolicy } from './server/access.ts';
 import { ANY_ORIGIN, parseOrigin } from './server/cors.ts';
@@ -10,6 +11,8 @@ import type { ResilienceOptions } from './upstream/resilience.ts';
 
 export const TWILIO_API_URL = 'https://conversations.twilio.com';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LIVE_SOURCES = ['auto', 'webhook', 'poll'] as const;
+const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -104,6 +107,44 @@ function url(name: string, description: string, defaultText = '(none)') {
   });
 }
 
+/** The facade's public base URL (possibly with a path prefix), as Twilio reaches it. */
+function publicUrl(name: string, description: string) {
+  return variable(name, description, '(none)', (raw) => {
+    if (raw === undefined || raw === '') return undefined;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.search || parsed.hash || parsed.username || parsed.password || raw.includes('?') || raw.includes('#')) {
+      throw new ConfigError(`${name} must be an http(s) URL without credentials, query or fragment, such as https://graphql.example.com`);
+    }
+    // As written (not WHATWG-normalised): Twilio signs the URL as the operator configured it.
+    return raw.replace(/\/+$/, '');
+  });
+}
+
+/** `AC…:token` pairs, comma-separated. A problem names the entry by position, never its token. */
+function accountTokens(name: string, description: string) {
+  return variable(name, description, '(none)', (raw) => {
+    const tokens = new Map<string, string>();
+    const entries = (raw ?? '').split(',').map((entry) => entry.trim());
+    if (entries.length === 1 && entries[0] === '') return tokens;
+    entries.forEach((entry, index) => {
+      const colon = entry.indexOf(':');
+      const account = entry.slice(0, colon);
+      const token = entry.slice(colon + 1).trim();
+      if (colon === -1 || !ACCOUNT_SID.test(account.trim()) || token === '') {
+        throw new ConfigError(`${name} must be comma-separated AC…:token pairs (an Account SID, a colon, its auth token); entry ${index + 1} is not`);
+      }
+      if (tokens.has(account.trim())) throw new ConfigError(`${name} names ${account.trim()} twice`);
+      tokens.set(account.trim(), token);
+    });
+    return tokens;
+  });
+}
+
 export const VARIABLES = {
   port: integer('PORT', 'Port the facade listens on.', 4000, 0, 65535),
   host: text('HOST', 'Address the facade listens on.', '127.0.0.1'),
@@ -122,6 +163,7 @@ export const VARIABLES = {
     'Key that signs pagination cursors. Set it (the same on every replica) so cursors cannot be forged.',
     undefined,
   ),
+  // Documented here, read by the emulator alone (src/emulator/main.ts: it imports nothing of the facade).
   emulatorPort: integer('EMULATOR_PORT', 'Port of the emulator when run alone (npm run emulator).', 4010, 0, 65535),
   emulatorAccountSid: text('EMULATOR_ACCOUNT_SID', "The emulator's demo account.", 'AC00000000000000000000000000000000'),
   emulatorAuthToken: text('EMULATOR_AUTH_TOKEN', "The emulator's demo account's auth token.", 'emulator'),
@@ -196,11 +238,97 @@ export const VARIABLES = {
     'none: cross-origin browser requests are refused',
   ),
   shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 'On SIGTERM/SIGINT, how long in-flight requests may finish.', 10_000, 0, 600_000),
+  // Live updates (issue 11): where events come from, how webhooks are verified, and the limits.
+  liveSource: oneOf(
+    'LIVE_SOURCE',
+    'Where live events come from: webhook (status callbacks to /webhooks/conversations), poll (the facade polls the conversations someone subscribes to) or auto (webhooks when PUBLIC_URL is set or in embedded mode, else polling).',
+    LIVE_SOURCES,
+    'auto',
+  ),
+  publicUrl: publicUrl(
+    'PUBLIC_URL',
+    "The facade's public base URL as Twilio reaches it (a path prefix allowed): webhooks are verified against PUBLIC_URL + /webhooks/conversations, never the Host header. The same on every replica.",
+  ),
+  webhookAuthToken: variable(
+    'WEBHOOK_AUTH_TOKEN',
+    "Auth token that signs Twilio's webhooks to this service (X-Twilio-Signature).",
+    'TWILIO_AUTH_TOKEN when set',
+    (raw) => (raw === undefined || raw === '' ? undefined : raw),
+  ),
+  webhookAuthTokens: accountTokens(
+    'WEBHOOK_AUTH_TOKENS',
+    "For several accounts: comma-separated AC…:token pairs; a webhook is verified with the token of its payload's data.accountId.",
+  ),
+  webhookMaxBytes: integer('WEBHOOK_MAX_BYTES', 'Largest webhook body accepted (413 beyond).', 1_048_576, 1024, 50_000_000),
+  webhookDedupeTtlMs: integer(
+    'WEBHOOK_DEDUPE_TTL_MS',
+    'How long a webhook delivery (I-Twilio-Idempotency-Token) is remembered, so a repeat is published once.',
+    3_600_000,
+    1000,
+    7 * 24 * 3_600_000,
+  ),
+  webhookDedupeMaxEntries: integer(
+    'WEBHOOK_DEDUPE_MAX_ENTRIES',
+    'Most webhook deliveries remembered (the oldest are forgotten first).',
+    100_000,
+    1,
+    10_000_000,
+  ),
+  maxSubscriptionsPerConnection: integer('MAX_SUBSCRIPTIONS_PER_CONNECTION', 'Most subscriptions open on one WebSocket connection.', 100, 1, 100_000),
+  maxSubscriptionsPerCaller: integer('MAX_SUBSCRIPTIONS_PER_CALLER', 'Most subscriptions open at once with one set of credentials.', 1000, 1, 1_000_000),
+  maxSubscribers: integer('MAX_SUBSCRIBERS', 'Most subscriptions open at once on this replica.', 10_000, 1, 10_000_000),
+  subscriberBuffer: integer(
+    'SUBSCRIBER_BUFFER',
+    'Events buffered for a subscriber that does not keep up; one more closes its subscription with an error (resume with after).',
+    256,
+    1,
+    1_000_000,
+  ),
+  pollIntervalMs: integer('POLL_INTERVAL_MS', 'LIVE_SOURCE=poll: time between two polls of one conversation (or inbox).', 2000, 100, 3_600_000),
+  pollJitterMs: integer('POLL_JITTER_MS', 'LIVE_SOURCE=poll: random extra delay of each poll, up to this long (pollers spread out).', 500, 0, 3_600_000),
+  pollMaxConcurrent: integer('POLL_MAX_CONCURRENT', 'LIVE_SOURCE=poll: polls in flight at once across all conversations (the rest wait their turn).', 8, 1, 1000),
+  pollTimeoutMs: integer('POLL_TIMEOUT_MS', 'LIVE_SOURCE=poll: the longest one poll may take, retries and queueing included.', 10_000, 100, 300_000),
+  pollDetailsEvery: integer(
+    'POLL_DETAILS_EVERY',
+    "LIVE_SOURCE=poll: every this-many polls of a conversation also read the conversation and its participants (2 more calls); 0: never.",
+    10,
+    0,
+    1_000_000,
+  ),
 };
 
 export type UpstreamMode =
   | { kind: 'remote'; url: string; credentials: Credentials | null }
   | { kind: 'embedded-emulator'; accountSid: string; authToken: string };
+
+export interface LiveConfig {
+  /** LIVE_SOURCE with auto resolved: webhooks when PUBLIC_URL is set or in embedded mode, else polling. */
+  source: 'webhook' | 'poll';
+  /** PUBLIC_URL, no trailing slash; unset in embedded mode means the facade's own loopback URL. */
+  publicUrl: string | undefined;
+  /** WEBHOOK_AUTH_TOKEN, or TWILIO_AUTH_TOKEN (then only for TWILIO_ACCOUNT_SID, the account it belongs to). */
+  webhookAuthToken: { authToken: string; accountSid?: string | undefined } | undefined;
+  /** WEBHOOK_AUTH_TOKENS: auth token by Account SID. */
+  webhookAuthTokens: ReadonlyMap<string, string>;
+  webhookMaxBytes: number;
+  dedupe: { ttlMs: number; maxEntries: number };
+  limits: LiveLimits;
+  poll: PollSettings;
+}
+
+export interface LiveLimits {
+  maxSubscriptionsPerConnection: number;
+  maxSubscriptionsPerCaller: number;
+  maxSubscribers: number;
+  /** Events buffered per subscriber (the bus's maxBuffered). */
+  subscriberBuffer: number;
+}
+
+/** LIVE_SOURCE=auto: webhooks when Twilio can reach the facade (PUBLIC_URL) or the embedded emulator delivers them, else polling. */
+export function resolveLiveSource(setting: (typeof LIVE_SOURCES)[number], options: { publicUrl: string | undefined; embedded: boolean }): 'webhook' | 'poll' {
+  if (setting !== 'auto') return setting;
+  return options.publicUrl !== undefined || options.embedded ? 'webhook' : 'poll';
+}
 
 export interface Config {
   port: number;
@@ -208,7 +336,6 @@ export interface Config {
   upstream: UpstreamMode;
   logLevel: (typeof LOG_LEVELS)[number];
   cursorSecret: string | undefined;
-  emulatorPort: number;
   upstreamHttp: {
     connectTimeoutMs: number;
     headersTimeoutMs: number;
@@ -228,6 +355,7 @@ export interface Config {
   shutdownGraceMs: number;
   /** Browser origins allowed cross-origin; `*`: any, without credentials. */
   corsOrigins: string[];
+  live: LiveConfig;
 }
 
 function credentialPair(
@@ -287,13 +415,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
 
+  const live = liveConfig(env, upstream);
+
   return {
+    live,
     port: read(v.port),
     host,
     upstream,
     logLevel: read(v.logLevel),
     cursorSecret: read(v.cursorSecret),
-    emulatorPort: read(v.emulatorPort),
     upstreamHttp: {
       connectTimeoutMs: read(v.connectTimeoutMs),
       headersTimeoutMs: read(v.headersTimeoutMs),
@@ -332,6 +462,52 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: read(v.shutdownGraceMs),
     corsOrigins,
     maxPagesPerConnection: read(v.maxPagesPerConnection),
+  };
+}
+
+function liveConfig(env: NodeJS.ProcessEnv, upstream: UpstreamMode): LiveConfig {
+  const read = <T>(spec: Variable<T>): T => spec.read(env[spec.name]);
+  const v = VARIABLES;
+  const embedded = upstream.kind === 'embedded-emulator';
+  const publicUrl = read(v.publicUrl);
+  const setting = read(v.liveSource);
+  const source = resolveLiveSource(setting, { publicUrl, embedded });
+  const explicitToken = read(v.webhookAuthToken);
+  const accountToken = read(v.authToken);
+  const webhookAuthToken = explicitToken
+    ? { authToken: explicitToken }
+    : accountToken
+      ? { authToken: accountToken, accountSid: read(v.accountSid) }
+      : undefined;
+  const webhookAuthTokens = read(v.webhookAuthTokens);
+  if (source === 'webhook' && !embedded) {
+    if (publicUrl === undefined) {
+      throw new ConfigError('LIVE_SOURCE=webhook needs PUBLIC_URL, the URL Twilio posts status callbacks to (or set LIVE_SOURCE=poll)');
+    }
+    if (!webhookAuthToken && webhookAuthTokens.size === 0) {
+      throw new ConfigError('Webhooks (PUBLIC_URL is set) need the token that signs them: set WEBHOOK_AUTH_TOKEN or WEBHOOK_AUTH_TOKENS (or LIVE_SOURCE=poll)');
+    }
+  }
+  return {
+    source,
+    publicUrl,
+    webhookAuthToken,
+    webhookAuthTokens,
+    webhookMaxBytes: read(v.webhookMaxBytes),
+    dedupe: { ttlMs: read(v.webhookDedupeTtlMs), maxEntries: read(v.webhookDedupeMaxEntries) },
+    limits: {
+      maxSubscriptionsPerConnection: read(v.maxSubscriptionsPerConnection),
+      maxSubscriptionsPerCaller: read(v.maxSubscriptionsPerCaller),
+      maxSubscribers: read(v.maxSubscribers),
+      subscriberBuffer: read(v.subscriberBuffer),
+    },
+    poll: {
+      intervalMs: read(v.pollIntervalMs),
+      jitterMs: read(v.pollJitterMs),
+      maxConcurrent: read(v.pollMaxConcurrent),
+      timeoutMs: read(v.pollTimeoutMs),
+      detailsEvery: read(v.pollDetailsEvery),
+    },
   };
 }
 

@@ -1,17 +1,19 @@
 // Starts the service: reads the configuration (a bad value stops here, in one line), binds the port
 // (one that is taken stops here, in one line), starts the embedded emulator when no upstream is
-// configured, serves the facade over HTTP, and on
+// configured, serves the facade over HTTP and WebSocket, and on
 // SIGTERM/SIGINT stops accepting, lets in-flight requests finish within the grace period and
 // closes the upstream pool.
 import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, describeVariables, loadConfig, type Config } from './config.ts';
 import { graphiqlTabs, type GraphiqlExample } from './graphiql.ts';
+import { createLive, liveOptionsFrom, loopbackUrl } from './live/index.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { startTracing } from './observability/tracing.ts';
 import { createHttpServer } from './server/http-server.ts';
 import { answerStarting, ListenError, listenFirst } from './server/listen.ts';
+import { attachWebSockets } from './server/websocket.ts';
 import { UpstreamClient } from './upstream/client.ts';
 import { makeCredentials, type Credentials } from './upstream/credentials.ts';
 import { configuredOptions, createFacade } from './yoga.ts';
@@ -23,7 +25,8 @@ interface ResolvedUpstream {
   close(): Promise<void>;
 }
 
-async function resolveUpstream(config: Config, logger: Logger): Promise<ResolvedUpstream> {
+/** `demoStatusCallbackUrl`: where the embedded emulator posts the demo configuration's status callbacks (the facade itself). */
+async function resolveUpstream(config: Config, logger: Logger, demoStatusCallbackUrl: string | undefined): Promise<ResolvedUpstream> {
   if (config.upstream.kind === 'remote') {
     logger.info(
       { credentials: config.upstream.credentials ? 'server-held' : 'per-request only' },
@@ -33,7 +36,7 @@ async function resolveUpstream(config: Config, logger: Logger): Promise<Resolved
   }
   const { accountSid, authToken } = config.upstream;
   const { startEmulator, demoExample } = await import('./emulator/index.ts');
-  const emulator = await startEmulator({ port: 0, demoAccountSid: accountSid, demoAuthToken: authToken });
+  const emulator = await startEmulator({ port: 0, demoAccountSid: accountSid, demoAuthToken: authToken, demoStatusCallbackUrl });
   logger.info(
     { emulator: emulator.url, account: accountSid },
     'No CONVERSATIONS_API_URL or Twilio credentials set: started the embedded Conversations v2 emulator with demo data',
@@ -75,15 +78,33 @@ async function main(): Promise<void> {
     console.error(`Startup error: ${error.message}`);
     process.exit(1);
   }
+  const { port } = server.address() as AddressInfo;
   const tracing = await startTracing(config.tracing);
   const metrics = new Metrics();
-  const upstream = await resolveUpstream(config, logger);
+  // Live updates: in embedded mode the emulator posts the demo configuration's status callbacks
+  // to this facade's own URL, signed with the demo account's token; otherwise Twilio posts to PUBLIC_URL.
+  const embedded = config.upstream.kind === 'embedded-emulator' ? config.upstream : undefined;
+  const liveOptions = liveOptionsFrom(
+    config.live,
+    embedded && { ownUrl: loopbackUrl(config.host, port), accountSid: embedded.accountSid, authToken: embedded.authToken },
+  );
+  const upstream = await resolveUpstream(config, logger, liveOptions.webhook?.url);
   const client = new UpstreamClient({
     baseUrl: upstream.url,
     ...config.upstreamHttp,
     observer: metrics.upstreamObserver(),
     tracer: tracing.tracer,
   });
+  // LIVE_SOURCE=poll reads the upstream through the same client (its queue, breaker and timeouts).
+  const live = createLive({ ...liveOptions, upstream: client, logger, metrics });
+  logger.info(
+    live.webhook
+      ? { liveSource: 'webhook', webhookUrl: live.webhook.url }
+      : { liveSource: 'poll', pollIntervalMs: live.poll.intervalMs, pollJitterMs: live.poll.jitterMs },
+    live.webhook
+      ? `live updates come from webhooks (status callbacks POSTed to ${live.webhook.url})`
+      : 'live updates come from polling the conversations someone subscribes to (set PUBLIC_URL for webhooks)',
+  );
   if (!config.cursorSecret && config.upstream.kind === 'remote') {
     logger.warn('CURSOR_SECRET is not set: cursors are signed with a built-in key and can be forged');
   }
@@ -95,14 +116,15 @@ async function main(): Promise<void> {
     logger,
     metrics,
     tracer: tracing.tracer,
+    live,
   });
 
   handleRequest = yoga;
+  const webSockets = attachWebSockets(server, yoga);
   server.on('error', (error) => {
     logger.fatal({ err: error }, 'the HTTP server failed');
     process.exit(1);
   });
-  const { port } = server.address() as AddressInfo;
   logger.info({ url: `http://${config.host}:${port}/graphql` }, 'listening');
   console.log(`GraphQL API and GraphiQL at http://${config.host}:${port}/graphql`);
 
@@ -113,12 +135,17 @@ async function main(): Promise<void> {
     logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: no new connections, finishing in-flight requests');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
+    // Subscriptions never finish on their own: they end now (1001, clients reconnect elsewhere);
+    // queries and mutations over WebSocket get the grace period, as HTTP requests do.
+    webSockets.drain();
     const grace = setTimeout(() => {
       logger.warn('grace period over: closing the remaining connections');
       server.closeAllConnections();
+      webSockets.closeAll();
     }, config.shutdownGraceMs);
     await closed;
     clearTimeout(grace);
+    await live.close();
     await client.close();
     await upstream.close();
     await tracing.shutdown();

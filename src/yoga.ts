@@ -8,6 +8,9 @@ import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance 
 import type { Config } from './config.ts';
 import { CursorCodec } from './connections/index.ts';
 import { FacadeError } from './errors.ts';
+import { createLive, type Live } from './live/index.ts';
+import { createSubscriptionRuntime } from './live/runtime.ts';
+import { useWebhookEndpoint } from './live/webhook.ts';
 import { createLoaders } from './loaders/index.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
@@ -23,8 +26,12 @@ import { upstreamProbe } from './server/readiness.ts';
 import { useRequestGuard } from './server/request-guard.ts';
 import { useOperationGuard } from './server/operation-selection.ts';
 import { useConnectionArguments } from './server/connection-arguments.ts';
+import { useCredentialExpiry, type CredentialExpiry } from './server/credential-expiry.ts';
 import { DEFAULT_LIMITS, queryLimitPlugins, type QueryLimits } from './server/query-limits.ts';
+import { useSubscriptions } from './server/subscriptions.ts';
 import { recordOf, useTelemetry } from './server/telemetry.ts';
+import { DEFAULT_WEBSOCKET_OPTIONS, enableWebSockets, type WebSocketOptions } from './server/websocket.ts';
+import { useWebSocketAdmission } from './server/websocket-operations.ts';
 import { conversationsApi } from './upstream/api.ts';
 import type { UpstreamClient } from './upstream/client.ts';
 import { parseBasicAuthorization, type Credentials } from './upstream/credentials.ts';
@@ -54,6 +61,14 @@ export interface FacadeOptions {
   logger?: Logger;
   metrics?: Metrics;
   tracer?: Tracer | undefined;
+  /**
+   * Live updates (src/live/index.ts createLive): the bus, the source, webhook verification and the
+   * limits; subscription resolvers see it as `context.live`. Unset: an in-process bus with webhooks
+   * off. The caller owns it: live.close() at shutdown.
+   */
+  live?: Live;
+  /** graphql-ws on /graphql (server/websocket.ts attachWebSockets): connection_init deadline and pings. */
+  webSocket?: Partial<WebSocketOptions>;
 }
 
 /** The facade's settings that come from the environment (main.ts; the benchmark runs the same). */
@@ -87,39 +102,49 @@ export function createFacade(options: FacadeOptions): YogaServerInstance<Record<
   const limits = { ...DEFAULT_LIMITS, blockFieldSuggestions: !introspection, ...options.limits };
   const verifyBearer = options.access && hasAccessPolicy(options.access) ? bearerVerifier(options.access) : undefined;
   const onBatch = (loader: string, size: number) => metrics.loaderBatchSize.observe({ loader }, size);
+  const live = options.live ?? createLive();
+  const subscriptions = createSubscriptionRuntime(live.limits, options.requestTimeoutMs);
 
-  async function credentialsFor(request: Request): Promise<Credentials | null> {
+  /** The request's credentials, and when they expire (a bearer JWT's `exp`: subscriptions end then). */
+  async function credentialsFor(request: Request): Promise<{ credentials: Credentials | null } & CredentialExpiry> {
     const header = request.headers.get('authorization');
     const own = parseBasicAuthorization(header);
     if (own === null) throw unauthenticated('The Authorization header is not valid HTTP Basic credentials.');
-    if (own) return own;
+    if (own) return { credentials: own };
     if (verifyBearer) {
       const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
-      if (!bearer || !(await verifyBearer(bearer))) {
+      const grant = bearer ? await verifyBearer(bearer) : null;
+      if (!grant) {
         throw unauthenticated('Send `Authorization: Bearer <token>` (or your own Basic credentials for the Conversations API).');
       }
+      return { credentials: options.serverCredentials, credentialsExpireAt: grant.expiresAt };
     }
-    return options.serverCredentials;
+    return { credentials: options.serverCredentials };
   }
 
   const probeUpstream = upstreamProbe(options.upstream, options.serverCredentials);
 
   const plugins: Plugin[] = [
     useTelemetry({ logger, metrics, tracer: options.tracer }),
+    // Status callbacks, outside GraphQL and before the browser policies: verified by signature alone.
+    useWebhookEndpoint({ bus: live.bus, deduper: live.deduper, settings: live.webhook, logger, metrics }),
     useCors(options.corsOrigins),
     useOperationalEndpoints({ metrics, probe: probeUpstream }),
     useJsonBodiesOnly(),
     useRequestGuard({ maxRequestBytes: options.maxRequestBytes ?? 100_000, graphqlEndpoint: '/graphql' }),
     ...(introspection ? [] : [useDisableIntrospection() as Plugin]),
     useOperationGuard(),
+    useWebSocketAdmission(live.limits.maxSubscriptionsPerConnection),
     ...queryLimitPlugins(limits),
     useConnectionArguments(cursors),
     useArgumentBounds(),
     ...useCompiledExecution({ enabled: options.compiledExecution ?? true }),
+    useSubscriptions(),
+    useCredentialExpiry(),
     useErrorPolicy(logger),
   ];
 
-  return createYoga<Record<string, unknown>, Context>({
+  const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -133,9 +158,9 @@ export function createFacade(options: FacadeOptions): YogaServerInstance<Record<
     parserAndValidationCache: boundedParserCaches(),
     maxRequestBodySize: options.maxRequestBytes ?? 100_000,
     plugins,
-    context: async ({ request }): Promise<Context> => {
+    context: async ({ request }): Promise<Context & CredentialExpiry> => {
       const record = recordOf(request);
-      const credentials = await credentialsFor(request);
+      const { credentials, credentialsExpireAt } = await credentialsFor(request);
       const api = conversationsApi(options.upstream, {
         credentials,
         requestId: record.id,
@@ -145,7 +170,38 @@ export function createFacade(options: FacadeOptions): YogaServerInstance<Record<
           record.upstreamCalls++;
         },
       });
-      return { loaders: createLoaders(api, onBatch), cursors, maxPagesPerConnection: options.maxPagesPerConnection };
+      // Long-lived work (a subscription's catch-up reads and events) gets loaders of its own, each
+      // with a fresh deadline: this request's deadline and cache must not live on in a stream.
+      const freshLoaders = (signal?: AbortSignal) => {
+        const timeout = AbortSignal.timeout(options.requestTimeoutMs);
+        const fresh = conversationsApi(options.upstream, {
+          credentials,
+          requestId: record.id,
+          deadline: Date.now() + options.requestTimeoutMs,
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        });
+        return createLoaders(fresh, onBatch);
+      };
+      return {
+        loaders: createLoaders(api, onBatch),
+        cursors,
+        maxPagesPerConnection: options.maxPagesPerConnection,
+        live,
+        credentialsExpireAt,
+        credentials,
+        freshLoaders,
+        subscriptions,
+      };
     },
   });
+  enableWebSockets(yoga, {
+    ...DEFAULT_WEBSOCKET_OPTIONS,
+    ...options.webSocket,
+    schema,
+    logger,
+    metrics,
+    corsOrigins: options.corsOrigins,
+    maxPayloadBytes: options.maxRequestBytes ?? 100_000,
+  });
+  return yoga;
 }

@@ -70,7 +70,8 @@ export function sample(pid: number): ProcSample {
 export function machineBusyS(): number {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
-    const [, user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+    // cpu  user nice system idle iowait irq softirq steal …: idle and iowait are not busy.
+    const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
     return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / CLOCK_TICKS;
   } catch {
     return 0;
@@ -169,7 +170,8 @@ export async function forkNode<T extends { type: string }>(
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const ready = await new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start in time:\n${stderr}`)), options.timeoutMs ?? 30_000);
+    const late = () => reject(new Error(`${name} did not start in time:\n${stderr}`));
+    const timer = setTimeout(late, options.timeoutMs ?? 30_000);
     child.on('message', (message: T) => {
       if (message?.type === 'ready') {
         clearTimeout(timer);
@@ -188,7 +190,12 @@ export async function forkNode<T extends { type: string }>(
 }
 
 /** A Node program run by its own CLI (no IPC); stopped with SIGTERM. */
-export function spawnNode(name: string, script: string, args: string[], env: Record<string, string> = {}): Child & { output: () => string } {
+export function spawnNode(
+  name: string,
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Child & { output: () => string } {
   const child = spawn(process.execPath, [script, ...args], {
     env: { ...process.env, NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -200,13 +207,24 @@ export function spawnNode(name: string, script: string, args: string[], env: Rec
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  return { name, process: child, pid: child.pid!, stop: stopper(child, () => child.kill('SIGTERM')), output: () => output };
+  const stop = stopper(child, () => child.kill('SIGTERM'));
+  return { name, process: child, pid: child.pid!, stop, output: () => output };
 }
 
 /** Runs a Node program to completion; rejects with its output when it fails or overruns. */
-export function runNode(script: string, args: string[], env: Record<string, string>, timeoutMs: number, cwd?: string): Promise<string> {
+export function runNode(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs: number,
+  cwd?: string,
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...args], {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     track(child);
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

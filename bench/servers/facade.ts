@@ -11,6 +11,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createHttpServer } from '../../src/server/http-server.ts';
+import { attachWebSockets } from '../../src/server/websocket.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
 import { UpstreamClient } from '../../src/upstream/client.ts';
 import { configuredOptions, createFacade } from '../../src/yoga.ts';
@@ -42,7 +43,12 @@ const config = loadConfig({});
 const logger = createLogger(config.logLevel);
 const metrics = new Metrics();
 const tracer = await benchTracer();
-const client = new UpstreamClient({ baseUrl: upstreamUrl, ...config.upstreamHttp, observer: metrics.upstreamObserver(), tracer });
+const client = new UpstreamClient({
+  baseUrl: upstreamUrl,
+  ...config.upstreamHttp,
+  observer: metrics.upstreamObserver(),
+  tracer,
+});
 const yoga = createFacade({
   ...configuredOptions(config),
   upstream: client,
@@ -55,6 +61,7 @@ const yoga = createFacade({
 });
 
 const server = createHttpServer(yoga, config.requestTimeoutMs);
+attachWebSockets(server, yoga);
 server.keepAliveTimeout = 60_000;
 server.listen(Number(process.env.BENCH_PORT ?? 0), '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;

@@ -5,33 +5,38 @@
 // upstream JSON into the GraphQL response (global ids, the facade's signed cursors via its own
 // CursorCodec, content typename, enum fallbacks), and serialises it. No GraphQL parsing, validation
 // or execution, no schema, no loaders: it is the floor any Node facade stands on, and the yardstick
-// for ours. Its answers are byte-for-byte the facade's (the smoke mode checks that).
+// for ours. Its answers' data equal the facade's (the smoke mode checks that).
 //
 // It issues the upstream calls of one request in parallel, since it knows up front what it needs.
-// Cursors: the facade's exact format and MAC (src/connections/cursor.ts), but keyed with a KeyObject
-// made once: on Node 24, createHmac with a Buffer key costs ~22 µs a call against ~3.4 µs with a
-// KeyObject, and a page of 50 edges signs 50 cursors.
+// Cursors come from the facade's own CursorCodec (src/connections/cursor.ts), so a change of the
+// cursor format can never leave the limit answering stale cursors.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHmac, createSecretKey } from 'node:crypto';
 import { Pool } from 'undici';
-import { scopeTag } from '../../src/connections/cursor.ts';
+import { CursorCodec, scopeTag } from '../../src/connections/cursor.ts';
 import { encodeNodeId } from '../../src/schema/node-id.ts';
+import { MAX_PAGE_SIZE } from '../../src/upstream/api.ts';
 import { PAGE_SIZE } from '../workload.ts';
 
 const upstreamUrl = process.env.BENCH_UPSTREAM_URL;
 if (!upstreamUrl) throw new Error('BENCH_UPSTREAM_URL is not set');
 const connections = Number(process.env.BENCH_UPSTREAM_CONNECTIONS ?? 64);
 const pool = new Pool(upstreamUrl, { connections, keepAliveTimeout: 10_000 });
-const cursorKey = createSecretKey(Buffer.from(process.env.BENCH_CURSOR_SECRET ?? 'bench cursor secret', 'utf8'));
+const cursors = new CursorCodec(process.env.BENCH_CURSOR_SECRET ?? 'bench cursor secret');
 
-/**
- * CursorCodec.encode's output (version 2) for an item of the list's first page (no token; its
- * position in the list is its index): base64url(JSON payload) "." base64url(HMAC-SHA256 truncated to 12 bytes).
- */
-function encodeCursor(tag: string, id: string, size: number, index: number, next: string | null, previous: string | null): string {
-  const body = Buffer.from(JSON.stringify([2, tag, id, size, null, index, next, previous, index])).toString('base64url');
-  return `${body}.${createHmac('sha256', cursorKey).update(body).digest().subarray(0, 12).toString('base64url')}`;
+/** The cursor of an item of the list's first page (read without a token: its position is its index). */
+function encodeCursor(tag: string, id: string, index: number, next: string | null, previous: string | null): string {
+  return cursors.encode(tag, {
+    id,
+    page: {
+      size: PAGE_SIZE,
+      token: null,
+      index,
+      offset: index,
+      ...(next !== null && { next }),
+      ...(previous !== null && { previous }),
+    },
+  });
 }
 
 const SID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -57,7 +62,9 @@ async function get(path: string, authorization: string): Promise<Json | null> {
   });
   const text = await response.body.text();
   if (response.statusCode === 404) return null;
-  if (response.statusCode < 200 || response.statusCode > 299) throw new HttpError(502, `upstream ${response.statusCode}`);
+  if (response.statusCode < 200 || response.statusCode > 299) {
+    throw new HttpError(502, `upstream ${response.statusCode}`);
+  }
   return JSON.parse(text) as Json;
 }
 
@@ -89,7 +96,7 @@ async function page(sid: string, authorization: string, withAuthors: boolean): P
   const [conversation, list, participants] = await Promise.all([
     get(base, authorization),
     get(`${base}/Communications?pageSize=${PAGE_SIZE}`, authorization),
-    withAuthors ? get(`${base}/Participants?pageSize=1000`, authorization) : null,
+    withAuthors ? get(`${base}/Participants?pageSize=${MAX_PAGE_SIZE}`, authorization) : null,
   ]);
   if (!conversation || !list) return { data: { conversation: null } };
   const items = (Array.isArray(list.communications) ? list.communications : []) as Json[];
@@ -98,21 +105,21 @@ async function page(sid: string, authorization: string, withAuthors: boolean): P
   const tag = scopeTag(JSON.stringify(['communications', conversation.id, null]));
   const byId = new Map<string, Json>();
   if (participants) for (const p of (participants.participants ?? []) as Json[]) byId.set(p.id, p);
-  const conversationNode = withAuthors
-    ? { sid: conversation.id, name: str(conversation.name), status: STATUSES.has(conversation.status) ? conversation.status : null }
-    : null;
+  const status = STATUSES.has(conversation.status) ? conversation.status : null;
+  const conversationNode = withAuthors ? { sid: conversation.id, name: str(conversation.name), status } : null;
 
   const edges = items.map((c, index) => {
-    const cursor = encodeCursor(
-      tag,
-      c.id,
-      PAGE_SIZE,
-      index,
-      index === items.length - 1 ? next : null,
-      index === 0 ? previous : null,
-    );
-    const author: Json = { address: c.author.address, channel: channel(c.author.channel), participantSid: str(c.author.participantId) };
-    if (withAuthors) author.participant = c.author.participantId ? participantNode(conversation.id, byId.get(c.author.participantId)) : null;
+    const last = index === items.length - 1;
+    const cursor = encodeCursor(tag, c.id, index, last ? next : null, index === 0 ? previous : null);
+    const participantId = str(c.author.participantId);
+    const author: Json = {
+      address: c.author.address,
+      channel: channel(c.author.channel),
+      participantSid: participantId,
+    };
+    if (withAuthors) {
+      author.participant = participantId ? participantNode(conversation.id, byId.get(participantId)) : null;
+    }
     const node: Json = {
       id: encodeNodeId('Communication', `${c.conversationId}/${c.id}`),
       sid: c.id,
@@ -129,7 +136,9 @@ async function page(sid: string, authorization: string, withAuthors: boolean): P
   };
   return {
     data: {
-      conversation: withAuthors ? { sid: conversation.id, name: str(conversation.name), communications } : { communications },
+      conversation: withAuthors
+        ? { sid: conversation.id, name: str(conversation.name), communications }
+        : { communications },
     },
   };
 }
@@ -142,7 +151,10 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/graphql-response+json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/graphql-response+json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 

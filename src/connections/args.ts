@@ -3,10 +3,10 @@
 // over the whole document (server/connection-arguments.ts, where a field's parent may not be known
 // yet: tag null), and in the field's resolver (with its list's tag).
 import { badUserInput } from '../errors.ts';
+import { MAX_PAGE_SIZE } from '../upstream/api.ts';
 import type { Cursor, CursorCodec } from './cursor.ts';
 
 export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 1000;
 
 export interface RawConnectionArgs {
   first?: number | null | undefined;

@@ -8,6 +8,7 @@
 // know, so the text is matched against a strict pattern first and the signature compared as text.
 import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { badUserInput } from '../errors.ts';
+import { MAX_PAGE_SIZE } from '../upstream/api.ts';
 
 export interface PagePosition {
   /** The pageSize the page was read with: its tokens are only valid with this size. */
@@ -31,7 +32,6 @@ export interface Cursor {
 
 const VERSION = 2;
 const MAX_CURSOR_LENGTH = 4096;
-const MAX_PAGE_SIZE = 1000;
 const MAC_BYTES = 12;
 /** base64url body, one dot, and exactly the 16 characters of a 12-byte signature. */
 const CANONICAL = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{16}$/;

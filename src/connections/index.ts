@@ -2,9 +2,9 @@
 // the upstream list (see paginate.ts and plan.ts for how Relay cursors map onto page tokens). Also
 // what the layers before execution need: the cost of a connection field, and the schema
 // extensions that tell server/connection-arguments.ts which list a field's cursors must belong to.
-import type { PageRequest } from '../upstream/api.ts';
+import { MAX_PAGE_SIZE, type PageRequest } from '../upstream/api.ts';
 import type { UpstreamPage } from '../upstream/types.ts';
-import { DEFAULT_PAGE_SIZE, directionOf, MAX_PAGE_SIZE, parseConnectionArgs, type RawConnectionArgs } from './args.ts';
+import { DEFAULT_PAGE_SIZE, directionOf, parseConnectionArgs, type RawConnectionArgs } from './args.ts';
 import { peekCursor, scopeTag, type CursorCodec } from './cursor.ts';
 import { ListPaginator, type Connection, type Edge } from './paginate.ts';
 import { classOf, describeClass, firstPageOf, pagesMayRead } from './plan.ts';
@@ -107,6 +107,14 @@ export type ListScopeOf = (parentId: string | null, args: Record<string, unknown
  */
 export const KNOWN_ID_EXTENSION = 'objectIdFromArguments';
 export type KnownIdOf = (args: Record<string, unknown>) => string | null;
+
+/**
+ * Schema extension of a connection field whose first page may be read before its parent is fetched
+ * (under `conversation(sid:)`, where the parent's id comes from the arguments: schema/prefetch.ts):
+ * the list it serves for a parent known by its id only. Read with prefetchConnection.
+ */
+export const PREFETCH_LIST_EXTENSION = 'connectionPrefetchList';
+export type PrefetchListOf<Context> = (parentId: string, args: Record<string, unknown>, context: Context) => ListSource<unknown>;
 
 export type { Connection, Edge, PageInfo } from './paginate.ts';
 export type { ConnectionRequest, RawConnectionArgs } from './args.ts';

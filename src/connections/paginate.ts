@@ -45,12 +45,8 @@ export interface PaginateOptions<T> {
   maxPages: number;
 }
 
-interface ReadPage<T> {
-  items: T[];
-  size: number;
-  token: string | null;
-  next: string | null;
-  previous: string | null;
+/** A page as read: the upstream's page and the request that read it, in the upstream's words. */
+interface ReadPage<T> extends UpstreamPage<T>, PageRequest {
   /** The position of items[0] in the whole list, as far as it is known (a hint: lists change). */
   start: number;
   /** The page read just before this one on a walk from the start: going back to it costs nothing. */
@@ -93,9 +89,10 @@ class LazyEdge<T extends { id: string }> implements Edge<T> {
 }
 
 function cursorFor<T extends { id: string }>({ node, page, index }: Positioned<T>): Cursor {
-  const position: NonNullable<Cursor['page']> = { size: page.size, token: page.token, index, offset: page.start + index };
-  if (index === page.items.length - 1 && page.next !== null) position.next = page.next;
-  if (index === 0 && page.previous !== null) position.previous = page.previous;
+  // The cursor's own (shorter) names for the same page facts: see PagePosition in cursor.ts.
+  const position: NonNullable<Cursor['page']> = { size: page.pageSize, token: page.pageToken, index, offset: page.start + index };
+  if (index === page.items.length - 1 && page.nextToken !== null) position.next = page.nextToken;
+  if (index === 0 && page.previousToken !== null) position.previous = page.previousToken;
   return { id: node.id, page: position };
 }
 
@@ -133,13 +130,13 @@ export class ListPaginator<T extends { id: string }> {
         }
         taken.push(this.#positioned(node, page, index));
       }
-      if (reachedBefore || taken.length === count || page.next === null) break;
+      if (reachedBefore || taken.length === count || page.nextToken === null) break;
       if ((reread && taken.length > 0) || !this.#mayRead()) break;
-      page = await this.#read({ pageSize: page.size, pageToken: page.next }, () => page.start + page.items.length);
+      page = await this.#read({ pageSize: page.pageSize, pageToken: page.nextToken }, () => page.start + page.items.length);
       index = 0;
       reread = false;
     }
-    const atEnd = index >= page.items.length && page.next === null;
+    const atEnd = index >= page.items.length && page.nextToken === null;
     // Every item after `after` was seen, and `before` was not among them.
     if (before && !reachedBefore && atEnd) throw notInWindow('before');
     return this.#connection(taken, {
@@ -173,14 +170,15 @@ export class ListPaginator<T extends { id: string }> {
       if (earlier) {
         page = earlier;
       } else {
-        if (page.previous === null || (reread && taken.length > 0) || !this.#mayRead()) break;
+        if (page.previousToken === null || (reread && taken.length > 0) || !this.#mayRead()) break;
         const later = page;
-        page = await this.#read({ pageSize: page.size, pageToken: page.previous }, (length) => Math.max(0, later.start - length));
+        const request = { pageSize: page.pageSize, pageToken: page.previousToken };
+        page = await this.#read(request, (length) => Math.max(0, later.start - length));
       }
       index = page.items.length - 1;
       reread = false;
     }
-    const atStart = index < 0 && page.previous === null && page.earlier === undefined;
+    const atStart = index < 0 && page.previousToken === null && page.earlier === undefined;
     if (after && !reachedAfter && atStart) throw notInWindow('after');
     taken.reverse();
     return this.#connection(taken, { hasNextPage: true, hasPreviousPage: reachedAfter || !atStart });
@@ -200,12 +198,12 @@ export class ListPaginator<T extends { id: string }> {
         dropped = true;
       }
       // Out of budget: the last items read, and hasNextPage says the list goes on.
-      if (page.next === null || !this.#mayRead()) break;
+      if (page.nextToken === null || !this.#mayRead()) break;
       const current = page;
-      page = await this.#read({ pageSize: page.size, pageToken: page.next }, () => current.start + current.items.length);
+      page = await this.#read({ pageSize: page.pageSize, pageToken: page.nextToken }, () => current.start + current.items.length);
       at = -1;
     }
-    return this.#connection(kept, { hasNextPage: page.next !== null, hasPreviousPage: dropped || after !== undefined });
+    return this.#connection(kept, { hasNextPage: page.nextToken !== null, hasPreviousPage: dropped || after !== undefined });
   }
 
   /** Reads the page a request starts on and finds its cursor there. */
@@ -235,7 +233,7 @@ export class ListPaginator<T extends { id: string }> {
     for (;;) {
       const at = page.items.findIndex((item) => item.id === cursor.id);
       if (at >= 0) return { page, at, reread: false };
-      if (page.next === null) throw staleCursor();
+      if (page.nextToken === null) throw staleCursor();
       if (!this.#mayRead()) {
         throw new FacadeError(
           'QUERY_TOO_COMPLEX',
@@ -243,7 +241,7 @@ export class ListPaginator<T extends { id: string }> {
         );
       }
       const earlier = page;
-      page = await this.#read({ pageSize: page.size, pageToken: page.next }, () => earlier.start + earlier.items.length);
+      page = await this.#read({ pageSize: page.pageSize, pageToken: page.nextToken }, () => earlier.start + earlier.items.length);
       page.earlier = earlier;
     }
   }
@@ -252,7 +250,8 @@ export class ListPaginator<T extends { id: string }> {
     return this.#pagesRead < this.#options.maxPages;
   }
 
-  async #read({ pageSize: size, pageToken: token }: PageRequest, startOf: (length: number) => number): Promise<ReadPage<T>> {
+  async #read(request: PageRequest, startOf: (length: number) => number): Promise<ReadPage<T>> {
+    const token = request.pageToken;
     if (token !== null) {
       if (this.#seenTokens.has(token)) throw inconsistentList('a page token repeated');
       this.#seenTokens.add(token);
@@ -260,7 +259,7 @@ export class ListPaginator<T extends { id: string }> {
     this.#pagesRead++;
     let page: UpstreamPage<T>;
     try {
-      page = await this.#options.read({ pageSize: size, pageToken: token });
+      page = await this.#options.read({ pageSize: request.pageSize, pageToken: token });
     } catch (error) {
       // The cursor was intact (it is signed), so the upstream no longer honours its token.
       if (token !== null && error instanceof UpstreamError && error.status === 400) {
@@ -268,8 +267,8 @@ export class ListPaginator<T extends { id: string }> {
       }
       throw error;
     }
-    const { items } = page;
-    return { items, size, token, next: page.nextToken, previous: page.previousToken, start: startOf(items.length) };
+    const { items, nextToken, previousToken } = page;
+    return { items, nextToken, previousToken, pageSize: request.pageSize, pageToken: token, start: startOf(items.length) };
   }
 
   #positioned(node: T, page: ReadPage<T>, index: number): Positioned<T> {

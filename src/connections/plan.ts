@@ -8,8 +8,8 @@
 // tokens cost one call; after a size change the walk is often cheaper (`first: 1` then `first: 30`:
 // 30 calls along the size-1 tokens, 1 from the start). The plan is the one with the fewest calls;
 // on a tie, the one that returns more items, then the one that reads fewer.
-import type { PageRequest } from '../upstream/api.ts';
-import { MAX_PAGE_SIZE, type ConnectionRequest } from './args.ts';
+import { MAX_PAGE_SIZE, type PageRequest } from '../upstream/api.ts';
+import type { ConnectionRequest } from './args.ts';
 import type { Cursor, PagePosition } from './cursor.ts';
 
 /** Walks from the start (to find the end, or an item) read the largest pages. */

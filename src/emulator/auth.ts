@@ -4,6 +4,8 @@
 // The trusted accounts are bounded (DEFAULT_MAX_ACCOUNTS, each a fixed-size digest): beyond, a new
 // username is refused, so a stream of made-up usernames cannot grow the process without end, while
 // every account already in use (and the demo account, never counted) keeps working.
+// Each account's password is also its auth token for signing status callbacks (webhooks.ts), kept
+// as an HMAC-SHA1 key of at most 64 bytes (see signingKeyOf).
 import { createHash } from 'node:crypto';
 import { ApiError } from './errors.ts';
 
@@ -54,6 +56,8 @@ export class Accounts {
   readonly #maxAccounts: number;
   /** username → SHA-256 of its first password: the same few bytes whatever the password's length. */
   readonly #passwordDigests = new Map<string, string>();
+  /** username → the key that signs its status callbacks: what Twilio signs with, the account's auth token. */
+  readonly #signingKeys = new Map<string, SigningKey>();
 
   constructor(demoSid: string, demoToken: string, maxAccounts = DEFAULT_MAX_ACCOUNTS) {
     if (!(Number.isInteger(maxAccounts) && maxAccounts >= 0)) throw new TypeError('maxAccounts must be a whole number of at least 0');
@@ -80,8 +84,17 @@ export class Accounts {
         throw unauthorized(`this emulator already trusts ${this.#maxAccounts} accounts; use one of them or reset it`);
       }
       this.#passwordDigests.set(username, digest);
+      this.#signingKeys.set(username, signingKeyOf(password));
     } else if (expected !== digest) throw unauthorized('invalid username or password');
     return callerFor(username);
+  }
+
+  /**
+   * The auth token that signs this username's status callbacks: the demo token for the demo account,
+   * the first password used for any other; undefined for a username that never authenticated.
+   */
+  signingKey(username: string): SigningKey | undefined {
+    return username === this.#demoSid ? signingKeyOf(this.#demoToken) : this.#signingKeys.get(username);
   }
 
   /** How many first-use accounts are trusted (the demo account is not counted). */
@@ -92,5 +105,18 @@ export class Accounts {
   /** Forgets every first-use password (the demo token stays). */
   reset(): void {
     this.#passwordDigests.clear();
+    this.#signingKeys.clear();
   }
+}
+
+/** An HMAC-SHA1 key: the token itself, or for a token longer than SHA-1's 64-byte block its SHA-1 digest. */
+export type SigningKey = string | Buffer;
+
+/**
+ * HMAC hashes a key longer than the hash's block (64 bytes for SHA-1) before use, so the SHA-1 digest of
+ * a long token signs exactly as the token does: every account's key costs at most 64 bytes, however
+ * long its password.
+ */
+export function signingKeyOf(token: string): SigningKey {
+  return Buffer.byteLength(token) > 64 ? createHash('sha1').update(token).digest() : token;
 }

@@ -1,10 +1,13 @@
 // A small HTTP control surface under /__emulator/ for when the emulator runs alone (npm run emulator):
-// the request log, faults and a reset, for scripts and manual testing. No auth, so loopback callers only.
-// In-process tests use the same objects directly (Emulator.requests / faults / data).
+// the request log, faults, a reset and webhook deliveries (webhook-control.ts), for scripts and manual
+// testing. No auth, so loopback callers only. In-process tests use the same objects directly
+// (Emulator.requests / faults / data / webhooks).
 import { ApiError } from './errors.ts';
 import type { Faults, ScriptedFault } from './faults.ts';
 import { errorReply, jsonReply, type HttpReply } from './reply.ts';
 import type { RequestRecorder } from './request-log.ts';
+import { handleWebhookControl } from './webhook-control.ts';
+import type { WebhookController } from './webhooks.ts';
 
 export interface ControlRequest {
   method: string;
@@ -17,14 +20,22 @@ interface ControlDeps {
   requests: RequestRecorder;
   faults: Faults;
   reset(): void;
+  /** /__emulator/webhooks… (webhook-control.ts). */
+  webhooks?: WebhookController;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 const NO_CONTENT: HttpReply = { status: 204, headers: {}, body: '' };
 
-export function handleControl(request: ControlRequest, deps: ControlDeps): HttpReply {
+/** Synchronous but for /__emulator/webhooks…, answered with a Promise (webhooks/idle waits). */
+export function handleControl(request: ControlRequest, deps: ControlDeps & { webhooks?: undefined }): HttpReply;
+export function handleControl(request: ControlRequest, deps: ControlDeps): HttpReply | Promise<HttpReply>;
+export function handleControl(request: ControlRequest, deps: ControlDeps): HttpReply | Promise<HttpReply> {
   try {
     if (!LOOPBACK.has(request.remoteAddress ?? '')) throw new ApiError(403, 'The control endpoint answers loopback callers only');
+    if (deps.webhooks && (request.path === '/__emulator/webhooks' || request.path.startsWith('/__emulator/webhooks/'))) {
+      return handleWebhookControl(request.method, request.path, () => asObject(request.body), deps.webhooks).catch(controlError);
+    }
     const action = `${request.method} ${request.path}`;
     switch (action) {
       case 'GET /__emulator/health':
@@ -50,10 +61,14 @@ export function handleControl(request: ControlRequest, deps: ControlDeps): HttpR
     const known = ['health', 'requests', 'faults', 'faults/queue', 'reset'].some((name) => request.path === `/__emulator/${name}`);
     throw known ? new ApiError(405, `Method ${request.method} not allowed on ${request.path}`) : new ApiError(404, `The requested resource ${request.path} was not found`);
   } catch (error) {
-    if (error instanceof ApiError) return errorReply(error);
-    if (error instanceof TypeError) return errorReply(new ApiError(400, error.message));
-    throw error;
+    return controlError(error);
   }
+}
+
+function controlError(error: unknown): HttpReply {
+  if (error instanceof ApiError) return errorReply(error);
+  if (error instanceof TypeError) return errorReply(new ApiError(400, error.message));
+  throw error;
 }
 
 function asObject(body: string): Record<string, unknown> {

@@ -10,9 +10,12 @@ import { Operations, type RawKind } from './operations.ts';
 import { PageTokens } from './pagination.ts';
 import { RequestRecorder, type RequestLog, type RequestLogLimits } from './request-log.ts';
 import { Router } from './routes.ts';
-import { DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN, DEMO_LAST_MS, DEMO_RECORDS } from './seed.ts';
+import { DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN, DEMO_CONFIGURATION, DEMO_LAST_MS, DEMO_RECORDS } from './seed.ts';
 import { listen } from './server.ts';
 import { Store, type Body } from './store.ts';
+import { WebhookDispatcher, type DispatchLimits } from './webhook-dispatch.ts';
+import { WebhookFaults } from './webhook-faults.ts';
+import { StatusCallbackEmitter, type WebhookController } from './webhooks.ts';
 
 export { basicAuth };
 export { ApiError } from './errors.ts';
@@ -22,9 +25,15 @@ export { DEFAULT_MAX_LOGGED_BYTES, DEFAULT_MAX_LOGGED_REQUESTS } from './request
 export { DEFAULT_MAX_ACCOUNTS } from './auth.ts';
 export type * from './model.ts';
 export type { RawKind } from './operations.ts';
+export type { DeliveryState, DispatchLimits, WebhookDelivery } from './webhook-dispatch.ts';
+export { loopbackProblem, signDelivery } from './webhook-target.ts';
+export type { ScriptedWebhookFault, WebhookFaultAction, WebhookFaultConfig, WebhookFaultController, WebhookFaultMatch } from './webhook-faults.ts';
+export { STATUS_CALLBACK_EVENTS, type StatusCallbackEvent, type WebhookController } from './webhooks.ts';
+export { MAX_CONFIGURATIONS_PER_ACCOUNT } from './configurations.ts';
 export {
   DEMO_ACCOUNT_SID,
   DEMO_AUTH_TOKEN,
+  DEMO_CONFIGURATION,
   DEMO_CONFIGURATION_ID,
   DEMO_CONVERSATIONS,
   DEMO_LONG_CONVERSATION,
@@ -53,6 +62,10 @@ export interface EmulatorOptions {
   maxAccounts?: number;
   /** Bounds of the request log (oldest entries dropped first). Default 10,000 entries, 8 MiB. */
   requestLog?: RequestLogLimits;
+  /** Status-callback delivery: attempts, backoff, timeout, queue and log bounds (see DispatchLimits). */
+  webhooks?: DispatchLimits;
+  /** Embedded mode: the demo configuration's status callback from the start (as webhooks.setDemoStatusCallback). */
+  demoStatusCallbackUrl?: string;
 }
 
 /**
@@ -71,6 +84,8 @@ export interface EmulatorData {
    * `conversationId` of a stored conversation; `createdAt` is filled in when missing.
    */
   insertRaw(accountSid: string, kind: RawKind, resource: Record<string, unknown>): Record<string, unknown>;
+  /** Removes a participant (no REST endpoint in the document does) and sends PARTICIPANT_REMOVED. */
+  removeParticipant(accountSid: string, conversationId: string, participantId: string): Participant;
   /** Back to the start state: the demo data only, first-use passwords and idempotency keys forgotten. */
   reset(): void;
 }
@@ -83,6 +98,8 @@ export interface Emulator {
   requests: RequestLog;
   faults: FaultController;
   data: EmulatorData;
+  /** Status callbacks: the delivery log, waiting for deliveries, their faults, the demo callback. */
+  webhooks: WebhookController;
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
@@ -95,22 +112,51 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const idempotency = new IdempotencyStore(clock);
   const requests = new RequestRecorder(options.requestLog);
   const faults = new Faults(options.faults);
+  const webhookFaults = new WebhookFaults();
+  const dispatcher = new WebhookDispatcher(webhookFaults, options.webhooks);
   let url = '';
-  const operations = new Operations(store, clock, tokens, () => url);
+  let emitter: StatusCallbackEmitter | undefined;
+  const operations = new Operations(store, clock, tokens, () => url, (change) => emitter?.emit(change));
+  emitter = new StatusCallbackEmitter(store, accounts, operations.configurations, dispatcher);
+  const seeded = options.seedDemoData ?? true;
+  let demoCallbackUrl: string | null = null;
+  const applyDemoCallback = (): void => {
+    if (!seeded) return;
+    operations.configurations.setStatusCallbacks(demo, DEMO_CONFIGURATION.id, demoCallbackUrl === null ? [] : [{ url: demoCallbackUrl, method: 'POST' }]);
+  };
 
   const reset = (): void => {
+    dispatcher.cancelAll();
     store.clear();
     accounts.reset();
     idempotency.clear();
-    if (options.seedDemoData ?? true) {
+    if (seeded) {
       for (const record of DEMO_RECORDS) operations.insertRaw(demo, record.kind, { ...record.body, accountId: demo.accountId });
+      operations.configurations.insert(demo, DEMO_CONFIGURATION);
       clock.advancePast(DEMO_LAST_MS);
+      if (demoCallbackUrl !== null) applyDemoCallback();
     }
   };
   reset();
 
+  const webhooks: WebhookController = {
+    setDemoStatusCallback(callbackUrl) {
+      if (callbackUrl !== null && !URL.canParse(callbackUrl)) throw new TypeError(`Not a URL: ${callbackUrl}`);
+      if (!seeded) throw new TypeError('setDemoStatusCallback: this emulator has no demo data (seedDemoData: false)');
+      demoCallbackUrl = callbackUrl;
+      applyDemoCallback();
+    },
+    deliveries: () => dispatcher.deliveries(),
+    waitFor: (predicate, waitOptions) => dispatcher.waitFor(predicate, waitOptions),
+    idle: (waitOptions) => dispatcher.idle(waitOptions),
+    pending: () => dispatcher.pending(),
+    clear: () => dispatcher.clearLog(),
+    faults: webhookFaults,
+  };
+  if (options.demoStatusCallbackUrl !== undefined) webhooks.setDemoStatusCallback(options.demoStatusCallbackUrl);
+
   const router = new Router({ operations, accounts, idempotency, store, cacheListPages: options.cacheListPages ?? false });
-  const server = await listen({ router, faults, requests, tokens, clock, reset }, options.host ?? '127.0.0.1', options.port ?? 0);
+  const server = await listen({ router, faults, requests, tokens, clock, reset, webhooks }, options.host ?? '127.0.0.1', options.port ?? 0);
   url = server.url;
 
   const data: EmulatorData = {
@@ -118,7 +164,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     createParticipant: (accountSid, conversationId, body) => operations.createParticipant(callerFor(accountSid), conversationId, body).body as Participant,
     createCommunication: (accountSid, conversationId, body) => operations.createCommunication(callerFor(accountSid), conversationId, body).body as Communication,
     insertRaw: (accountSid, kind, resource) => operations.insertRaw(callerFor(accountSid), kind, resource as Body),
+    removeParticipant: (accountSid, conversationId, participantId) => operations.removeParticipant(callerFor(accountSid), conversationId, participantId) as unknown as Participant,
     reset,
   };
-  return { url, close: () => server.close(), requests, faults, data };
+  const close = async (): Promise<void> => {
+    await dispatcher.close();
+    await server.close();
+  };
+  return { url, close, requests, faults, data, webhooks };
 }

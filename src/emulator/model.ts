@@ -94,3 +94,29 @@ export interface Communication {
   updatedAt: string;
   occurredAt: string;
 }
+
+export const CONVERSATION_GROUPING_TYPES = ['GROUP_BY_PROFILE', 'GROUP_BY_PARTICIPANT_ADDRESSES', 'GROUP_BY_PARTICIPANT_ADDRESSES_AND_CHANNEL_TYPE'] as const;
+export type ConversationGroupingType = (typeof CONVERSATION_GROUPING_TYPES)[number];
+
+export interface ChannelSetting {
+  statusTimeouts?: { inactive?: number; closed?: number };
+  captureRules?: { from: string; to: string; metadata?: Record<string, string> }[];
+}
+
+/** A ControlPlane Configuration (the full OpenAPI document's `conversations.v2.configuration`). */
+export interface Configuration {
+  id: string;
+  displayName: string;
+  description: string;
+  conversationGroupingType: ConversationGroupingType;
+  memoryStoreId: string;
+  channelSettings?: Record<string, ChannelSetting>;
+  /** The default status callbacks of the conversations under this configuration. */
+  statusCallbacks?: StatusCallback[];
+  intelligenceConfigurationIds?: string[];
+  memoryExtractionEnabled: boolean;
+  conversationsV1Bridge?: { serviceId: string };
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}

@@ -2,6 +2,7 @@
 // these, so seeding a test directly gets the same validation, ids and timestamps as an HTTP request.
 import type { Caller } from './auth.ts';
 import { isoTime, type MonotonicClock } from './clock.ts';
+import { ConfigurationOperations } from './configurations.ts';
 import { invalidParameter, notFound } from './errors.ts';
 import { newId } from './ids.ts';
 import type { Communication, CommunicationAddress, Conversation, Participant, ParticipantAddress, ParticipantType } from './model.ts';
@@ -18,6 +19,7 @@ import {
   replaceParticipantBody,
   type ListQuery,
 } from './validation.ts';
+import type { ResourceChange, StatusCallbackEvent } from './webhooks.ts';
 
 export interface Reply {
   status: number;
@@ -42,12 +44,17 @@ export class Operations {
   readonly #tokens: PageTokens;
   /** Where DELETE's statusUrl points; known only once the server listens. */
   readonly #baseUrl: () => string;
+  /** Told of every change, for status callbacks (webhooks.ts); raw inserts are not changes. */
+  readonly #notify: (change: ResourceChange) => void;
+  readonly configurations: ConfigurationOperations;
 
-  constructor(store: Store, clock: MonotonicClock, tokens: PageTokens, baseUrl: () => string) {
+  constructor(store: Store, clock: MonotonicClock, tokens: PageTokens, baseUrl: () => string, notify: (change: ResourceChange) => void = () => {}) {
     this.#store = store;
     this.#clock = clock;
     this.#tokens = tokens;
     this.#baseUrl = baseUrl;
+    this.#notify = notify;
+    this.configurations = new ConfigurationOperations(store, clock, tokens, baseUrl);
   }
 
   // ---- conversations ----
@@ -81,6 +88,8 @@ export class Operations {
     account.conversations.insert(record);
     const participants = (body.participants ?? []).map((p) => this.#addParticipant(caller, record, { ...p, addresses: p.addresses ?? [] }));
     account.changed();
+    this.#changed(caller, 'CONVERSATION_CREATED', record, record.body);
+    for (const participant of participants) this.#changed(caller, 'PARTICIPANT_ADDED', record, participant as unknown as Body);
     return { status: 201, body: participants.length > 0 ? { ...conversation, participants } : conversation };
   }
 
@@ -152,6 +161,7 @@ export class Operations {
     const body = parseBody(createParticipantBody, input);
     const participant = this.#addParticipant(caller, record, body);
     this.#account(caller).changed();
+    this.#changed(caller, 'PARTICIPANT_ADDED', record, participant as unknown as Body);
     return { status: 201, body: participant };
   }
 
@@ -166,7 +176,21 @@ export class Operations {
     const changes = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
     stored.body = { ...stored.body, ...changes, updatedAt: isoTime(this.#clock.tick()) };
     this.#account(caller).changed();
+    this.#changed(caller, 'PARTICIPANT_UPDATED', this.#conversation(caller, conversationId), stored.body);
     return { status: 200, body: stored.body };
+  }
+
+  /**
+   * Removes a participant (EmulatorData.removeParticipant): the document has no REST endpoint for it,
+   * but Twilio removes participants, and PARTICIPANT_REMOVED carries the participant as it was.
+   */
+  removeParticipant(caller: Caller, conversationId: string, id: string): Body {
+    const stored = this.#participant(caller, conversationId, id);
+    const record = this.#conversation(caller, conversationId);
+    record.participants.remove(id);
+    this.#account(caller).changed();
+    this.#notify({ caller, eventType: 'PARTICIPANT_REMOVED', conversation: record, data: stored.body, timestamp: isoTime(this.#clock.tick()) });
+    return stored.body;
   }
 
   // ---- communications ----
@@ -199,6 +223,7 @@ export class Operations {
         ...(body.occurredAt !== undefined && { occurredAt: body.occurredAt }),
       };
       this.#account(caller).changed();
+      this.#changed(caller, 'COMMUNICATION_UPDATED', record, existing.body);
       return { status: 200, body: existing.body };
     }
     const communication: Communication = {
@@ -216,6 +241,7 @@ export class Operations {
     };
     addCommunication(record, { sortMs: ms, id: communication.id, body: communication as unknown as Body });
     this.#account(caller).changed();
+    this.#changed(caller, 'COMMUNICATION_CREATED', record, communication as unknown as Body);
     return { status: 201, body: communication };
   }
 
@@ -296,7 +322,14 @@ export class Operations {
   #updateConversation(caller: Caller, record: ConversationRecord, changes: Body): Reply {
     record.body = { ...record.body, ...changes, updatedAt: isoTime(this.#clock.tick()) };
     this.#account(caller).changed();
+    this.#changed(caller, 'CONVERSATION_UPDATED', record, record.body);
     return { status: 200, body: record.body };
+  }
+
+  /** Reports a create or update: its time is the resource's updatedAt. */
+  #changed(caller: Caller, eventType: StatusCallbackEvent, conversation: ConversationRecord, data: Body): void {
+    const timestamp = typeof data.updatedAt === 'string' ? data.updatedAt : isoTime(this.#clock.now());
+    this.#notify({ caller, eventType, conversation, data, timestamp });
   }
 
   #listPage<T extends StoredRecord>(key: string, items: readonly T[], matches: (item: T) => boolean, scope: string, q: ListQuery): Reply {

@@ -83,6 +83,23 @@ const ROUTES: Route[] = [
       GET: (ops, { caller, params: [cid, id] }) => ops.fetchCommunication(caller, cid!, id!),
     },
   },
+  {
+    pattern: /^\/v2\/ControlPlane\/Configurations$/,
+    list: true,
+    methods: {
+      GET: (ops, { caller, query }) => ops.configurations.list(caller, query),
+      POST: (ops, { caller, input }) => ops.configurations.create(caller, input),
+    },
+  },
+  {
+    pattern: /^\/v2\/ControlPlane\/Configurations\/([^/]+)$/,
+    methods: {
+      GET: (ops, { caller, params: [id] }) => ops.configurations.fetch(caller, id!),
+      PUT: (ops, { caller, params: [id], input }) => ops.configurations.replace(caller, id!, input),
+      PATCH: (ops, { caller, params: [id], input }) => ops.configurations.patch(caller, id!, input),
+      DELETE: (ops, { caller, params: [id] }) => ops.configurations.delete(caller, id!),
+    },
+  },
 ];
 
 /** Methods whose replies an Idempotency-Key replays (the document lists the key on DELETE; creates use it too). */

@@ -7,6 +7,7 @@ import { newId, ulid } from './ids.ts';
 import type {
   Communication,
   CommunicationContent,
+  Configuration,
   Conversation,
   ConversationStatus,
   DeliveryStatus,
@@ -345,6 +346,29 @@ export const DEMO_RECORDS: readonly SeedRecord[] = records;
 
 /** The latest seeded timestamp: the emulator's clock hands out later ones only. */
 export const DEMO_LAST_MS = Math.max(...records.map((r) => Date.parse(r.body.createdAt)));
+
+/**
+ * The configuration every demo conversation names (fixed values: drawing from `random` here would
+ * change every id seeded after it). No status callbacks: embedded mode points them at the facade.
+ */
+export const DEMO_CONFIGURATION: Configuration = {
+  id: DEMO_CONFIGURATION_ID,
+  displayName: 'Northwind Support',
+  description: 'Customer support for Northwind Outfitters and Northwind Fiber over SMS, WhatsApp and voice.',
+  conversationGroupingType: 'GROUP_BY_PARTICIPANT_ADDRESSES',
+  memoryStoreId: 'mem_store_01jn2v8k4t6r9w3x5y7z0a1b2c',
+  channelSettings: {
+    SMS: { statusTimeouts: { inactive: 60, closed: 1440 }, captureRules: [{ from: '*', to: '+18005550177' }, { from: '*', to: '+18005550199' }] },
+    WHATSAPP: { statusTimeouts: { inactive: 60, closed: 1440 }, captureRules: [{ from: '*', to: 'whatsapp:+14155550100' }] },
+    VOICE: { statusTimeouts: { inactive: 5, closed: 30 }, captureRules: [{ from: '*', to: '+18005550199', metadata: { callType: 'PSTN' } }] },
+  },
+  statusCallbacks: [],
+  intelligenceConfigurationIds: [],
+  memoryExtractionEnabled: false,
+  createdAt: isoTime(Date.parse('2025-02-24T09:00:00Z')),
+  updatedAt: isoTime(Date.parse('2025-02-24T09:00:00Z')),
+  version: 1,
+};
 
 /** What the facade's GraphiQL page pre-fills: a message from Marcus to Elena in the long conversation. */
 export function demoExample() {

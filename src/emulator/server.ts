@@ -15,6 +15,7 @@ import type { PageTokens } from './pagination.ts';
 import { errorReply, jsonReply } from './reply.ts';
 import type { RequestRecorder } from './request-log.ts';
 import type { Router } from './routes.ts';
+import type { WebhookController } from './webhooks.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -25,6 +26,7 @@ export interface ServerDeps {
   tokens: PageTokens;
   clock: MonotonicClock;
   reset(): void;
+  webhooks?: WebhookController;
 }
 
 export interface RunningServer {
@@ -64,7 +66,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: ServerDep
   const body = await readBody(req);
 
   if (url.pathname.startsWith('/__emulator/')) {
-    send(res, handleControl({ method, path: url.pathname, body: body ?? '', remoteAddress: req.socket.remoteAddress }, deps));
+    send(res, await handleControl({ method, path: url.pathname, body: body ?? '', remoteAddress: req.socket.remoteAddress }, deps));
     return;
   }
   const apiRequest = { method, rawUrl, url, headers: req.headers, body: body ?? '' };

@@ -55,6 +55,8 @@ function isAfter(a: SortKey, b: SortKey): boolean {
 
 export class AccountData {
   readonly conversations = new SortedRecords<ConversationRecord>();
+  /** ControlPlane Configurations (configurations.ts). */
+  readonly configurations = new SortedRecords<StoredRecord>();
   /** Serialized list pages by request URL, for the `cacheListPages` fast path. */
   readonly pageCache = new Map<string, HttpReply>();
 

@@ -3,7 +3,7 @@
 // it is referenced, and nothing read for one caller is ever served to another. Results are mapped
 // by key, never by position; every list page and every mutation result (writes.ts) primes the by-id loaders.
 import DataLoader from 'dataloader';
-import type { ConversationFilter, ConversationsApi, PageRequest } from '../upstream/api.ts';
+import { MAX_PAGE_SIZE, type ConversationFilter, type ConversationsApi, type PageRequest } from '../upstream/api.ts';
 import type {
   UpstreamCommunication,
   UpstreamConversation,
@@ -19,9 +19,6 @@ export interface ChildKey {
 }
 
 const childKey = (key: ChildKey) => `${key.conversationId}/${key.id}`;
-
-/** A participant list page can hold this many; one list call replaces that many fetches. */
-const PARTICIPANT_LIST_PAGE_SIZE = 1000;
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
@@ -84,7 +81,8 @@ export function createLoaders(api: ConversationsApi, onBatch: BatchObserver = ()
     let remaining = wanted.size;
     let token: string | null = null;
     for (let pages = 0; pages < wanted.size - 1 && remaining > 0; pages++) {
-      const page = await api.listParticipants(conversationId, { pageSize: PARTICIPANT_LIST_PAGE_SIZE, pageToken: token });
+      // The largest page: one list call replaces up to that many fetches.
+      const page = await api.listParticipants(conversationId, { pageSize: MAX_PAGE_SIZE, pageToken: token });
       for (const item of page.items) {
         const key = childKey({ conversationId, id: item.id });
         if (wanted.has(item.id) && !found.has(key)) remaining--;

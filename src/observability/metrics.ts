@@ -1,7 +1,9 @@
 // Prometheus metrics (prom-client), served at /metrics: GraphQL requests by operation, errors by
 // code, upstream calls by operation and status, upstream latency, retries, breaker state and
-// rejections, and DataLoader batch sizes. One registry per service instance.
+// rejections, DataLoader batch sizes, and live-update intake (webhooks, polling, events received). One
+// registry per service instance.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PollObserver } from '../live/poller.ts';
 import type { UpstreamObserver } from '../upstream/client.ts';
 import type { BreakerState } from '../upstream/resilience.ts';
 
@@ -70,6 +72,61 @@ export class Metrics {
     buckets: [1, 2, 5, 10, 25, 50, 100, 250],
     registers: [this.registry],
   });
+  // Live-update intake (src/live/webhook.ts, the poller): what arrived, and what was refused.
+  readonly webhookRequests = new Counter({
+    name: 'webhook_requests_total',
+    help: 'POST /webhooks/conversations by outcome: accepted, duplicate, ignored, bad_signature, malformed, too_large, not_allowed, disabled, unavailable.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly webhookVerificationFailures = new Counter({
+    name: 'webhook_verification_failures_total',
+    help: 'Webhooks refused (403) by why their X-Twilio-Signature did not verify.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly webhookDuration = new Histogram({
+    name: 'webhook_request_duration_seconds',
+    help: 'Time to answer a webhook, by outcome.',
+    labelNames: ['outcome'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly liveEventsReceived = new Counter({
+    name: 'live_events_received_total',
+    help: 'Live events published on the bus, by source (webhook, poll) and event type.',
+    labelNames: ['source', 'type'] as const,
+    registers: [this.registry],
+  });
+  // LIVE_SOURCE=poll (src/live/poller.ts): what polling runs and what it costs upstream.
+  readonly livePollers = new Gauge({
+    name: 'live_pollers',
+    help: 'Poll loops running: one per account and conversation (or account inbox) with subscribers.',
+    registers: [this.registry],
+  });
+  readonly livePollTicks = new Counter({
+    name: 'live_poll_ticks_total',
+    help: 'Poll ticks by outcome: ok, rate-limited, refused, failed, held (a Retry-After), no-credentials, aborted.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly livePollUpstreamCalls = new Counter({
+    name: 'live_poll_upstream_calls_total',
+    help: 'Upstream calls made by polling (attempts, retries included).',
+    registers: [this.registry],
+  });
+  // GraphQL over WebSocket (src/server/websocket.ts); its answers also count in the request metrics above.
+  readonly webSocketConnections = new Gauge({
+    name: 'graphql_websocket_connections',
+    help: 'Open graphql-ws connections.',
+    registers: [this.registry],
+  });
+  readonly webSocketOperations = new Counter({
+    name: 'graphql_websocket_operations_total',
+    help: 'Operations over WebSocket by outcome: result (a query or mutation answered), stream (a subscription ended), refused (nothing ran).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -97,6 +154,17 @@ export class Metrics {
         this.breakerState.set(BREAKER_VALUE[state]);
         this.breakerTransitions.inc({ state });
       },
+    };
+  }
+
+  pollObserver(): PollObserver {
+    return {
+      onPollers: (active) => this.livePollers.set(active),
+      onTick: (report) => {
+        this.livePollTicks.inc({ outcome: report.outcome });
+        if (report.upstreamCalls > 0) this.livePollUpstreamCalls.inc(report.upstreamCalls);
+      },
+      onEvent: (type) => this.liveEventsReceived.inc({ source: 'poll', type }),
     };
   }
 }

@@ -5,7 +5,10 @@ import ComplexityPlugin from '@pothos/plugin-complexity';
 import RelayPlugin from '@pothos/plugin-relay';
 import { getNamedType, isCompositeType } from 'graphql';
 import type { CursorCodec } from '../connections/cursor.ts';
+import type { Live } from '../live/index.ts';
 import type { Loaders } from '../loaders/index.ts';
+import type { SubscriptionRuntime } from '../live/runtime.ts';
+import type { Credentials } from '../upstream/credentials.ts';
 import { connectionCost } from '../connections/index.ts';
 import { decodeNodeId, encodeNodeId } from './node-id.ts';
 import { MAX_LENGTH } from './input-bounds.ts';
@@ -22,6 +25,17 @@ export interface Context {
   cursors: CursorCodec;
   /** The most upstream pages one connection field may read. */
   maxPagesPerConnection: number;
+  /** Live updates: the bus, the event source and the limits (subscription resolvers). */
+  live: Live;
+  /** The caller's upstream credentials: a subscription listens to their account and shares event loaders by their key. */
+  credentials?: Credentials | null;
+  /**
+   * Loaders with a deadline of their own, for work that outlives the request's deadline and cache
+   * (a subscription's catch-up pages and events); `signal` stops their calls early (the subscriber left).
+   */
+  freshLoaders?: (signal?: AbortSignal) => Loaders;
+  /** The open subscriptions (limits) and the loader sets shared per event and credential. */
+  subscriptions?: SubscriptionRuntime;
 }
 
 export const builder = new SchemaBuilder<{
@@ -73,3 +87,4 @@ export const builder = new SchemaBuilder<{
 
 builder.queryType({ description: 'Reads from the Conversations v2 API.' });
 builder.mutationType({ description: 'Writes to the Conversations v2 API.' });
+builder.subscriptionType({ description: 'Live updates: events as they happen, over Server-Sent Events or WebSocket.' });

@@ -1,6 +1,12 @@
 // Communication: the node, its author and recipients, Conversation.communications and
 // Conversation.communication. A communication's global id carries its conversation's sid.
-import { LIST_SCOPE_EXTENSION, prefetchConnection, serveConnection, type ListScopeOf } from '../connections/index.ts';
+import {
+  LIST_SCOPE_EXTENSION,
+  PREFETCH_LIST_EXTENSION,
+  serveConnection,
+  type ListScopeOf,
+  type PrefetchListOf,
+} from '../connections/index.ts';
 import type { PageRequest } from '../upstream/api.ts';
 import { FacadeError } from '../errors.ts';
 import type { UpstreamCommunication, UpstreamParticipantAddress, UpstreamRecipient } from '../upstream/types.ts';
@@ -10,7 +16,6 @@ import { Conversation } from './conversation.ts';
 import { Channel, DeliveryStatus, toChannel, toDeliveryStatus } from './enums.ts';
 import { checkSid, splitChildKey } from './node-id.ts';
 import { Participant } from './participant.ts';
-import { registerConversationPrefetch } from './prefetch.ts';
 import { isRecordOf } from './record-kind.ts';
 import { DateTime } from './scalars.ts';
 
@@ -103,13 +108,6 @@ function communicationsOf(conversationId: string, channelId: string | null | und
   };
 }
 
-registerConversationPrefetch('communications', (conversationId, args, context) =>
-  prefetchConnection(args, communicationsOf(conversationId, args.channelId as string | null | undefined, context), {
-    codec: context.cursors,
-    maxPages: context.maxPagesPerConnection,
-  }),
-);
-
 builder.objectFields(Conversation, (t) => ({
   communications: t.connection(
     {
@@ -121,6 +119,9 @@ builder.objectFields(Conversation, (t) => ({
           conversationId === null
             ? null
             : communicationsScope(conversationId, typeof args.channelId === 'string' ? args.channelId : null)) satisfies ListScopeOf,
+        // Under conversation(sid:), its first page is read while the conversation is fetched.
+        [PREFETCH_LIST_EXTENSION]: ((conversationId, args, context) =>
+          communicationsOf(conversationId, args.channelId as string | null | undefined, context)) satisfies PrefetchListOf<Context>,
       },
       resolve: (conversation, args, context) =>
         serveConnection(args, communicationsOf(conversation.id, args.channelId, context), {

@@ -9,6 +9,7 @@ import './content.ts';
 import './communication.ts';
 import './nodes.ts';
 import './mutations/index.ts';
+import './subscriptions/index.ts';
 
 export const schema = builder.toSchema();
 

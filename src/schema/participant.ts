@@ -1,5 +1,11 @@
 // Participant: the node, its addresses, its conversation, and the Conversation.participants connection.
-import { LIST_SCOPE_EXTENSION, prefetchConnection, serveConnection, type ListScopeOf } from '../connections/index.ts';
+import {
+  LIST_SCOPE_EXTENSION,
+  PREFETCH_LIST_EXTENSION,
+  serveConnection,
+  type ListScopeOf,
+  type PrefetchListOf,
+} from '../connections/index.ts';
 import type { PageRequest } from '../upstream/api.ts';
 import type { UpstreamAddress, UpstreamParticipant } from '../upstream/types.ts';
 import { builder, type Context } from './builder.ts';
@@ -7,7 +13,6 @@ import { Conversation } from './conversation.ts';
 import { conversationOf } from './conversation-of.ts';
 import { Channel, ParticipantType, toChannel, toParticipantType } from './enums.ts';
 import { splitChildKey } from './node-id.ts';
-import { registerConversationPrefetch } from './prefetch.ts';
 import { isRecordOf } from './record-kind.ts';
 import { DateTime } from './scalars.ts';
 
@@ -58,13 +63,6 @@ export const ParticipantEdge = builder.edgeObject({ type: Participant, name: 'Pa
 
 const ParticipantConnection = builder.connectionObject({ type: Participant, name: 'ParticipantConnection' }, ParticipantEdge);
 
-registerConversationPrefetch('participants', (conversationId, args, context) =>
-  prefetchConnection(args, participantsOf(conversationId, context), {
-    codec: context.cursors,
-    maxPages: context.maxPagesPerConnection,
-  }),
-);
-
 builder.objectField(Conversation, 'participants', (t) =>
   t.connection(
     {
@@ -73,6 +71,9 @@ builder.objectField(Conversation, 'participants', (t) =>
       extensions: {
         [LIST_SCOPE_EXTENSION]: ((conversationId) =>
           conversationId === null ? null : participantsScope(conversationId)) satisfies ListScopeOf,
+        // Under conversation(sid:), its first page is read while the conversation is fetched.
+        [PREFETCH_LIST_EXTENSION]: ((conversationId, _args, context) =>
+          participantsOf(conversationId, context)) satisfies PrefetchListOf<Context>,
       },
       resolve: (conversation, args, context) =>
         serveConnection(args, participantsOf(conversation.id, context), {

@@ -1,18 +1,11 @@
 // Look-ahead for `conversation(sid:)`: the conversation's own fetch and the first page of each
 // connection selected under it do not depend on each other, so their upstream calls are started
-// together instead of one after the other (a whole upstream round trip saved per query).
+// together instead of one after the other (a whole upstream round trip saved per query). A
+// connection field of Conversation takes part by declaring the list it serves in its
+// PREFETCH_LIST_EXTENSION extension (communication.ts, participant.ts).
 import { getArgumentValues, isObjectType, Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { PREFETCH_LIST_EXTENSION, prefetchConnection, type PrefetchListOf } from '../connections/index.ts';
 import type { Context } from './builder.ts';
-
-/** Starts a child connection's first read from its arguments, for a conversation known by id only. */
-type Prefetcher = (conversationId: string, args: Record<string, unknown>, context: Context) => void;
-
-const prefetchers = new Map<string, Prefetcher>();
-
-/** Called by the module that defines the connection field of Conversation. */
-export function registerConversationPrefetch(field: string, prefetch: Prefetcher): void {
-  prefetchers.set(field, prefetch);
-}
 
 /** The fields a selection set selects, through inline fragments and named spreads (each spread once). */
 export function selectedFields(selectionSet: SelectionSetNode | undefined, info: GraphQLResolveInfo, seen = new Set<string>()): FieldNode[] {
@@ -34,9 +27,9 @@ export function prefetchConversationConnections(conversationId: string, info: Gr
   const definitions = conversationType.getFields();
   for (const fieldNode of info.fieldNodes) {
     for (const field of selectedFields(fieldNode.selectionSet, info)) {
-      const prefetch = prefetchers.get(field.name.value);
       const definition = definitions[field.name.value];
-      if (!prefetch || !definition) continue;
+      const listOf = definition?.extensions[PREFETCH_LIST_EXTENSION] as PrefetchListOf<Context> | undefined;
+      if (!definition || !listOf) continue;
       // Skipped (@skip/@include) or invalid arguments: leave it to execution.
       if (field.directives?.length) continue;
       let args: Record<string, unknown>;
@@ -45,7 +38,10 @@ export function prefetchConversationConnections(conversationId: string, info: Gr
       } catch {
         continue;
       }
-      prefetch(conversationId, args, context);
+      prefetchConnection(args, listOf(conversationId, args, context), {
+        codec: context.cursors,
+        maxPages: context.maxPagesPerConnection,
+      });
     }
   }
 }

@@ -2,9 +2,8 @@
 // years 1970..9999) and JSON (raw upstream values).
 import { Kind, valueFromASTUntyped } from 'graphql';
 import { badUserInput } from '../errors.ts';
+import { RFC3339_DATE_TIME as RFC3339 } from '../rfc3339.ts';
 import { builder } from './builder.ts';
-
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
 
 /**
  * The years a DateTime input may name. Nothing in a conversation happened before the Unix epoch,

@@ -22,8 +22,20 @@ export function hasAccessPolicy(policy: AccessPolicy): boolean {
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
-/** Returns a verifier of bearer tokens: resolves true when the token is allowed. */
-export function bearerVerifier(policy: AccessPolicy): (token: string) => Promise<boolean> {
+/** A bearer token the policy accepts. */
+export interface BearerGrant {
+  /**
+   * When the token stops being accepted (a JWT's `exp`), in ms since the epoch; undefined: a
+   * static token, or a JWT without `exp`. Long-lived operations (subscriptions) end then.
+   */
+  expiresAt: number | undefined;
+}
+
+const NO_EXPIRY: BearerGrant = Object.freeze({ expiresAt: undefined });
+const grantOf = (exp: number | undefined): BearerGrant => (typeof exp === 'number' ? { expiresAt: exp * 1000 } : NO_EXPIRY);
+
+/** Returns a verifier of bearer tokens: resolves to the grant when the token is allowed, else null. */
+export function bearerVerifier(policy: AccessPolicy): (token: string) => Promise<BearerGrant | null> {
   const tokenDigests = policy.tokens.map(digest);
   const secret = policy.jwtSecret ? new TextEncoder().encode(policy.jwtSecret) : undefined;
   const jwks: JWTVerifyGetKey | undefined = policy.jwksUrl ? createRemoteJWKSet(new URL(policy.jwksUrl)) : undefined;
@@ -37,22 +49,22 @@ export function bearerVerifier(policy: AccessPolicy): (token: string) => Promise
     // Compare against every token so the time taken does not tell which one nearly matched.
     let matched = false;
     for (const allowed of tokenDigests) matched = timingSafeEqual(presented, allowed) || matched;
-    if (matched) return true;
-    if (!token.includes('.')) return false;
+    if (matched) return NO_EXPIRY;
+    if (!token.includes('.')) return null;
     try {
       if (secret) {
-        await jwtVerify(token, secret, { ...claims, algorithms: ['HS256', 'HS384', 'HS512'] });
-        return true;
+        const { payload } = await jwtVerify(token, secret, { ...claims, algorithms: ['HS256', 'HS384', 'HS512'] });
+        return grantOf(payload.exp);
       }
     } catch {
       // Not signed with the secret: it may still verify against the JWKS.
     }
-    if (!jwks) return false;
+    if (!jwks) return null;
     try {
-      await jwtVerify(token, jwks, claims);
-      return true;
+      const { payload } = await jwtVerify(token, jwks, claims);
+      return grantOf(payload.exp);
     } catch {
-      return false;
+      return null;
     }
   };
 }

@@ -1,5 +1,6 @@
 // The operational endpoints beside /graphql (yoga itself answers /health, the liveness check):
-// /ready (readiness: the upstream answers with the configured credentials) and /metrics.
+// /ready (readiness: the upstream answers; readiness.ts says how, with or without server-held
+// credentials) and /metrics.
 import type { Plugin } from 'graphql-yoga';
 import type { Metrics } from '../observability/metrics.ts';
 import { UpstreamError } from '../upstream/errors.ts';

@@ -5,23 +5,11 @@
 // code: a bug, an unforeseen failure) becomes "Unexpected error." with the request id, while its
 // details go to the log only.
 import { GraphQLError, type ExecutionResult } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
-import { FacadeError, type ErrorCode } from '../errors.ts';
+import { isAsyncIterable, mapAsyncIterator, type Plugin } from 'graphql-yoga';
+import { FacadeError, isErrorCode } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { UpstreamError } from '../upstream/errors.ts';
 import { recordOf, type RequestRecord } from './telemetry.ts';
-
-const CONTRACT_CODES = new Set<string>([
-  'BAD_USER_INPUT',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'RATE_LIMITED',
-  'UPSTREAM_UNAVAILABLE',
-  'UPSTREAM_TIMEOUT',
-  'QUERY_TOO_COMPLEX',
-  'INTERNAL_SERVER_ERROR',
-] satisfies ErrorCode[]);
 
 function rebuild(error: GraphQLError, message: string, extensions: Record<string, unknown>): GraphQLError {
   return new GraphQLError(message, {
@@ -54,7 +42,7 @@ function applyPolicy(error: GraphQLError, record: RequestRecord, logger: Logger)
   if (original && !(original instanceof GraphQLError)) return unexpected(error, record, logger);
   if (original instanceof UpstreamError && original.detail) record.upstreamErrors.push(original.detail);
   const code = error.extensions?.code;
-  if (typeof code === 'string' && CONTRACT_CODES.has(code)) {
+  if (isErrorCode(code)) {
     if (code === 'INTERNAL_SERVER_ERROR' && !(original instanceof FacadeError)) {
       return unexpected(error, record, logger);
     }
@@ -68,14 +56,20 @@ function applyPolicy(error: GraphQLError, record: RequestRecord, logger: Logger)
   return rebuild(error, error.message, { ...extensions, code: 'BAD_USER_INPUT' });
 }
 
+/** One result with the policy applied to its errors (their codes recorded on the request's record). */
+export function applyErrorPolicy(result: ExecutionResult, record: RequestRecord, logger: Logger): ExecutionResult {
+  return result.errors?.length ? { ...result, errors: result.errors.map((error) => applyPolicy(error, record, logger)) } : result;
+}
+
 export function useErrorPolicy(logger: Logger): Plugin {
   return {
     onResultProcess({ request, result, setResult }) {
       const record = recordOf(request);
-      const fix = (single: ExecutionResult): ExecutionResult =>
-        single.errors?.length ? { ...single, errors: single.errors.map((error) => applyPolicy(error, record, logger)) } : single;
+      const fix = (single: ExecutionResult): ExecutionResult => applyErrorPolicy(single, record, logger);
       if (Array.isArray(result)) setResult(result.map(fix));
-      else if (!(Symbol.asyncIterator in result)) setResult(fix(result));
+      // A subscription's stream (SSE): every result it yields gets the same policy.
+      else if (isAsyncIterable(result)) setResult(mapAsyncIterator(result, fix));
+      else setResult(fix(result));
     },
   };
 }

@@ -57,5 +57,11 @@ export function useOperationGuard(): Plugin {
         });
       }
     },
+    // A subscription may come as a GET (Server-Sent Events; it writes nothing); only a subscription is subscribed to.
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const operation = selectOperation(args.document, args.operationName);
+      if (operation instanceof FacadeError) setResultAndStopExecution({ errors: [operation] });
+      else if (operation.operation !== 'subscription') setResultAndStopExecution({ errors: [badUserInput(`A ${operation.operation} is not a subscription.`)] });
+    },
   };
 }

@@ -129,6 +129,11 @@ function useCostLimit({ maxCost, cache }: CostLimitOptions): Plugin {
       const errors = check(args);
       if (errors.length > 0) setResultAndStopExecution({ errors });
     },
+    // Every event of a subscription runs its selection: the same cost, checked before it opens.
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const errors = check(args);
+      if (errors.length > 0) setResultAndStopExecution({ errors });
+    },
   };
 }
 

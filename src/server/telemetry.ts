@@ -4,7 +4,7 @@
 // when tracing is on, a span around the request that upstream calls attach to.
 import { randomUUID } from 'node:crypto';
 import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
-import { getOperationAST } from 'graphql';
+import { getOperationAST, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -21,7 +21,8 @@ export interface RequestRecord {
 
 const records = new WeakMap<Request, RequestRecord>();
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const QUIET_PATHS = new Set(['/health', '/ready', '/metrics']);
+/** Logged at debug level and kept out of the GraphQL metrics; the webhook endpoint logs its own line (live/webhook.ts). */
+const QUIET_PATHS = new Set(['/health', '/ready', '/metrics', '/webhooks/conversations']);
 
 /** The record of a request seen by the telemetry plugin (a fresh one for a request it did not see). */
 export function recordOf(request: Request): RequestRecord {
@@ -39,6 +40,12 @@ export function recordOf(request: Request): RequestRecord {
     records.set(request, record);
   }
   return record;
+}
+
+function nameOperation(args: { contextValue: unknown; document: DocumentNode; operationName?: string | null | undefined }): void {
+  const request = (args.contextValue as { request?: Request }).request;
+  if (!request) return;
+  recordOf(request).operation = getOperationAST(args.document, args.operationName)?.name?.value;
 }
 
 export function useTelemetry(options: { logger: Logger; metrics: Metrics; tracer?: Tracer | undefined }): Plugin {
@@ -69,9 +76,11 @@ export function useTelemetry(options: { logger: Logger; metrics: Metrics; tracer
       recordOf(request);
     },
     onExecute({ args }) {
-      const request = (args.contextValue as { request?: Request }).request;
-      if (!request) return;
-      recordOf(request).operation = getOperationAST(args.document, args.operationName)?.name?.value;
+      nameOperation(args);
+    },
+    // Subscriptions (SSE and WebSocket) run through subscribe, not execute.
+    onSubscribe({ args }) {
+      nameOperation(args);
     },
     onResponse({ request, response }) {
       const record = recordOf(request);

@@ -27,6 +27,13 @@ export interface PageRequest {
   pageToken: string | null;
 }
 
+/**
+ * The largest pageSize the upstream accepts (1 to 1000). Also the largest `first`/`last` of a
+ * connection (so any page a request asks for is one upstream call at its own size), the largest
+ * size a cursor may name, and the size of walks and of whole-list reads.
+ */
+export const MAX_PAGE_SIZE = 1000;
+
 export interface ConversationFilter {
   status?: readonly string[];
   channelId?: string;

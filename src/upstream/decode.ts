@@ -4,6 +4,7 @@
 // of the wrong type reads as absent, enum values stay strings, content stays raw. Every record
 // leaves here stamped with what it is (its `kind`), which is how the schema tells records apart.
 import { z } from 'zod';
+import { RFC3339_DATE_TIME } from '../rfc3339.ts';
 import { UpstreamError } from './errors.ts';
 import type {
   RecordKind,
@@ -13,10 +14,8 @@ import type {
   UpstreamParticipant,
 } from './types.ts';
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-
 const optionalString = z.string().optional().catch(undefined);
-const optionalDate = z.string().regex(RFC3339).optional().catch(undefined);
+const optionalDate = z.string().regex(RFC3339_DATE_TIME).optional().catch(undefined);
 
 const address = z.object({
   address: z.string(),

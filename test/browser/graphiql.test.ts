@@ -107,15 +107,24 @@ async function queryEditor(page: Page): Promise<string> {
 }
 
 /**
- * Activates a tab and waits until GraphiQL shows it: marked selected, and its document in the query
- * editor. ▶ runs what the editor holds, so pressing it right after the click could run the previous
- * tab's document (it did, 4 runs of 4 on a fresh clone).
+ * Activates a tab and waits until GraphiQL is ready to run it. Pressing ▶ right after the click ran
+ * nothing (4 runs of 4 on a fresh clone): GraphiQL shows the tab's document at once, but re-reads the
+ * operation name from it only 100 ms after the editor changed; until then ▶ sends the new document
+ * with the previous tab's operation name, and GraphiQL's fetcher fails with "Cannot infer operation
+ * LatestCommunications" before any request. The callback that re-reads the name first stores the
+ * editor's text under localStorage `graphiql:query`, so that text equal to the new document means
+ * the name is current too. A tab already active at load needs no wait: the name was read when the
+ * editor was created.
  */
 async function openTab(page: Page, index: number, documentMarker: string): Promise<void> {
   const tab = page.locator('.graphiql-tab').nth(index);
+  const wasActive = (await tab.getAttribute('aria-selected', { timeout: 10_000 })) === 'true';
   await tab.locator('button').first().click({ timeout: 10_000 });
   await expect.poll(() => tab.getAttribute('aria-selected'), { timeout: 10_000 }).toBe('true');
   await expect.poll(() => queryEditor(page), { timeout: 10_000 }).toContain(documentMarker);
+  if (!wasActive) {
+    await expect.poll(() => page.evaluate(() => localStorage.getItem('graphiql:query') ?? ''), { timeout: 10_000 }).toContain(documentMarker);
+  }
 }
 
 /**

@@ -1,54 +1,15 @@
 // Fidelity: every kind of answer the emulator gives is validated against the response schemas of the
 // upstream's OpenAPI document (read from ../shared, never shipped). Without the document the suite
 // skips locally and fails in CI.
-import { readFile } from 'node:fs/promises';
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CONVERSATIONS, startEmulator, type Emulator } from '../../src/emulator/index.ts';
+import { itNeedsShared, readSharedJson } from '../helpers/shared.ts';
 import { ACCOUNT, call, CONFIGURATION_ID, DEMO_SID, DEMO_TOKEN, textBody, type ApiResponse } from './helpers.ts';
+import { makeValidator } from './openapi-validator.ts';
 
-const DOCUMENT_URL = new URL('../../../shared/upstream/conversations-v2.openapi.json', import.meta.url);
-const document: any = await readFile(DOCUMENT_URL, 'utf8').then(JSON.parse, () => undefined);
-
-it('has the OpenAPI document to check against', (context) => {
-  if (!document && !process.env.CI) context.skip(`cannot read ${DOCUMENT_URL.pathname}: contract checks skipped`);
-  expect(document, `cannot read ${DOCUMENT_URL.pathname}`).toBeDefined();
-});
-
-// ajv-formats is CommonJS; its default export arrives wrapped when imported from ESM.
-const addFormats = ((addFormatsModule as any).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
-
-/** Response schemas by JSON pointer into the document, compiled once. */
-function makeValidator(doc: any) {
-  const ajv = new Ajv({ allErrors: true });
-  addFormats(ajv);
-  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** 31 });
-  ajv.addFormat('float', { type: 'number', validate: () => true });
-  // OpenAPI keys that are not JSON Schema keywords (Ajv handles `nullable` itself).
-  ajv.addVocabulary(['example', 'x-twilio', 'openapi', 'servers', 'info', 'paths', 'components', 'security', 'tags']);
-  ajv.addSchema(doc, 'openapi');
-  const escape = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
-
-  return (template: string, method: string, status: number): { validate: ValidateFunction; documented: boolean } => {
-    const operation = doc.paths[template]?.[method.toLowerCase()];
-    if (!operation) throw new Error(`no operation ${method} ${template} in the document`);
-    let pointer = `#/paths/${escape(template)}/${method.toLowerCase()}/responses/${status}`;
-    let response = operation.responses[String(status)];
-    const documented = response !== undefined;
-    if (!documented) {
-      // Statuses the document does not list for this operation (401 everywhere, 405, the 200 of an upsert)
-      // are checked against the schema the document gives for the same kind of answer.
-      const stand = status === 200 ? '201' : null;
-      response = stand ? operation.responses[stand] : doc.components.responses.BadRequest;
-      pointer = stand ? `#/paths/${escape(template)}/${method.toLowerCase()}/responses/${stand}` : '#/components/responses/BadRequest';
-    }
-    if (response.$ref) pointer = response.$ref;
-    const validate = ajv.getSchema(`openapi${pointer}/content/application~1json/schema`);
-    if (!validate) throw new Error(`no schema at ${pointer}`);
-    return { validate, documented };
-  };
-}
+const DOCUMENT = 'upstream/conversations-v2.openapi.json';
+const document: any = await readSharedJson(DOCUMENT);
+itNeedsShared(DOCUMENT, document);
 
 describe.skipIf(!document)('responses match the OpenAPI document', () => {
   let emulator: Emulator;

@@ -1,11 +1,17 @@
 // A real stack for tests: the emulator as the upstream, the facade served on a free loopback
-// port, and a small GraphQL client that talks HTTP to it.
-import type { Server } from 'node:http';
+// port, and a small GraphQL client that talks HTTP to it. Live updates are wired: webhooks to the
+// facade's own URL, signed with the test account's token, and a helper that posts them signed
+// the way Twilio signs (with Twilio's own helper library).
+import { randomUUID } from 'node:crypto';
+import { request as httpRequest, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import twilio from 'twilio';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.ts';
 import { UpstreamClient, type UpstreamClientOptions } from '../../src/upstream/client.ts';
 import { makeCredentials } from '../../src/upstream/credentials.ts';
 import { createHttpServer } from '../../src/server/http-server.ts';
+import { attachWebSockets, type WebSocketService } from '../../src/server/websocket.ts';
+import { createLive, webhookUrl, type Live, type LiveOptions } from '../../src/live/index.ts';
 import type { ResilienceOptions } from '../../src/upstream/resilience.ts';
 import { createFacade, type FacadeOptions } from '../../src/yoga.ts';
 
@@ -42,13 +48,51 @@ export interface Stack {
   takeUpstreamCalls(): ReturnType<Emulator['requests']['entries']>;
   /** The same facade in process, without TCP: for tests that send thousands of requests. */
   handle(request: Request): Promise<Response>;
+  /** graphql-ws on the same /graphql (ws://…/graphql). */
+  webSockets: WebSocketService;
+  /** The facade's live updates (bus, source, limits): listen on live.bus to see what was published. */
+  live: Live;
+  /** The URL webhooks are verified against (the facade's own /webhooks/conversations unless the options say otherwise). */
+  webhookUrl: string;
+  /** Where the facade's webhook endpoint actually listens (differs from webhookUrl when a PUBLIC_URL is set). */
+  webhookEndpoint: string;
+  /** POSTs a status callback to the facade, signed as Twilio signs it (see WebhookPost for the ways to get it wrong). */
+  postWebhook(callback: unknown, options?: WebhookPost): Promise<WebhookAnswer>;
   close(): Promise<void>;
+}
+
+export interface WebhookPost {
+  /** Default AUTH_TOKEN (the test account's). */
+  authToken?: string;
+  /** The URL signed; default the stack's webhookUrl. */
+  signedUrl?: string;
+  /** The body sent, when it should differ from the one signed (default: the signed one). */
+  sentBody?: string;
+  /** Default a new UUID per post; null: no header. */
+  idempotencyToken?: string | null;
+  /** Replaces X-Twilio-Signature; null: no signature header. */
+  signature?: string | null;
+  /** Extra headers (Host included: the request is sent with node:http). */
+  headers?: Record<string, string>;
+}
+
+export interface WebhookAnswer {
+  status: number;
+  body: any;
+}
+
+/** Twilio's way, with its own library: bodySHA256 in the URL, the URL HMAC-SHA1-signed with the auth token. */
+export function signWebhook(url: string, body: string, authToken: string): { url: string; signature: string } {
+  const signedUrl = `${url}${url.includes('?') ? '&' : '?'}bodySHA256=${twilio.getExpectedBodyHash(body)}`;
+  return { url: signedUrl, signature: twilio.getExpectedTwilioSignature(authToken, signedUrl, {}) };
 }
 
 export interface StackOptions {
   emulator?: EmulatorOptions;
   facade?: Partial<Omit<FacadeOptions, 'upstream'>>;
   upstream?: Partial<UpstreamClientOptions>;
+  /** createLive's options, or a function of the facade's own base URL (e.g. http://127.0.0.1:40123); merged over the defaults. */
+  live?: LiveOptions | ((ownUrl: string) => LiveOptions);
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -63,6 +107,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     resilience: TEST_RESILIENCE,
     ...options.upstream,
   });
+  // The port first: the webhook URL the facade verifies against is its own.
+  let handler: RequestListener = () => {};
+  const server: Server = createHttpServer((request, response) => handler(request, response), options.facade?.requestTimeoutMs ?? 10_000);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const ownUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `${ownUrl}/graphql`;
+  const liveOptions = typeof options.live === 'function' ? options.live(ownUrl) : options.live;
+  const live = createLive({
+    source: 'webhook',
+    webhook: { url: webhookUrl(ownUrl), accountTokens: new Map([[ACCOUNT_SID, AUTH_TOKEN]]), maxBytes: 1_048_576 },
+    upstream: client, // read by the poller, with live: { source: 'poll' }
+    ...liveOptions,
+  });
   const yoga = createFacade({
     upstream: client,
     serverCredentials: makeCredentials(ACCOUNT_SID, AUTH_TOKEN),
@@ -70,11 +127,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     maxPagesPerConnection: 20,
     requestTimeoutMs: 10_000,
     graphiql: false,
+    live,
     ...options.facade,
   });
-  const server: Server = createHttpServer(yoga, options.facade?.requestTimeoutMs ?? 10_000);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  handler = yoga;
+  const webSockets = attachWebSockets(server, yoga);
+  const signedTo = live.webhook?.url ?? webhookUrl(ownUrl);
+  const webhookEndpoint = webhookUrl(ownUrl);
 
   return {
     emulator,
@@ -89,6 +148,42 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return { status: response.status, headers: response.headers, ...body } as GraphQLResponse<any>;
     },
     handle: (request) => Promise.resolve(yoga.fetch(request)),
+    webSockets,
+    live,
+    webhookUrl: signedTo,
+    webhookEndpoint,
+    postWebhook(callback, post = {}) {
+      const body = typeof callback === 'string' ? callback : JSON.stringify(callback);
+      const signed = signWebhook(post.signedUrl ?? signedTo, body, post.authToken ?? AUTH_TOKEN);
+      const sent = Buffer.from(post.sentBody ?? body);
+      const query = signed.url.slice(signed.url.indexOf('?'));
+      const token = post.idempotencyToken === undefined ? randomUUID() : post.idempotencyToken;
+      const signature = post.signature === undefined ? signed.signature : post.signature;
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        'content-length': String(sent.length),
+        ...(token === null ? {} : { 'i-twilio-idempotency-token': token }),
+        ...(signature === null ? {} : { 'x-twilio-signature': signature }),
+        ...post.headers,
+      };
+      return new Promise<WebhookAnswer>((resolve, reject) => {
+        const outgoing = httpRequest(webhookEndpoint + query, { method: 'POST', headers, agent: false }, (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown = text;
+            try {
+              parsed = JSON.parse(text);
+            } catch {}
+            resolve({ status: response.statusCode ?? 0, body: parsed });
+          });
+          response.on('error', reject);
+        });
+        outgoing.on('error', reject);
+        outgoing.end(sent);
+      });
+    },
     takeUpstreamCalls() {
       const entries = emulator.requests.entries();
       emulator.requests.clear();
@@ -96,7 +191,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     async close() {
       server.closeAllConnections();
+      webSockets.closeAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await live.close();
       await client.close();
       await emulator.close();
     },

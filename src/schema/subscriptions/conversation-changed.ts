@@ -1,0 +1,40 @@
+// Subscription.conversationChanged: the account's conversations as they are created or change (an
+// inbox), optionally only those with one of the given statuses.
+import { Delivery } from '../../live/delivery.ts';
+import { RecentIds } from '../../live/resume.ts';
+import type { UpstreamConversation } from '../../upstream/types.ts';
+import { builder } from '../builder.ts';
+import { conversationsList } from '../conversation.ts';
+import { ConversationStatus, toConversationStatus } from '../enums.ts';
+import { inboxAccount } from './access.ts';
+import { ConversationChangedEvent, repeatKey, type ConversationChangedPayload } from './events.ts';
+import { eventsOfAccount, openStream, type Subscriber } from './stream.ts';
+
+const REMEMBERED_KEYS = 10_000;
+
+async function* conversationChanges(subscriber: Subscriber, statuses: readonly string[]): AsyncGenerator<Delivery<ConversationChangedPayload>> {
+  const { scope } = conversationsList({ status: statuses });
+  const wanted = new Set(statuses);
+  const seen = new RecentIds(REMEMBERED_KEYS);
+  for await (const event of eventsOfAccount(subscriber)) {
+    if ((event.type !== 'CONVERSATION_CREATED' && event.type !== 'CONVERSATION_UPDATED') || event.record.kind !== 'Conversation') continue;
+    const status = toConversationStatus((event.record as UpstreamConversation).status);
+    if (wanted.size > 0 && (status === null || !wanted.has(status))) continue;
+    if (!seen.add(repeatKey(event))) continue;
+    yield Delivery.of({ eventKind: 'ConversationChangedEvent', event, scope }, subscriber.eventLoaders(event));
+  }
+}
+
+builder.subscriptionField('conversationChanged', (t) =>
+  t.field({
+    type: ConversationChangedEvent,
+    description: "The account's conversations as they are created or change (an inbox); with `status`, only those with one of these statuses.",
+    args: { status: t.arg({ type: [ConversationStatus], required: false }) },
+    subscribe: (_root, args, context) =>
+      openStream(context, {
+        accountOf: () => inboxAccount(context),
+        deliveries: (subscriber) => conversationChanges(subscriber, args.status ?? []),
+      }),
+    resolve: (delivery) => delivery.unwrap(),
+  }),
+);

@@ -1,0 +1,40 @@
+// Subscription.conversationEvents: everything that changes in one conversation, in the order the
+// facade received it; the same change reported twice reaches a subscriber once.
+import { Delivery } from '../../live/delivery.ts';
+import { RecentIds } from '../../live/resume.ts';
+import { MAX_LENGTH } from '../input-bounds.ts';
+import { builder } from '../builder.ts';
+import { checkSid } from '../node-id.ts';
+import { conversationAccount } from './access.ts';
+import { ConversationEvent, conversationEventPayload, repeatKey, type ConversationEventPayload } from './events.ts';
+import { eventsOfAccount, openStream, type Subscriber } from './stream.ts';
+
+/** Keys remembered per subscription to drop a change reported again. */
+const REMEMBERED_KEYS = 10_000;
+
+async function* conversationEvents(subscriber: Subscriber, conversationId: string): AsyncGenerator<Delivery<ConversationEventPayload>> {
+  const seen = new RecentIds(REMEMBERED_KEYS);
+  for await (const event of eventsOfAccount(subscriber)) {
+    if (event.conversationSid !== conversationId) continue;
+    const payload = conversationEventPayload(event);
+    if (!payload || !seen.add(repeatKey(event))) continue;
+    yield Delivery.of(payload, subscriber.eventLoaders(event));
+  }
+}
+
+builder.subscriptionField('conversationEvents', (t) =>
+  t.field({
+    type: ConversationEvent,
+    description: 'Everything that changes in one conversation: communications, participants and the conversation itself.',
+    args: { conversationSid: t.arg.string({ required: true, extensions: { maxLength: MAX_LENGTH.sid } }) },
+    subscribe: (_root, args, context) => {
+      const conversationId = checkSid(args.conversationSid, 'conversationSid');
+      return openStream(context, {
+        conversationSid: conversationId,
+        accountOf: () => conversationAccount(context, conversationId),
+        deliveries: (subscriber) => conversationEvents(subscriber, conversationId),
+      });
+    },
+    resolve: (delivery) => delivery.unwrap(),
+  }),
+);

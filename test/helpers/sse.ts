@@ -1,0 +1,144 @@
+// A GraphQL-over-SSE client for tests, on fetch: it opens a subscription (POST or GET with
+// `Accept: text/event-stream`), parses the stream as it arrives, and hands out each `next` payload
+// in order. Every wait is bounded: a payload that does not come within its time fails the test.
+export interface Payload {
+  data?: any;
+  errors?: Array<{ message: string; path?: (string | number)[]; extensions?: Record<string, any> }>;
+}
+
+export interface SubscribeOptions {
+  method?: 'POST' | 'GET';
+  headers?: Record<string, string>;
+  operationName?: string;
+}
+
+export class SseStream {
+  readonly status: number;
+  readonly headers: Headers;
+  /** Keep-alive comments (`:`) seen so far. */
+  keepAlives = 0;
+  /** True once `event: complete` arrived or the connection ended. */
+  ended = false;
+  readonly #payloads: Payload[] = [];
+  readonly #waiters: Array<() => void> = [];
+  readonly #abort: AbortController;
+  readonly #done: Promise<void>;
+  #body = '';
+
+  private constructor(response: Response, abort: AbortController) {
+    this.status = response.status;
+    this.headers = response.headers;
+    this.#abort = abort;
+    this.#done = this.#read(response);
+  }
+
+  static async open(url: string, query: string, variables: Record<string, unknown> = {}, options: SubscribeOptions = {}): Promise<SseStream> {
+    const abort = new AbortController();
+    const method = options.method ?? 'POST';
+    const headers = { accept: 'text/event-stream', ...options.headers };
+    const params = { query, variables, ...(options.operationName ? { operationName: options.operationName } : {}) };
+    const response =
+      method === 'GET'
+        ? await fetch(`${url}?${new URLSearchParams({ query, variables: JSON.stringify(variables), ...(options.operationName ? { operationName: options.operationName } : {}) })}`, {
+            headers,
+            signal: abort.signal,
+          })
+        : await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(params), signal: abort.signal });
+    return new SseStream(response, abort);
+  }
+
+  /** The response body as text, for answers that are not a stream (read to the end). */
+  async text(): Promise<string> {
+    await this.#done;
+    return this.#body;
+  }
+
+  /** The next payload, in order; fails when none comes within `timeoutMs` or the stream ended first. */
+  async next(timeoutMs = 5000): Promise<Payload> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#payloads.length === 0) {
+      if (this.ended) throw new Error(`The stream ended without another payload (received: ${this.#body.slice(0, 500)})`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`No payload within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.#payloads.shift()!;
+  }
+
+  /** Payloads received and not yet taken. */
+  get pending(): number {
+    return this.#payloads.length;
+  }
+
+  /** Waits until the stream ends (complete, or the server closed it), within `timeoutMs`. */
+  async untilEnded(timeoutMs = 5000): Promise<void> {
+    const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`The stream did not end within ${timeoutMs} ms`)), timeoutMs).unref());
+    await Promise.race([this.#done, timer]);
+  }
+
+  /** Drops the connection, as a client that goes away. */
+  close(): void {
+    this.#abort.abort();
+  }
+
+  #wake(): void {
+    for (const waiter of this.#waiters.splice(0)) waiter();
+  }
+
+  async #read(response: Response): Promise<void> {
+    const decoder = new TextDecoder();
+    let buffered = '';
+    try {
+      const reader = response.body!.getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        const chunk = decoder.decode(value, { stream: true });
+        this.#body += chunk;
+        buffered += chunk;
+        let end: number;
+        while ((end = buffered.indexOf('\n\n')) >= 0) {
+          this.#message(buffered.slice(0, end));
+          buffered = buffered.slice(end + 2);
+        }
+      }
+    } catch {
+      // Aborted by close(), or the server dropped the connection.
+    } finally {
+      this.ended = true;
+      this.#wake();
+    }
+  }
+
+  #message(block: string): void {
+    let event = 'message';
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) this.keepAlives++;
+      else if (line.startsWith('event:')) event = line.slice(6).trim();
+      else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+    }
+    if (event === 'next' && data.length) {
+      this.#payloads.push(JSON.parse(data.join('\n')) as Payload);
+      this.#wake();
+    } else if (event === 'complete') {
+      this.ended = true;
+      this.#wake();
+    }
+  }
+}
+
+/** Waits (bounded) until `condition` holds; for states that change outside the test's control. */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
