@@ -13,6 +13,7 @@ import {
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCommunications, seedConversation } from '../helpers/seed.ts';
+import { readBounded, waitFor } from '../helpers/sse.ts';
 import { ACCOUNT_SID, AUTH_TOKEN, startStack, type Stack } from '../helpers/stack.ts';
 import { schema } from '../../src/schema/index.ts';
 
@@ -56,6 +57,7 @@ function argumentValue(name: string): fc.Arbitrary<string> {
     after: cursors,
     before: cursors,
     sid: sids,
+    conversationSid: sids,
     id: ids,
     ids: fc.array(ids, { maxLength: 5 }).map((list) => `[${list.join(', ')}]`),
     status: fc.subarray(['ACTIVE', 'INACTIVE', 'CLOSED']).map((list) => `[${list.join(', ')}]`),
@@ -128,6 +130,8 @@ function selectionFor(type: GraphQLNamedType, depth: number): fc.Arbitrary<strin
 const documentText = fc.oneof(
   { weight: 6, arbitrary: selectionFor(schema.getQueryType()!, 3).map((body) => `query Op${body}`) },
   { weight: 2, arbitrary: selectionFor(schema.getMutationType()!, 2).map((body) => `mutation${body}`) },
+  // Over SSE a valid one streams until the client leaves: read bounded, below.
+  { weight: 1, arbitrary: selectionFor(schema.getSubscriptionType()!, 2).map((body) => `subscription${body}`) },
   { weight: 1, arbitrary: selectionFor(schema.getQueryType()!, 3).map((body) => body.slice(0, Math.max(1, body.length - 9))) },
   { weight: 1, arbitrary: fc.string({ maxLength: 200 }) },
 );
@@ -140,6 +144,7 @@ const request = fc.record({
   query: documentText,
   variables: rarely(fc.dictionary(fc.constantFrom('v', 'sid', 'input', 'first'), fc.jsonValue({ maxDepth: 2 }))),
   operationName: fc.oneof({ weight: 12, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('Op', 'Nope', '') }),
+  accept: fc.constantFrom('application/json', 'application/json', 'application/json', 'text/event-stream'),
   contentType: fc.oneof(
     { weight: 8, arbitrary: fc.constantFrom('application/json', 'application/json; charset=utf-8') },
     { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/graphql') },
@@ -153,19 +158,23 @@ const request = fc.record({
 describe('random requests', () => {
   it('never get a 5xx, an internal error, a hang or a leaked secret', async () => {
     let executed = 0;
+    let streamed = 0;
     stack.takeUpstreamCalls();
     await fc.assert(
       fc.asyncProperty(request, async (input) => {
-        const headers: Record<string, string> = { 'content-type': input.contentType, accept: 'application/json' };
+        const headers: Record<string, string> = { 'content-type': input.contentType, accept: input.accept };
         if (input.authorization) headers.authorization = input.authorization;
         const body = input.rawBody ?? JSON.stringify({ query: input.query, variables: input.variables, operationName: input.operationName });
         const response = await fetch(stack.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
-        const text = await response.text();
+        const text = await readBounded(response);
+        if (response.headers.get('content-type')?.startsWith('text/event-stream')) streamed++;
         expect(response.status).toBeLessThan(500);
         for (const secret of secrets) expect(text).not.toContain(secret);
         expect(text).not.toContain('INTERNAL_SERVER_ERROR');
-        if (text.startsWith('{')) {
-          const parsed = JSON.parse(text) as { data?: unknown; errors?: Array<{ extensions?: { code?: unknown } }> };
+        // JSON, or JSON in the data lines of an event stream.
+        const payloads = text.startsWith('{') ? [text] : text.split('\n').filter((line) => line.startsWith('data: {')).map((line) => line.slice(6));
+        for (const payload of payloads) {
+          const parsed = JSON.parse(payload) as { data?: unknown; errors?: Array<{ extensions?: { code?: unknown } }> };
           if (parsed.data) executed++;
           for (const error of parsed.errors ?? []) expect(typeof error.extensions?.code).toBe('string');
         }
@@ -175,6 +184,9 @@ describe('random requests', () => {
     // The generator must keep reaching the resolvers and the upstream, or the property proves little.
     expect(executed).toBeGreaterThan(150);
     expect(stack.takeUpstreamCalls().length).toBeGreaterThan(100);
+    // Subscriptions were answered as streams too, and every one ended when its client left.
+    expect(streamed).toBeGreaterThan(0);
+    await waitFor(() => stack.live.bus.listenerCount === 0, 'every subscription to end');
     // Still standing.
     expect((await stack.graphql('{ __typename }')).data).toEqual({ __typename: 'Query' });
   }, 120_000);

@@ -1,5 +1,5 @@
 // Issue 9, item 3: no input makes an internal error. Every shape of request an attacker tried (deep
-// variables, broken JSON on GET, a subscription, deep introspection, odd Content-Types, compressed
+// variables, broken JSON on GET, a bogus subscription, deep introspection, odd Content-Types, compressed
 // and bomb bodies, non-object bodies and parameters, huge numbers, __proto__ keys) gets a clear 4xx
 // (or a GraphQL error) with a contract code and costs nothing upstream; and an error raised while
 // executing that is not written for callers is INTERNAL_SERVER_ERROR, not the caller's fault.
@@ -8,8 +8,9 @@ import { getIntrospectionQuery, GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FacadeError } from '../../src/errors.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { seedConversation } from '../helpers/seed.ts';
-import { startStack, type Stack } from '../helpers/stack.ts';
+import { AGENT, CUSTOMER, seedConversation } from '../helpers/seed.ts';
+import { SseStream, waitFor } from '../helpers/sse.ts';
+import { ACCOUNT_SID, startStack, type Stack } from '../helpers/stack.ts';
 
 let stack: Stack;
 let sid: string;
@@ -174,15 +175,34 @@ describe('GET', () => {
 });
 
 describe('operation types and introspection depth', () => {
-  it('a subscription (the schema has none) is a validation error: 200 for application/json, 400 for graphql-response+json', async () => {
-    const message = 'This API has no subscription operations.';
-    for (const query of ['subscription { __typename }', 'subscription S { conversation(sid: "x") { sid } }']) {
+  it('`subscription { x }` is a validation error (200 for application/json, 400 for graphql-response+json); a real subscription streams over SSE, and only over SSE', async () => {
+    const refusals: Array<[string, string | RegExp]> = [
+      ['subscription { x }', 'Cannot query field "x" on type "Subscription".'],
+      ['subscription S { conversation(sid: "x") { sid } }', /^Cannot query field "conversation" on type "Subscription"\./],
+      ['subscription { __typename }', 'Anonymous Subscription must not select an introspection top level field.'],
+    ];
+    for (const [query, message] of refusals) {
       await expectRefused(post(JSON.stringify({ query })), 200, message);
       await expectRefused(post(JSON.stringify({ query }), { accept: 'application/graphql-response+json' }), 400, message);
       await expectRefused(get({ query }), 200, message);
     }
-    // Named and not selected is still refused: a document is valid as a whole.
-    await expectRefused(post(JSON.stringify({ query: 'query Q { __typename } subscription S { __typename }', operationName: 'Q' })), 200, message);
+    // A valid subscription beside the query that is asked for does not stop the query.
+    const both = 'query Q { __typename } subscription S { conversationEvents(conversationSid: "x") { eventId } }';
+    expect((await post(JSON.stringify({ query: both, operationName: 'Q' }))).body).toEqual({ data: { __typename: 'Query' } });
+    // A subscription needs a stream: as plain JSON it is refused before anything runs.
+    const events = `subscription { communicationAdded(conversationSid: "${sid}") { node { sid } } }`;
+    await expectRefused(post(JSON.stringify({ query: events })), 406, /text\/event-stream/);
+    // Over SSE, by POST and by GET, it streams what happens.
+    for (const method of ['POST', 'GET'] as const) {
+      const stream = await SseStream.open(stack.url, events, {}, { method });
+      expect([stream.status, stream.headers.get('content-type')]).toEqual([200, 'text/event-stream']);
+      await waitFor(() => stack.live.bus.listenerCount === 1, 'the subscription to listen');
+      const created = stack.emulator.data.createCommunication(ACCOUNT_SID, sid, { author: CUSTOMER, recipients: [AGENT], content: { type: 'TEXT', text: method } }) as { id: string };
+      expect((await stack.postWebhook({ eventType: 'COMMUNICATION_CREATED', data: created })).status).toBe(200);
+      expect(await stream.next()).toEqual({ data: { communicationAdded: { node: { sid: created.id } } } });
+      stream.close();
+      await waitFor(() => stack.live.bus.listenerCount === 0, 'the subscription to end');
+    }
   });
 
   it('deep __type { ofType … }, deep __schema nesting and recursive introspection → QUERY_TOO_COMPLEX; the standard introspection query passes', async () => {

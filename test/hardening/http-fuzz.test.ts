@@ -10,6 +10,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCommunications, seedConversation } from '../helpers/seed.ts';
+import { readBounded, waitFor } from '../helpers/sse.ts';
 import { ACCOUNT_SID, AUTH_TOKEN, startStack, type Stack } from '../helpers/stack.ts';
 
 const SEED = process.env.HTTP_FUZZ_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.HTTP_FUZZ_SEED ?? 9_0003);
@@ -50,6 +51,9 @@ const SELECTIONS: Array<[string, string[]]> = [
   ['conversatoin { sid }', []],
   ['...F', []],
   ['createCommunication(input: $input) { userErrors { field code } communication { sid } }', ['$input: CreateCommunicationInput!']],
+  // Subscription fields: as a `subscription` over SSE they stream until the client leaves (check() reads them bounded).
+  ['communicationAdded(conversationSid: $sid) { cursor node { sid } }', ['$sid: String!']],
+  ['conversationEvents(conversationSid: $sid) { __typename eventId }', ['$sid: String!']],
 ];
 
 const operation = fc
@@ -237,7 +241,7 @@ let withData = 0;
 async function check(spec: Spec, send: (spec: Spec) => Promise<Response>): Promise<void> {
   const started = performance.now();
   const response = await send(spec);
-  const text = await response.text();
+  const text = await readBounded(response);
   const elapsed = performance.now() - started;
   slowestMs = Math.max(slowestMs, elapsed);
   tally.set(String(response.status), (tally.get(String(response.status)) ?? 0) + 1);
@@ -292,5 +296,7 @@ describe('random HTTP requests to /graphql', () => {
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect((await stack.graphql('{ __typename }')).data).toEqual({ __typename: 'Query' });
+    // Every subscription the fuzzer opened ended when it left: nothing still listens.
+    await waitFor(() => stack.live.bus.listenerCount === 0, 'every subscription to end');
   }, 180_000);
 });

@@ -142,3 +142,27 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/**
+ * A response's body as text, bounded for streams: a subscription that started streams until its
+ * client leaves, so an event stream is read until it completes or for `streamForMs` at most, then
+ * the client leaves (which ends the subscription on the server). For fuzzers: no case can hang.
+ */
+export async function readBounded(response: Response, streamForMs = 100): Promise<string> {
+  if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream') || !response.body) return response.text();
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  const stopAt = Date.now() + streamForMs;
+  let text = '';
+  while (!text.includes('event: complete')) {
+    const left = stopAt - Date.now();
+    if (left <= 0) break;
+    let timer: NodeJS.Timeout | undefined;
+    const step = await Promise.race([reader.read(), new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), left)))]);
+    clearTimeout(timer);
+    if (step === null || step.done) break;
+    text += decoder.decode(step.value, { stream: true });
+  }
+  await reader.cancel().catch(() => {});
+  return text;
+}
