@@ -26,8 +26,12 @@ import type { UpstreamCommunication } from '../upstream/types.ts';
 import { Delivery } from './delivery.ts';
 import type { LiveEvent } from './events.ts';
 
-/** Ids remembered per subscription to drop repeats; beyond, the oldest go (the createdAt floor still holds for those). */
-const REMEMBERED_IDS = 10_000;
+/**
+ * Ids (or event keys) remembered per subscription to drop repeats; beyond, the oldest go. Repeats
+ * come soon (retries, webhook and poll): a window suffices, and keeps an idle subscriber small.
+ * For communicationAdded whatever is older than the catch-up's newest item is dropped by createdAt.
+ */
+export const REMEMBERED_KEYS = 512;
 /** Catch-up reads per subscription (each up to the page budget): a bound, not a target. */
 const MAX_CATCH_UP_ROUNDS = 1000;
 /** Catch-up rounds after the first read the largest pages. */
@@ -102,7 +106,7 @@ const endsTheList = (position: PagePosition | null): position is PagePosition =>
 export async function* communicationsAfter(options: ResumeOptions): AsyncGenerator<Delivery<Edge<UpstreamCommunication>>> {
   const { accountSid, conversationId, codec } = options;
   const tag = scopeTag(options.scope);
-  const seen = new RecentIds(REMEMBERED_IDS);
+  const seen = new RecentIds(REMEMBERED_KEYS);
   /** createdAt (ms) of the newest communication at or before the resume point: nothing older is delivered live. */
   let floor: number | undefined;
   let tail: Tail | undefined;

@@ -175,7 +175,7 @@ describe('GET', () => {
 });
 
 describe('operation types and introspection depth', () => {
-  it('`subscription { x }` is a validation error (200 for application/json, 400 for graphql-response+json); a real subscription streams over SSE, and only over SSE', async () => {
+  it('subscription { x } is a validation error (200 for application/json, 400 for graphql-response+json); a real subscription streams over SSE, and only over SSE', async () => {
     const refusals: Array<[string, string | RegExp]> = [
       ['subscription { x }', 'Cannot query field "x" on type "Subscription".'],
       ['subscription S { conversation(sid: "x") { sid } }', /^Cannot query field "conversation" on type "Subscription"\./],

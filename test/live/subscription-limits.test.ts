@@ -207,6 +207,20 @@ describe('SSE transport and the error policy', () => {
     expect(stack.live.bus.listenerCount).toBe(0);
   });
 
+  it('the query limits hold for a subscription before it opens: a costly selection is QUERY_TOO_COMPLEX, nothing read, nothing held', async () => {
+    const sid = seedConversation(stack.emulator, 'costly');
+    await waitFor(() => stack.live.bus.listenerCount === 0, 'earlier subscriptions to end');
+    const page = 'communications(first: 1000) { nodes { author { participant { name } } recipients { participant { name } } } }';
+    const costly = `subscription ($sid: String!) { communicationAdded(conversationSid: $sid) { node { conversation { a: ${page} b: ${page} c: ${page} d: ${page} } } } }`;
+    stack.takeUpstreamCalls();
+    const stream = await SseStream.open(stack.url, costly, { sid });
+    const refused = await stream.next();
+    expect(refused.errors?.map((error) => error.extensions?.code)).toEqual(['QUERY_TOO_COMPLEX']);
+    await stream.untilEnded();
+    expect(stack.takeUpstreamCalls()).toEqual([]);
+    expect(stack.live.bus.listenerCount).toBe(0);
+  });
+
   it('streamed results get the error policy: an upstream failure keeps its code, a bug is “Unexpected error.”; the streams go on', async () => {
     const sid = seedConversation(stack.emulator, 'errors');
     await waitFor(() => stack.live.bus.listenerCount === 0, 'earlier subscriptions to end');

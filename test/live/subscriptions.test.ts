@@ -163,7 +163,7 @@ describe('communicationAdded: resume without gaps', () => {
     stream.close();
   });
 
-  it('each live edge’s cursor works as `after` on Conversation.communications, in one list call (a walk to it would take two)', async () => {
+  it('each live edge’s cursor works as after on Conversation.communications, in one list call (a walk to it would take two)', async () => {
     // 1,200 items: the list's last page (as `last: 5` read it) is its second page of 1,000.
     const sid = seedConversation(stack.emulator, 'live-cursors');
     seedCommunications(stack.emulator, sid, 1200);

@@ -2,6 +2,8 @@
 // subscription fed by a signed webhook, the subscriptions-per-connection limit, the end of a
 // subscription when its JWT expires, the connection_init deadline, the payload limit, pings that
 // drop a dead peer, and a shutdown that lets running queries answer and closes the rest with 1001.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AGENT, CUSTOMER, seedConversation } from '../helpers/seed.ts';
@@ -103,7 +105,7 @@ describe('subscriptions over WebSocket', () => {
     await waitFor(() => stack.live.bus.listenerCount === 0, 'every subscription to end');
   });
 
-  it('a subscription opened with a JWT ends with UNAUTHENTICATED when the token expires; the connection’s next operation is refused', async () => {
+  it('a subscription opened with a JWT ends with UNAUTHENTICATED when the token expires, over WebSocket and SSE; the connection’s next operation is refused', async () => {
     const expiresAt = (Math.floor(Date.now() / 1000) + 2) * 1000; // 1 to 2 s from now
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256' })
@@ -112,19 +114,29 @@ describe('subscriptions over WebSocket', () => {
     const client = connect(guarded.url, { connectionParams: { authorization: `Bearer ${token}` } });
     const delivered = Promise.withResolvers<void>();
     const events = subscribe(client, { query: EVENTS, variables: { sid: guardedSid } }, () => delivered.resolve());
-    await waitFor(() => guarded.live.bus.listenerCount === 1, 'the subscription to listen');
+    const sse = await fetch(guarded.url, {
+      method: 'POST',
+      headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: EVENTS, variables: { sid: guardedSid } }),
+    });
+    const sseText = sse.text(); // whole once the stream ends
+    await waitFor(() => guarded.live.bus.listenerCount === 2, 'both subscriptions to listen');
     await announceCommunication(guarded, guardedSid, 'before expiry');
     await delivered.promise;
 
-    const outcome = await events.outcome;
-    const ended = Date.now();
-    expect(ended).toBeGreaterThanOrEqual(expiresAt);
-    expect(outcome.completed).toBe(true);
-    expect(outcome.results).toHaveLength(2);
-    expect(outcome.results[1]).toEqual({
+    const [outcome, streamed] = await Promise.all([events.outcome, sseText]);
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
+    const expired = {
       errors: [{ message: 'The credentials expired: subscribe again with fresh ones.', extensions: { code: 'UNAUTHENTICATED' } }],
-    });
-    expect(guarded.live.bus.listenerCount).toBe(0);
+    };
+    expect(outcome.completed).toBe(true);
+    expect(outcome.results).toEqual([{ data: { conversationEvents: expect.objectContaining({ __typename: 'CommunicationAddedEvent' }) } }, expired]);
+    const sseResults = streamed
+      .split('\n\n')
+      .filter((block) => block.startsWith('event: next'))
+      .map((block) => JSON.parse(block.slice(block.indexOf('data: ') + 6)) as unknown);
+    expect(sseResults).toEqual(outcome.results);
+    await waitFor(() => guarded.live.bus.listenerCount === 0, 'both listeners to close');
     expect(codesOf((await run(client, { query: QUERY })).errors)).toEqual(['UNAUTHENTICATED']);
     await client.dispose();
   });
@@ -138,6 +150,7 @@ describe('connection limits', () => {
     const closed = await raw.closed;
     expect(closed).toEqual({ code: 4408, reason: 'Connection initialisation timeout' });
     expect(performance.now() - opened).toBeGreaterThanOrEqual(150);
+    expect(performance.now() - opened).toBeLessThan(2000); // graphql-ws's own default is 3 s
   });
 
   it('a message over MAX_REQUEST_BYTES closes the socket with 1009, nothing upstream; one under it runs', async () => {
@@ -204,5 +217,37 @@ describe('shutdown', () => {
     await subscriber.dispose();
     await waitFor(() => closing.webSockets.connectionCount === 0, 'every connection to close');
     await closing.close();
+  });
+
+  it('npm start: SIGTERM closes WebSocket connections with 1001 and exits 0 without waiting out the grace period', async () => {
+    const root = new URL('../..', import.meta.url).pathname;
+    const child = spawn(new URL('../../node_modules/.bin/node', import.meta.url).pathname, ['src/main.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', SHUTDOWN_GRACE_MS: '10000' },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await waitFor(() => /GraphQL API and GraphiQL at (\S+)/.test(output), 'the service to start', 20_000);
+      const url = /GraphQL API and GraphiQL at (\S+)/.exec(output)![1]!;
+      const raw = rawSocket(url);
+      await raw.opened;
+      raw.socket.send(JSON.stringify({ type: 'connection_init' }));
+      await raw.message('connection_ack');
+      raw.socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: '{ conversations(first: 1) { nodes { id } } }' } }));
+      await raw.message('complete');
+      expect(raw.messages[1]).toMatchObject({ id: '1', type: 'next', payload: { data: { conversations: { nodes: [{ id: expect.any(String) }] } } } });
+
+      const stopped = performance.now();
+      child.kill('SIGTERM');
+      expect(await raw.closed).toEqual({ code: 1001, reason: 'Going away' });
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(0);
+      expect(performance.now() - stopped).toBeLessThan(5000);
+      expect(output).not.toMatch(/grace period over/);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

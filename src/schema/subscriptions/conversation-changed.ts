@@ -1,7 +1,7 @@
 // Subscription.conversationChanged: the account's conversations as they are created or change (an
 // inbox), optionally only those with one of the given statuses.
 import { Delivery } from '../../live/delivery.ts';
-import { RecentIds } from '../../live/resume.ts';
+import { RecentIds, REMEMBERED_KEYS } from '../../live/resume.ts';
 import type { UpstreamConversation } from '../../upstream/types.ts';
 import { builder } from '../builder.ts';
 import { conversationsList } from '../conversation.ts';
@@ -9,8 +9,6 @@ import { ConversationStatus, toConversationStatus } from '../enums.ts';
 import { inboxAccount } from './access.ts';
 import { ConversationChangedEvent, repeatKey, type ConversationChangedPayload } from './events.ts';
 import { eventsOfAccount, openStream, type Subscriber } from './stream.ts';
-
-const REMEMBERED_KEYS = 10_000;
 
 async function* conversationChanges(subscriber: Subscriber, statuses: readonly string[]): AsyncGenerator<Delivery<ConversationChangedPayload>> {
   const { scope } = conversationsList({ status: statuses });

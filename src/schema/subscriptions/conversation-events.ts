@@ -1,16 +1,13 @@
 // Subscription.conversationEvents: everything that changes in one conversation, in the order the
 // facade received it; the same change reported twice reaches a subscriber once.
 import { Delivery } from '../../live/delivery.ts';
-import { RecentIds } from '../../live/resume.ts';
+import { RecentIds, REMEMBERED_KEYS } from '../../live/resume.ts';
 import { MAX_LENGTH } from '../input-bounds.ts';
 import { builder } from '../builder.ts';
 import { checkSid } from '../node-id.ts';
 import { conversationAccount } from './access.ts';
 import { ConversationEvent, conversationEventPayload, repeatKey, type ConversationEventPayload } from './events.ts';
 import { eventsOfAccount, openStream, type Subscriber } from './stream.ts';
-
-/** Keys remembered per subscription to drop a change reported again. */
-const REMEMBERED_KEYS = 10_000;
 
 async function* conversationEvents(subscriber: Subscriber, conversationId: string): AsyncGenerator<Delivery<ConversationEventPayload>> {
   const seen = new RecentIds(REMEMBERED_KEYS);
