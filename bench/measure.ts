@@ -26,7 +26,7 @@ let quietBudgetMs = 90_000;
 const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + sample(pid).cpuS, 0);
 
 /** Waits (at most 15 s, and within the run's budget) until the machine's other work uses under QUIET_CORES. */
-async function waitForQuiet(ours: number[]): Promise<number> {
+export async function waitForQuiet(ours: number[]): Promise<number> {
   const deadline = Date.now() + Math.min(15_000, quietBudgetMs);
   let foreign = 0;
   for (let first = true; first || Date.now() < deadline; first = false) {

@@ -53,7 +53,7 @@ function pin(pid: number, cpu: number): void {
   execFileSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' });
 }
 
-async function startUpstream(): Promise<Upstream> {
+export async function startUpstream(): Promise<Upstream> {
   const { child, ready } = await forkNode<{ type: string; url: string; conversationId: string }>(
     'upstream',
     join(ROOT, 'bench', 'upstream.ts'),

@@ -1,32 +1,182 @@
-// GraphiQL's createCommunication tab and the README's mutation example must not share an
-// idempotency key: everyone who ran either would send the same key, so against one account a
-// stranger's run could replay, or conflict with, yours. The tab's key is made at start.
+// GraphiQL's default tabs, outside a browser (test/browser/graphiql.test.ts clicks them in one):
+// every tab's document and variables are valid against the schema, and every tab runs as it opens
+// over HTTP against the demo data, in any order and twice, with exactly the upstream calls it should
+// cost. And the tabs' idempotency keys are never shared — not with the README's examples (everyone
+// who ran either would send the same key, so against one account a stranger's run could replay, or
+// conflict with, yours), not between starts, and not between tabs (the upstream binds a key to one
+// request: a second tab with the same key would be a CONFLICT).
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { getVariableValues, parse, validate, type OperationDefinitionNode } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_CONFIGURATION_ID, DEMO_CONVERSATIONS, DEMO_LONG_CONVERSATION, demoExample } from '../src/emulator/index.ts';
 import { graphiqlTabs } from '../src/graphiql.ts';
+import { schema } from '../src/schema/index.ts';
+import { ACCOUNT_SID, AUTH_TOKEN, startStack, type Stack } from './helpers/stack.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
-/** The key both used to carry. */
+/** The key the README and the tab both used to carry. */
 const FORMERLY_SHARED = '5f0c6f2e-3c1a-4d55-9a8e-2b7f0d1c9e11';
+/** The tabs in their order: a query, then the write flows. */
+const OPERATIONS = ['LatestCommunications', 'SendMessage', 'OpenConversation', 'AddAgent', 'CloseConversation'];
+const MUTATION_TABS = [1, 2, 3, 4];
 
-const tabKey = (tabs: ReturnType<typeof graphiqlTabs>) => (JSON.parse(tabs[1]!.variables) as { input: { idempotencyKey: string } }).input.idempotencyKey;
+type Tabs = ReturnType<typeof graphiqlTabs>;
+const inputOf = (tabs: Tabs, index: number) => (JSON.parse(tabs[index]!.variables) as { input: Record<string, unknown> }).input;
+const keysOf = (tabs: Tabs) => MUTATION_TABS.map((index) => inputOf(tabs, index).idempotencyKey as string);
+const operationOf = (document: string) => parse(document).definitions[0] as OperationDefinitionNode;
 
 describe('idempotency keys of the examples', () => {
-  it('the GraphiQL mutation tab gets a fresh UUID each start, never the README example’s', () => {
-    const keys = Array.from({ length: 3 }, () => tabKey(graphiqlTabs(undefined)));
+  it('every mutation tab gets a fresh UUID each start, its own, never one of the README’s examples', () => {
+    const keys = Array.from({ length: 3 }, () => keysOf(graphiqlTabs(undefined))).flat();
+    expect(keys).toHaveLength(12);
     for (const key of keys) expect(key).toMatch(UUID);
-    expect(new Set(keys).size).toBe(3);
-    const readmeKeys = [...readFileSync(new URL('../README.md', import.meta.url), 'utf8').matchAll(/idempotencyKey: "([^"]+)"/g)].map((match) => match[1]);
-    expect(readmeKeys).toHaveLength(1);
-    expect(readmeKeys[0]).toMatch(UUID);
-    expect(readmeKeys[0]).not.toBe(FORMERLY_SHARED);
-    expect(keys).not.toContain(readmeKeys[0]);
+    expect(new Set(keys).size).toBe(12);
+    const readmeKeys = [...readFileSync(new URL('../README.md', import.meta.url), 'utf8').matchAll(/idempotencyKey: "([^"]+)"/g)].map((match) => match[1]!);
+    expect(readmeKeys.length).toBeGreaterThanOrEqual(1);
+    for (const key of readmeKeys) expect(key).toMatch(UUID);
+    expect(new Set(readmeKeys).size).toBe(readmeKeys.length);
+    expect(readmeKeys).not.toContain(FORMERLY_SHARED);
+    for (const key of keys) expect(readmeKeys).not.toContain(key);
     expect(keys).not.toContain(FORMERLY_SHARED);
   });
 
-  it('one start, one key: the tab runs twice with the same key, which is what shows the replay', () => {
-    const tabs = graphiqlTabs(undefined, '0b6f1f4e-58a4-4d0e-9a53-1f7c2f7d9e20');
-    expect(tabKey(tabs)).toBe('0b6f1f4e-58a4-4d0e-9a53-1f7c2f7d9e20');
+  it('one start, one key per tab: each tab runs twice with the same key, which is what shows the replay', () => {
+    let made = 0;
+    const tabs = graphiqlTabs(undefined, () => `0b6f1f4e-58a4-4d0e-9a53-1f7c2f7d9e2${made++}`);
+    expect(made).toBe(4);
+    expect(keysOf(tabs)).toEqual([0, 1, 2, 3].map((n) => `0b6f1f4e-58a4-4d0e-9a53-1f7c2f7d9e2${n}`));
     expect(tabs[1]!.query).toMatch(/Run it twice/);
+    expect(tabs[2]!.query).toMatch(/Run it twice/);
+    expect(tabs[3]!.query).toMatch(/Run it twice/);
+  });
+});
+
+describe('the default tabs’ documents', () => {
+  it.each([
+    ['the demo data', () => graphiqlTabs(demoExample())],
+    ['a configured upstream (placeholders to fill in)', () => graphiqlTabs(undefined)],
+  ])('are valid against the schema, one operation each, with variables of the right types (%s)', (_, make) => {
+    const tabs = make();
+    expect(tabs.map((tab) => operationOf(tab.query).name?.value)).toEqual(OPERATIONS);
+    for (const tab of tabs) {
+      const document = parse(tab.query);
+      expect(document.definitions).toHaveLength(1);
+      expect(validate(schema, document).map((error) => error.message)).toEqual([]);
+      const coerced = getVariableValues(schema, operationOf(tab.query).variableDefinitions ?? [], JSON.parse(tab.variables) as Record<string, unknown>);
+      expect(coerced.errors?.map((error) => error.message) ?? []).toEqual([]);
+    }
+    expect(tabs.map((tab) => operationOf(tab.query).operation)).toEqual(['query', 'mutation', 'mutation', 'mutation', 'mutation']);
+  });
+});
+
+describe('the default tabs on the demo data, over HTTP', () => {
+  let stack: Stack;
+  const example = demoExample();
+  const tabs = graphiqlTabs(example);
+
+  beforeAll(async () => {
+    // The demo data in the test account: the stack's server-held credentials are ACCOUNT_SID's.
+    stack = await startStack({ emulator: { seedDemoData: true, demoAccountSid: ACCOUNT_SID, demoAuthToken: AUTH_TOKEN } });
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  /** Runs tab `index` as GraphiQL sends it (the first tab without variables: GraphiQL drops them, graphql/graphiql#3392). */
+  async function runTab(index: number) {
+    stack.takeUpstreamCalls();
+    const response = await stack.graphql(tabs[index]!.query, index === 0 ? undefined : (JSON.parse(tabs[index]!.variables) as Record<string, unknown>));
+    expect(response.status).toBe(200);
+    expect(response.errors, OPERATIONS[index]).toBeUndefined();
+    const calls = stack.takeUpstreamCalls().map((call) => `${call.method} ${call.path}${call.idempotencyKey ? ` key=${call.idempotencyKey}` : ''}`);
+    return { data: response.data as Record<string, any>, calls };
+  }
+
+  it('each runs as it opens, last tab first and then twice more: no errors, no userErrors, the replays answer the same', async () => {
+    const [sendKey, openKey, joinKey, closeKey] = keysOf(tabs);
+    // Closing first: the close tab's conversation is none the other tabs use, so they all still run.
+    const closed = await runTab(4);
+    expect(closed.calls).toEqual([`PATCH /v2/Conversations/${example.conversationToCloseSid} key=${closeKey}`]);
+    expect(closed.data.updateConversation).toEqual({
+      conversation: {
+        sid: DEMO_CONVERSATIONS.voiceBilling,
+        name: 'Billing call - duplicate charge',
+        status: 'CLOSED',
+        metadata: { call_reason: 'billing', resolution: 'refund-issued' },
+        updatedAt: expect.any(String),
+      },
+      userErrors: [],
+      clientMutationId: 'graphiql-close',
+    });
+
+    const joined = await runTab(3);
+    expect(joined.calls).toEqual([
+      `POST /v2/Conversations/${DEMO_LONG_CONVERSATION}/Participants key=${joinKey}`,
+      `GET /v2/Conversations/${DEMO_LONG_CONVERSATION}`,
+    ]);
+    expect(joined.data.addParticipant).toEqual({
+      participant: {
+        sid: expect.stringMatching(/^conv_participant_/),
+        name: 'Ravi Shah',
+        type: 'HUMAN_AGENT',
+        addresses: [{ address: '+18005550177', channel: 'SMS' }],
+        conversation: { name: 'Internet outage - ticket #7731', status: 'ACTIVE' },
+      },
+      participantEdge: { cursor: expect.any(String) },
+      userErrors: [],
+      clientMutationId: 'graphiql-join',
+    });
+
+    const opened = await runTab(2);
+    expect(opened.calls).toEqual([`POST /v2/Conversations key=${openKey}`]);
+    expect(opened.data.createConversation).toEqual({
+      conversation: {
+        sid: expect.stringMatching(/^conv_conversation_/),
+        name: 'Follow-up visit - ticket #7731',
+        status: 'ACTIVE',
+        configurationSid: DEMO_CONFIGURATION_ID,
+        metadata: { ticket: '7731', visit: 'router-swap' },
+        createdAt: expect.any(String),
+      },
+      conversationEdge: { cursor: expect.any(String) },
+      userErrors: [],
+      clientMutationId: 'graphiql-open',
+    });
+
+    const sent = await runTab(1);
+    expect(sent.calls).toEqual([`POST /v2/Conversations/${DEMO_LONG_CONVERSATION}/Communications key=${sendKey}`]);
+    expect(sent.data.createCommunication).toMatchObject({
+      communication: { sid: expect.stringMatching(/^conv_communication_/), content: { text: 'Hello from GraphiQL!' } },
+      userErrors: [],
+      clientMutationId: 'graphiql-1',
+    });
+
+    const read = await runTab(0);
+    // The conversation, one page of communications, one participant list for every author (arrival order varies).
+    expect([...read.calls].sort()).toEqual([
+      `GET /v2/Conversations/${DEMO_LONG_CONVERSATION}`,
+      `GET /v2/Conversations/${DEMO_LONG_CONVERSATION}/Communications`,
+      `GET /v2/Conversations/${DEMO_LONG_CONVERSATION}/Participants`,
+    ]);
+    expect(read.data.conversation).toMatchObject({ name: 'Internet outage - ticket #7731', status: 'ACTIVE' });
+    const edges = read.data.conversation.communications.edges as Array<{ node: { content: { text?: string } } }>;
+    expect(edges).toHaveLength(10);
+    expect(edges.at(-1)!.node.content.text).toBe('Hello from GraphiQL!');
+
+    // Run again, as the tabs' comments invite: the creates replay (the same objects, one upstream call
+    // each, nothing new created), the close leaves the same state.
+    for (const [index, first] of [[1, sent], [2, opened], [3, joined]] as const) {
+      const again = await runTab(index);
+      expect(again.data).toEqual(first.data);
+      expect(again.calls[0]).toBe(first.calls[0]);
+    }
+    const closedAgain = await runTab(4);
+    expect(closedAgain.calls).toEqual(closed.calls);
+    expect({ ...closedAgain.data.updateConversation.conversation, updatedAt: null }).toEqual({ ...closed.data.updateConversation.conversation, updatedAt: null });
+    const participants = await stack.graphql<{ conversation: { participants: { nodes: Array<{ name: string }> } } }>(
+      'query ($sid: String!) { conversation(sid: $sid) { participants(first: 50) { nodes { name } } } }',
+      { sid: DEMO_LONG_CONVERSATION },
+    );
+    expect(participants.data!.conversation.participants.nodes.filter((node) => node.name === 'Ravi Shah')).toHaveLength(1);
   });
 });

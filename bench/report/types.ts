@@ -95,3 +95,50 @@ export interface OtelResult {
   spansExported?: number;
   rows: { phase: string; tracing: string; rps: number; p50: number; p99: number; cpuPer1000: number }[];
 }
+
+/** One server under the fan-out workload (bench/fanout/harness.ts). */
+export interface FanoutServerResult {
+  server: 'facade' | 'limit';
+  label: string;
+  subscribers: { sse: number; ws: number };
+  /** Opening the subscribers: how long, failures, upstream calls per subscription. */
+  subscribe: { seconds: number; failed: number; firstError?: string; upstreamCallsPerSubscription: number };
+  /** The measured webhooks: sent, accepted, and how long the server took to answer one (ms). */
+  webhooks: { sent: number; accepted: number; failed: number; firstError?: string; answerP50: number; answerP99: number };
+  transports: {
+    transport: 'sse' | 'ws';
+    subscribers: number;
+    delivered: number;
+    missed: number;
+    duplicated: number;
+    outOfOrder: number;
+    errors: number;
+    firstError?: string;
+    latencyMs: { count: number; p50: number; p90: number; p99: number; max: number; mean: number };
+  }[];
+  expected: number;
+  delivered: number;
+  /** Server CPU (utime + stime, /proc) from the first measured webhook to the last delivery. */
+  cpuS: number;
+  deliveredPerCpuS: number;
+  cpuUsPerDelivery: number;
+  /** Last webhook sent → last delivery received. */
+  drainS: number;
+  upstreamCallsPerEvent: number;
+  /** After a forced full GC: with no subscriber, then with every subscriber open and idle. */
+  memory: { baselineRssMB: number; idleRssMB: number; rssPerSubscriberKB: number; heapPerSubscriberKB: number };
+  /** CPU other processes on the machine used during the measured window, in cores. */
+  foreignCores: number;
+}
+
+export interface FanoutResult {
+  at: string;
+  commit?: string;
+  rate: number;
+  seconds: number;
+  servers: FanoutServerResult[];
+  /** Facade's deliveries per CPU second over the limit's. */
+  ratio: number;
+  checks: string[];
+  durationS: number;
+}

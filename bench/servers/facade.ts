@@ -9,6 +9,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Tracer } from '@opentelemetry/api';
 import { loadConfig } from '../../src/config.ts';
+import { createLive, liveOptionsFrom } from '../../src/live/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createHttpServer } from '../../src/server/http-server.ts';
 import { attachWebSockets } from '../../src/server/websocket.ts';
@@ -38,8 +39,10 @@ async function benchTracer(): Promise<Tracer | undefined> {
   return trace.getTracer('conversations-graphql');
 }
 
-// Defaults only: the bench's own environment must not change the facade under test.
-const config = loadConfig({});
+// Defaults only: the bench's own environment must not change the facade under test. The fan-out
+// workload (bench/fanout/) passes the few variables it needs (PUBLIC_URL, WEBHOOK_AUTH_TOKEN, the
+// subscriber limits) as JSON in BENCH_FACADE_CONFIG.
+const config = loadConfig(JSON.parse(process.env.BENCH_FACADE_CONFIG ?? '{}') as Record<string, string>);
 const logger = createLogger(config.logLevel);
 const metrics = new Metrics();
 const tracer = await benchTracer();
@@ -49,6 +52,8 @@ const client = new UpstreamClient({
   observer: metrics.upstreamObserver(),
   tracer,
 });
+// Live updates wired as src/main.ts wires them (webhooks when PUBLIC_URL is set).
+const live = createLive({ ...liveOptionsFrom(config.live), upstream: client, logger, metrics });
 const yoga = createFacade({
   ...configuredOptions(config),
   upstream: client,
@@ -58,6 +63,7 @@ const yoga = createFacade({
   logger,
   metrics,
   tracer,
+  live,
 });
 
 const server = createHttpServer(yoga, config.requestTimeoutMs);

@@ -370,8 +370,20 @@ export const DEMO_CONFIGURATION: Configuration = {
   version: 1,
 };
 
-/** What the facade's GraphiQL page pre-fills: a message from Marcus to Elena in the long conversation. */
+/**
+ * What the facade's GraphiQL page pre-fills: a message from Marcus to Elena in the long conversation,
+ * a conversation opened under the demo configuration, an agent joining the long conversation, and the
+ * billing call's conversation to close (one no other example uses: closed, it takes no new
+ * participants or messages, so closing the long one would break the others).
+ */
 export function demoExample() {
   const address = (p: Participant) => ({ address: p.addresses[0]!.address, channel: p.addresses[0]!.channel, participantSid: p.id });
-  return { conversationSid: outage.id, author: address(marcus), recipient: address(elena) };
+  return {
+    conversationSid: outage.id,
+    author: address(marcus),
+    recipient: address(elena),
+    configurationSid: DEMO_CONFIGURATION.id,
+    joiningAgent: { name: 'Ravi Shah', type: 'HUMAN_AGENT', addresses: [{ address: '+18005550177', channel: 'SMS' }] },
+    conversationToCloseSid: billing.id,
+  };
 }

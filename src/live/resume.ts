@@ -49,6 +49,11 @@ export interface ResumeOptions {
   maxPages: number;
   /** Fresh loaders for one catch-up read: a deadline of their own, the caller's credentials. */
   pageLoaders: () => Loaders;
+  /**
+   * A catch-up page's loaders resolve its edges only this long; a consumer slower than that gets
+   * new ones (primed with the edge) before their deadline could cut its fields short.
+   */
+  loadersMaxAgeMs: number;
   /** The bus listener of the conversation, opened before this runs: events of the catch-up wait in it. */
   events: AsyncIterable<LiveEvent>;
   /** The loaders a live event resolves with (shared per event and credential). */
@@ -119,7 +124,8 @@ export async function* communicationsAfter(options: ResumeOptions): AsyncGenerat
     let afterText = options.after.text;
     let size = cursor.page?.size ?? LARGE_PAGE;
     for (let round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
-      const loaders = options.pageLoaders();
+      let loaders = options.pageLoaders();
+      let madeAt = Date.now();
       const read = async (page: PageRequest) => {
         const result = await loaders.listCommunications(conversationId, page, {});
         const resumePoint = result.items.find((item) => item.id === cursor.id);
@@ -134,6 +140,11 @@ export async function* communicationsAfter(options: ResumeOptions): AsyncGenerat
         if (!seen.add(edge.node.id)) continue;
         floor = latest(floor, millis(edge.node.createdAt));
         lastEdge = edge;
+        if (Date.now() - madeAt > options.loadersMaxAgeMs) {
+          loaders = options.pageLoaders();
+          madeAt = Date.now();
+          loaders.communication.prime({ conversationId, id: edge.node.id }, edge.node);
+        }
         yield Delivery.of(edge, loaders);
       }
       const { hasNextPage, endCursor } = connection.pageInfo;

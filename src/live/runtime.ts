@@ -10,16 +10,19 @@ export interface SubscriptionRuntime {
   readonly eventLoaders: EventLoaderCache;
   /** Events buffered per subscriber before it is cut off (the bus's maxBuffered). */
   readonly maxBuffered: number;
+  /** How long one loader set serves (half its deadline: a set used near its end would see calls cut short). */
+  readonly loadersMaxAgeMs: number;
 }
 
 /** Loader sets kept at once: one per event and credential while an event fans out. */
 const EVENT_LOADER_SETS = 1000;
 
 export function createSubscriptionRuntime(limits: LiveLimits, requestTimeoutMs: number): SubscriptionRuntime {
+  const loadersMaxAgeMs = Math.max(1, Math.floor(requestTimeoutMs / 2));
   return {
     subscribers: new SubscriberRegistry({ perCaller: limits.maxSubscriptionsPerCaller, total: limits.maxSubscribers }),
-    // Half the deadline: a set handed out near its end would see its calls cut short.
-    eventLoaders: new EventLoaderCache({ maxEntries: EVENT_LOADER_SETS, maxAgeMs: Math.max(1, Math.floor(requestTimeoutMs / 2)) }),
+    eventLoaders: new EventLoaderCache({ maxEntries: EVENT_LOADER_SETS, maxAgeMs: loadersMaxAgeMs }),
     maxBuffered: limits.subscriberBuffer,
+    loadersMaxAgeMs,
   };
 }

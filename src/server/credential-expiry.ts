@@ -44,7 +44,7 @@ export function useCredentialExpiry(): Plugin {
   return {
     onSubscribe({ args }) {
       const expiresAt = (args.contextValue as CredentialExpiry).credentialsExpireAt;
-      if (expiresAt !== -1) return;
+      if (expiresAt === undefined) return;
       return {
         onSubscribeResult({ result, setResult }) {
           if (isAsyncIterable(result)) setResult(endingAt(result, expiresAt));

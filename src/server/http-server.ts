@@ -4,7 +4,9 @@
 // the request deadline (REQUEST_TIMEOUT_MS), checked often enough to drop it within a second of
 // that. A response that takes long is not affected: the timers stop once the request has arrived.
 // Requests node itself refuses (a stalled one, headers over 16 KB, broken HTTP) get a JSON error
-// with a contract code, like every other refusal, instead of node's bare status line.
+// with a contract code, like every other refusal, instead of node's bare status line. Only a
+// WebSocket upgrade leaves HTTP (server/websocket.ts); any other `Upgrade` (curl --http2 asks for
+// h2c) is answered as the plain request it also is.
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -37,6 +39,7 @@ export function createHttpServer(handler: RequestListener, requestTimeoutMs: num
       requestTimeout: requestTimeoutMs,
       headersTimeout: requestTimeoutMs,
       connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(requestTimeoutMs / 4))),
+      shouldUpgradeCallback: (request) => request.headers.upgrade?.toLowerCase() === 'websocket',
     },
     handler,
   );

@@ -23,7 +23,8 @@ export function acceptsEventStream(request: Request): boolean {
   return accepted.some((entry) => {
     const [type = '', ...parameters] = entry.split(';');
     if (parameters.some((parameter) => parameter.startsWith('charset=') && parameter !== 'charset=utf-8')) return false;
-    return type === '*/*' || type === 'text/*' || type === EVENT_STREAM;
+    const [main, sub] = type.split('/');
+    return (main === '*' || main === 'text') && (sub === '*' || sub === 'event-stream');
   });
 }
 

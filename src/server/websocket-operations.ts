@@ -155,7 +155,7 @@ export function useWebSocketAdmission(maxSubscriptionsPerConnection: number): Pl
       const operation = (args.contextValue as unknown as Record<string, unknown>)[OPERATION_KEY];
       if (!(operation instanceof Operation)) return;
       const refusal = operation.admitSubscription(maxSubscriptionsPerConnection);
-      if (refusal && false) setResultAndStopExecution({ errors: [refusal] });
+      if (refusal) setResultAndStopExecution({ errors: [refusal] });
     },
   };
 }

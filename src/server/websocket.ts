@@ -170,7 +170,7 @@ export function attachWebSockets(server: Server, facade: Facade): WebSocketServi
       refuseUpgrade(socket, 503, 'Service Unavailable', 'UPSTREAM_UNAVAILABLE', 'The server is shutting down: connect again.');
       return;
     }
-    if (verdictFor(policyRequest(request)).kind === 'refusedX') {
+    if (verdictFor(policyRequest(request)).kind === 'refused') {
       metrics.errors.inc({ code: 'FORBIDDEN' });
       logger.info({ msg: 'request', transport: 'websocket', path, status: 403, errors: ['FORBIDDEN'] });
       refuseUpgrade(socket, 403, 'Forbidden', 'FORBIDDEN', 'Cross-origin requests from this origin are not allowed (see CORS_ORIGINS).');

@@ -196,8 +196,15 @@ describe.skipIf(!haveChromium && !inCI)('GraphiQL in headless Chromium', () => {
     expect(await response!.request().allHeaders()).toMatchObject({ accept: expect.stringMatching(/text\/html/) });
     await page.locator('.graphiql-execute-button').waitFor({ state: 'visible', timeout: 20_000 });
     expect(await page.title()).toBe('conversations-graphql');
-    // The default document opens in tabs: the query first, then the createCommunication mutation.
-    await expect.poll(() => page.locator('.graphiql-tab').count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    // The default document opens in tabs: the query first, then one mutation per write flow.
+    await expect.poll(() => page.locator('.graphiql-tab').count(), { timeout: 10_000 }).toBe(5);
+    expect((await page.locator('.graphiql-tab').allInnerTexts()).map((title) => title.trim())).toEqual([
+      'LatestCommunications',
+      'SendMessage',
+      'OpenConversation',
+      'AddAgent',
+      'CloseConversation',
+    ]);
     expect(leftLoopback).toEqual([]);
   }, 60_000);
 
@@ -247,6 +254,75 @@ describe.skipIf(!haveChromium && !inCI)('GraphiQL in headless Chromium', () => {
     expect(again.response.headers()['content-type']).toMatch(/json/);
     expect(again.body.errors).toBeUndefined();
     expect(again.body.data?.createCommunication?.communication).toEqual(body.data?.createCommunication?.communication);
+    expect(leftLoopback).toEqual([]);
+  }, 60_000);
+
+  it('runs the third tab (createConversation under the demo configuration) and shows "userErrors": []; run again, the same conversation', async () => {
+    await openTab(page, 2, 'mutation OpenConversation');
+    const { body } = await run(page, /mutation OpenConversation\b/);
+    expect(body.errors).toBeUndefined();
+    const created = body.data?.createConversation;
+    expect(created?.userErrors).toEqual([]);
+    expect(created?.conversation).toMatchObject({
+      sid: expect.stringMatching(/^conv_conversation_/),
+      name: 'Follow-up visit - ticket #7731',
+      status: 'ACTIVE',
+      configurationSid: expect.stringMatching(/^conv_configuration_/),
+      metadata: { ticket: '7731', visit: 'router-swap' },
+    });
+    expect(created?.conversationEdge?.cursor).toEqual(expect.any(String));
+    const pane = await waitForPane(page, (shown) => shown.includes('"createConversation"') && shown.includes('"userErrors": []'));
+    expect(pane).toContain(created.conversation.sid);
+    await page.screenshot({ path: join(ARTIFACTS, 'graphiql-open-conversation.png') });
+    const again = await run(page, /mutation OpenConversation\b/);
+    expect(again.body.errors).toBeUndefined();
+    expect(again.body.data?.createConversation).toEqual(created);
+    expect(leftLoopback).toEqual([]);
+  }, 60_000);
+
+  it('runs the fourth tab (addParticipant): an agent joins the demo thread, "userErrors": []; run again, the same participant', async () => {
+    await openTab(page, 3, 'mutation AddAgent');
+    const { body } = await run(page, /mutation AddAgent\b/);
+    expect(body.errors).toBeUndefined();
+    const added = body.data?.addParticipant;
+    expect(added?.userErrors).toEqual([]);
+    expect(added?.participant).toEqual({
+      sid: expect.stringMatching(/^conv_participant_/),
+      name: 'Ravi Shah',
+      type: 'HUMAN_AGENT',
+      addresses: [{ address: '+18005550177', channel: 'SMS' }],
+      conversation: { name: 'Internet outage - ticket #7731', status: 'ACTIVE' },
+    });
+    expect(added?.participantEdge?.cursor).toEqual(expect.any(String));
+    await waitForPane(page, (shown) => shown.includes('"addParticipant"') && shown.includes('"userErrors": []'));
+    const again = await run(page, /mutation AddAgent\b/);
+    expect(again.body.errors).toBeUndefined();
+    expect(again.body.data?.addParticipant).toEqual(added);
+    expect(leftLoopback).toEqual([]);
+  }, 60_000);
+
+  it('runs the fifth tab (updateConversation to CLOSED) on a conversation of its own: the demo thread stays ACTIVE', async () => {
+    await openTab(page, 4, 'mutation CloseConversation');
+    const { body } = await run(page, /mutation CloseConversation\b/);
+    expect(body.errors).toBeUndefined();
+    const updated = body.data?.updateConversation;
+    expect(updated?.userErrors).toEqual([]);
+    // PATCH: the name is left as it was, the metadata merged with what the conversation had.
+    expect(updated?.conversation).toMatchObject({
+      name: 'Billing call - duplicate charge',
+      status: 'CLOSED',
+      metadata: { call_reason: 'billing', resolution: 'refund-issued' },
+    });
+    await waitForPane(page, (shown) => shown.includes('"updateConversation"') && shown.includes('"CLOSED"'));
+    await page.screenshot({ path: join(ARTIFACTS, 'graphiql-close-conversation.png') });
+    const again = await run(page, /mutation CloseConversation\b/);
+    expect(again.body.errors).toBeUndefined();
+    expect(again.body.data?.updateConversation).toMatchObject({ conversation: { sid: updated.conversation.sid, status: 'CLOSED' }, userErrors: [] });
+    // The conversation the other tabs use is still open.
+    await openTab(page, 0, 'query LatestCommunications');
+    const read = await run(page, /query LatestCommunications\b/);
+    expect(read.body.errors).toBeUndefined();
+    expect(read.body.data?.conversation).toMatchObject({ name: 'Internet outage - ticket #7731', status: 'ACTIVE' });
     expect(leftLoopback).toEqual([]);
   }, 60_000);
 

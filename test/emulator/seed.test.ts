@@ -83,11 +83,16 @@ describe('demo data', () => {
     }
   });
 
-  it('offers a GraphiQL example that names demo participants', () => {
+  it('offers a GraphiQL example that names demo participants, the demo configuration and a conversation to close', () => {
     expect(demoExample()).toEqual({
       conversationSid: DEMO_LONG_CONVERSATION,
       author: { address: '+18005550177', channel: 'SMS', participantSid: DEMO_PARTICIPANTS.marcus },
       recipient: { address: '+16175550148', channel: 'SMS', participantSid: DEMO_PARTICIPANTS.elena },
+      configurationSid: DEMO_CONFIGURATION_ID,
+      joiningAgent: { name: 'Ravi Shah', type: 'HUMAN_AGENT', addresses: [{ address: '+18005550177', channel: 'SMS' }] },
+      conversationToCloseSid: DEMO_CONVERSATIONS.voiceBilling,
     });
+    // The conversation to close is none of the others the example names.
+    expect(demoExample().conversationToCloseSid).not.toBe(DEMO_LONG_CONVERSATION);
   });
 });

@@ -120,7 +120,7 @@ describe('limits', () => {
     await waitFor(() => stack.live.bus.listenerCount === 1, 'the listener');
     const [watched, released] = [watches, releases];
     // The first event's conversation read answers late: events pile up in the subscriber's buffer meanwhile.
-    stack.emulator.faults.enqueue({ kind: 'delay', ms: 700, match: { method: 'GET', path: `/v2/Conversations/${sid}` } });
+    stack.emulator.faults.enqueue({ kind: 'delay', ms: 2000, match: { method: 'GET', path: `/v2/Conversations/${sid}` } });
     const first = addCommunication(stack, sid, 'first');
     await announce(stack, first);
     await waitFor(() => stack.emulator.requests.count({ path: `/v2/Conversations/${sid}` }) >= 1, 'the slow read to start');

@@ -1,6 +1,7 @@
 // GraphQL over WebSocket (graphql-ws, `graphql-transport-ws`) on /graphql, over real sockets: the
 // same answers, credentials, access policy, origin policy, limits, error codes, log line and
 // metrics as HTTP. Upstream calls are counted in the emulator's request log.
+import { request as httpRequest } from 'node:http';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -67,7 +68,7 @@ describe('operations over WebSocket', () => {
     expect(stack.takeUpstreamCalls().map((call) => call.method)).toEqual(['POST']);
   });
 
-  it('a document error is the `error` message with BAD_USER_INPUT and the same text as HTTP, nothing upstream', async () => {
+  it('a document error is graphql-ws’s error message: BAD_USER_INPUT with the same text as HTTP, nothing upstream', async () => {
     const document = '{ conversations(first: 5) { nodes { nme } } }';
     const http = await stack.graphql(document);
     const client = connect(stack.url);
@@ -179,6 +180,28 @@ describe('origin policy on the upgrade', () => {
     }
   });
 
+  it('a request asking to upgrade to something else (curl --http2: h2c) is answered as the plain request it is', async () => {
+    const body = JSON.stringify({ query: QUERY });
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const outgoing = httpRequest(
+        stack.url,
+        {
+          method: 'POST',
+          headers: { connection: 'Upgrade, HTTP2-Settings', upgrade: 'h2c', 'http2-settings': 'AAMAAABkAAQAoAAAAAIAAAAA', 'content-type': 'application/json' },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toEqual({ data: { conversations: { nodes: [{ name: 'over websocket' }] } } });
+  });
+
   it('another path is 404; a socket without the graphql-transport-ws protocol is closed with 4406', async () => {
     expect((await rawSocket(stack.url, { path: '/elsewhere' }).opened).status).toBe(404);
     const noProtocol = rawSocket(stack.url, { protocol: null });
@@ -191,11 +214,11 @@ describe('limits over WebSocket, before anything runs', () => {
   const costly = '{ conversations(first: 1000) { nodes { communications(first: 1000) { nodes { id } } } } }';
 
   it.each([
-    ['depth', deep, 'QUERY_TOO_COMPLEX'],
-    ['cost', costly, 'QUERY_TOO_COMPLEX'],
-    ['a connection size out of range', '{ conversations(first: 0) { nodes { name } } }', 'BAD_USER_INPUT'],
-    ['an argument over its bound', `{ conversation(sid: "${'x'.repeat(300)}") { name } }`, 'BAD_USER_INPUT'],
-  ])('%s → %s with zero upstream calls, the same as HTTP', async (_name, query, code) => {
+    ['depth', 'QUERY_TOO_COMPLEX', deep],
+    ['cost', 'QUERY_TOO_COMPLEX', costly],
+    ['a connection size out of range', 'BAD_USER_INPUT', '{ conversations(first: 0) { nodes { name } } }'],
+    ['an argument over its bound', 'BAD_USER_INPUT', `{ conversation(sid: "${'x'.repeat(300)}") { name } }`],
+  ])('%s → %s with zero upstream calls, the same as HTTP', async (_name, code, query) => {
     const http = await stack.graphql(query);
     const client = connect(stack.url);
     const outcome = await run(client, { query });

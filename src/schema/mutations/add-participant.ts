@@ -25,7 +25,7 @@ const AddParticipantInput = builder.inputType('AddParticipantInput', {
       required: true,
       description: 'Where the participant is reached, one per channel identity; may be empty (e.g. an AI agent).',
     }),
-    ...mutationInputFields(t),
+    ...mutationInputFields(t, 'create'),
   }),
 });
 

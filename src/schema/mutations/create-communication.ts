@@ -26,7 +26,7 @@ const CreateCommunicationInput = builder.inputType('CreateCommunicationInput', {
       description: 'Your id for this communication (e.g. a MessageSid): sending it again updates the same communication.',
     }),
     occurredAt: t.field({ type: DateTime }),
-    ...mutationInputFields(t),
+    ...mutationInputFields(t, 'create'),
   }),
 });
 

@@ -26,7 +26,7 @@ const CreateConversationInput = builder.inputType('CreateConversationInput', {
       description:
         'Your key-value pairs: an object of at most 8 string values of at most 512 characters, keys of 1 to 128 letters, digits, `.`, `_` or `-`. Null is the same as leaving it out.',
     }),
-    ...mutationInputFields(t),
+    ...mutationInputFields(t, 'create'),
   }),
 });
 

@@ -12,7 +12,7 @@ import type { InputErrors } from './user-errors.ts';
 const DeleteConversationInput = builder.inputType('DeleteConversationInput', {
   fields: (t) => ({
     sid: t.string({ required: true, description: 'The conversation to delete.', extensions: { maxLength: MAX_LENGTH.sid } }),
-    ...mutationInputFields(t),
+    ...mutationInputFields(t, 'delete'),
   }),
 });
 

@@ -26,11 +26,26 @@ export const ParticipantAddressInput = builder.inputType('ParticipantAddressInpu
 });
 export type ParticipantAddressInputShape = typeof ParticipantAddressInput.$inferInput;
 
-/** The fields every mutation input ends with: `fields: (t) => ({ …, ...mutationInputFields(t) })`. */
-export function mutationInputFields<Types extends SchemaTypes>(t: PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>) {
+/**
+ * How the upstream treats a write's Idempotency-Key, which decides what a retry with the same key does:
+ * it replays keys on POST (create) and DELETE, and documents none for PATCH/PUT (update).
+ */
+export type MutationKind = 'create' | 'update' | 'delete';
+
+const IDEMPOTENCY_KEY_DESCRIPTION: Record<MutationKind, string> = {
+  create:
+    'A UUID, new for each thing you mean to create. For 24 hours a retry with the same key creates nothing new and returns the original result; the same key with another input is a CONFLICT on `input.idempotencyKey`.',
+  delete:
+    'A UUID. For 24 hours a retry with the same key answers the same `deletedConversationId` instead of NOT_FOUND; the same key with another sid is a CONFLICT on `input.idempotencyKey`.',
+  update:
+    'A UUID, passed on as Idempotency-Key. The upstream documents no replay for updates, so do not count on one: a retry applies the same change again, which leaves the same state (and overwrites what someone else changed in the same fields in between), and the key reused with another input is not detected.',
+};
+
+/** The fields every mutation input ends with: `fields: (t) => ({ …, ...mutationInputFields(t, 'create') })`. */
+export function mutationInputFields<Types extends SchemaTypes>(t: PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>, kind: MutationKind) {
   return {
     idempotencyKey: t.string({
-      description: 'A UUID. Retrying the mutation with the same key creates nothing new and returns the original result.',
+      description: IDEMPOTENCY_KEY_DESCRIPTION[kind],
       extensions: { maxLength: MAX_LENGTH.idempotencyKey },
     }),
     clientMutationId: t.string(),

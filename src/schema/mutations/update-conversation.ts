@@ -24,7 +24,7 @@ const UpdateConversationInput = builder.inputType('UpdateConversationInput', {
       description:
         'Merged into the stored metadata: a key with a string value is set (at most 512 characters), a key set to null is removed, keys not mentioned are kept. At most 8 keys per update and 8 stored once merged. Cannot be null itself: to clear it, set each key to null.',
     }),
-    ...mutationInputFields(t),
+    ...mutationInputFields(t, 'update'),
   }),
 });
 

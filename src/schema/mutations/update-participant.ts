@@ -34,7 +34,7 @@ const UpdateParticipantInput = builder.inputType('UpdateParticipantInput', {
     type: t.field({ type: ParticipantType, description: 'Left out: unchanged.' }),
     profileId: t.string({ description: 'Left out: unchanged.', extensions: { maxLength: MAX_LENGTH.sid } }),
     addresses: t.field({ type: [ParticipantAddressInput], description: 'Left out: unchanged; given: replaces all of them.' }),
-    ...mutationInputFields(t),
+    ...mutationInputFields(t, 'update'),
   }),
 });
 

@@ -36,6 +36,7 @@ builder.subscriptionField('communicationAdded', (t) =>
             codec: context.cursors,
             maxPages: context.maxPagesPerConnection,
             pageLoaders: subscriber.pageLoaders,
+            loadersMaxAgeMs: subscriber.loadersMaxAgeMs,
             events: subscriber.events,
             eventLoaders: subscriber.eventLoaders,
           }),

@@ -22,6 +22,8 @@ export interface Subscriber {
   events: LiveListener;
   /** Fresh loaders for one piece of work of this subscriber (a catch-up page): a deadline of their own. */
   pageLoaders: () => Loaders;
+  /** How long one loader set may serve before a new one is made. */
+  loadersMaxAgeMs: number;
   /** The loaders an event resolves with, shared by every subscriber of these credentials. */
   eventLoaders: (event: LiveEvent) => Loaders;
 }
@@ -78,6 +80,7 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
       accountSid,
       events: listener,
       pageLoaders: () => fresh(ending.signal),
+      loadersMaxAgeMs: runtime.loadersMaxAgeMs,
       eventLoaders: (event) => runtime.eventLoaders.loadersFor(event, credentialsKey, () => fresh()),
     };
   } catch (error) {

@@ -1,0 +1,130 @@
+// The fan-out workload's shared facts (issue 11 item 10): the subscription every subscriber sends,
+// the text each webhook's communication carries (which event it is and when it was sent, so a
+// subscriber can measure latency and check it saw every event exactly once), the webhook token,
+// and the messages the harness exchanges with its two child processes (webhooks.ts, subscribers.ts).
+
+/** Exactly what every subscriber asks for, over SSE and over WebSocket, of the facade and of the limit. */
+export const FANOUT_SUBSCRIPTION = `subscription Fanout($sid: String!) {
+  communicationAdded(conversationSid: $sid) { cursor node { id sid content { ... on TextContent { text } } } } }`;
+
+/** The auth token that signs the bench's webhooks (WEBHOOK_AUTH_TOKEN of the servers under test). */
+export const FANOUT_WEBHOOK_TOKEN = 'bench webhook token';
+
+export const WEBHOOK_PATH = '/webhooks/conversations';
+
+export type Transport = 'sse' | 'ws';
+
+/**
+ * A communication's text: `fanout <tag> <seq> <sentAt>`. The tag names a batch (a warm-up, a
+ * barrier, the measured run), seq the event in it, sentAt the generator's clock
+ * (performance.timeOrigin + performance.now(), ms, the same clock in every process on the machine)
+ * right before the webhook was signed and sent.
+ */
+export function eventText(tag: string, seq: number, sentAt: number): string {
+  return `fanout ${tag} ${seq} ${sentAt.toFixed(3)}`;
+}
+
+const TEXT = /^fanout (\S+) (\d+) (\d+(?:\.\d+)?)$/;
+
+export function parseEventText(text: string): { tag: string; seq: number; sentAt: number } | null {
+  const match = TEXT.exec(text);
+  return match ? { tag: match[1]!, seq: Number(match[2]), sentAt: Number(match[3]) } : null;
+}
+
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
+export const clock = () => performance.timeOrigin + performance.now();
+
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export function summarise(values: number[]): LatencySummary {
+  const sorted = Float64Array.from(values).sort();
+  const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN);
+  const sum = sorted.reduce((a, b) => a + b, 0);
+  return {
+    count: sorted.length,
+    p50: at(0.5),
+    p90: at(0.9),
+    p99: at(0.99),
+    max: sorted.length ? sorted[sorted.length - 1]! : NaN,
+    mean: sorted.length ? sum / sorted.length : NaN,
+  };
+}
+
+// ---- the webhook generator (webhooks.ts) ----
+
+export interface SendRequest {
+  /** The server's webhook URL, without query (PUBLIC_URL + WEBHOOK_PATH): posted to and signed. */
+  url: string;
+  /** A communication of the bench conversation as the upstream returns it: each event's data is a copy with its own id and text. */
+  template: Record<string, unknown>;
+  tag: string;
+  /** Events startSeq … startSeq + count - 1 (each its own communication id). */
+  startSeq?: number;
+  count: number;
+  /** Webhooks per second, open loop (sent on schedule whatever the answers do). */
+  rate: number;
+}
+
+export interface SendResult {
+  sent: number;
+  accepted: number;
+  failed: number;
+  firstError?: string;
+  /** How long the server took to answer the webhook (sent → response read), ms. */
+  answerMs: LatencySummary;
+  elapsedS: number;
+}
+
+// ---- the subscribers (subscribers.ts) ----
+
+export interface OpenRequest {
+  transport: Transport;
+  count: number;
+  /** The server's /graphql URL. */
+  url: string;
+  conversationSid: string;
+  authorization: string;
+}
+
+export interface OpenResult {
+  opened: number;
+  failed: number;
+  firstError?: string;
+  elapsedS: number;
+}
+
+export interface SubscriberStatus {
+  subscribers: number;
+  /** Subscribers that received at least one event of the tag asked about. */
+  reached: number;
+  /** Events of the measured tag received (every subscriber, with repeats). */
+  measuredReceived: number;
+  /** Payloads with errors, streams or sockets that ended. */
+  errors: number;
+  ended: number;
+  firstError?: string;
+}
+
+export interface TransportResult {
+  transport: Transport;
+  subscribers: number;
+  /** Deliveries of the measured events (subscribers × events when nothing was lost). */
+  delivered: number;
+  missed: number;
+  duplicated: number;
+  outOfOrder: number;
+  errors: number;
+  ended: number;
+  firstError?: string;
+  /** Generator's send → subscriber's receipt, ms, every delivery. */
+  latencyMs: LatencySummary;
+  /** The first measured payload one subscriber received, as parsed (for the data check). */
+  sample: unknown;
+}

@@ -1,0 +1,322 @@
+// The fan-out workload's subscribers, a child process driven over IPC (harness.ts): N subscriptions
+// to one conversation over GraphQL over SSE (a streaming POST with `Accept: text/event-stream`,
+// node:http) or over WebSocket (a graphql-ws client on `ws`, one connection per subscriber, as N
+// separate browser tabs would). Each payload's text says which event it is and when the generator
+// sent it (shared.ts), so every delivery's latency is measured here on receipt, and for the
+// measured batch every subscriber checks it received each event exactly once and in order.
+// The clients live in their own process so the server's CPU, read from /proc, is the server's alone.
+import { Agent, request as httpRequest, type ClientRequest } from 'node:http';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import {
+  clock,
+  FANOUT_SUBSCRIPTION,
+  parseEventText,
+  summarise,
+  type OpenRequest,
+  type OpenResult,
+  type SubscriberStatus,
+  type Transport,
+  type TransportResult,
+} from './shared.ts';
+
+const OPEN_CONCURRENCY = 50;
+const OPEN_TIMEOUT_MS = 30_000;
+
+interface Subscriber {
+  transport: Transport;
+  /** Tags of the unmeasured batches (warm-up, barriers) this subscriber has seen. */
+  tags: Set<string>;
+  /** Measured batch: how many times each event arrived. */
+  received: Uint8Array;
+  lastSeq: number;
+  outOfOrder: number;
+  close(): void;
+}
+
+interface PerTransport {
+  latencies: number[];
+  errors: number;
+  ended: number;
+  firstError?: string;
+  sample?: unknown;
+}
+
+const subscribers: Subscriber[] = [];
+const stats = new Map<Transport, PerTransport>();
+let measured: { tag: string; count: number } = { tag: '', count: 0 };
+
+function statsOf(transport: Transport): PerTransport {
+  let entry = stats.get(transport);
+  if (!entry) {
+    entry = { latencies: [], errors: 0, ended: 0 };
+    stats.set(transport, entry);
+  }
+  return entry;
+}
+
+function fail(transport: Transport, what: string): void {
+  const entry = statsOf(transport);
+  entry.errors++;
+  entry.firstError ??= what.slice(0, 400);
+}
+
+function onPayload(subscriber: Subscriber, payload: any, at: number): void {
+  if (payload?.errors) return fail(subscriber.transport, `payload errors: ${JSON.stringify(payload.errors)}`);
+  const text = payload?.data?.communicationAdded?.node?.content?.text;
+  const event = typeof text === 'string' ? parseEventText(text) : null;
+  if (!event) return fail(subscriber.transport, `unexpected payload: ${JSON.stringify(payload)}`);
+  if (event.tag !== measured.tag) {
+    subscriber.tags.add(event.tag);
+    return;
+  }
+  const entry = statsOf(subscriber.transport);
+  entry.latencies.push(at - event.sentAt);
+  if (event.seq === 0 && entry.sample === undefined) entry.sample = payload;
+  if (event.seq >= subscriber.received.length) return fail(subscriber.transport, `event ${event.seq} beyond the batch`);
+  if (event.seq < subscriber.lastSeq) subscriber.outOfOrder++;
+  subscriber.lastSeq = event.seq;
+  subscriber.received[event.seq] = Math.min(255, subscriber.received[event.seq]! + 1);
+}
+
+const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+
+/** One SSE subscription: resolves once the server answered 200 with an event stream. */
+function openSse(request: OpenRequest): Promise<Subscriber> {
+  const body = JSON.stringify({ query: FANOUT_SUBSCRIPTION, variables: { sid: request.conversationSid } });
+  return new Promise((resolve, reject) => {
+    let req: ClientRequest | undefined;
+    const subscriber: Subscriber = {
+      transport: 'sse',
+      tags: new Set(),
+      received: new Uint8Array(0),
+      lastSeq: -1,
+      outOfOrder: 0,
+      close: () => req?.destroy(),
+    };
+    req = httpRequest(
+      request.url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          accept: 'text/event-stream',
+          authorization: request.authorization,
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        res.setEncoding('utf8');
+        if (res.statusCode !== 200 || !String(res.headers['content-type']).startsWith('text/event-stream')) {
+          let text = '';
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => reject(new Error(`SSE subscribe: HTTP ${res.statusCode} ${text.slice(0, 300)}`)));
+          return;
+        }
+        let buffered = '';
+        res.on('data', (chunk: string) => {
+          const at = clock();
+          buffered += chunk;
+          let end: number;
+          while ((end = buffered.indexOf('\n\n')) >= 0) {
+            const block = buffered.slice(0, end);
+            buffered = buffered.slice(end + 2);
+            if (block.startsWith('event: next\ndata: ')) onPayload(subscriber, JSON.parse(block.slice(18)), at);
+            else if (block.startsWith('event: complete')) fail('sse', 'the server completed the stream');
+          }
+        });
+        res.on('close', () => statsOf('sse').ended++);
+        resolve(subscriber);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** One WebSocket connection with one subscription: resolves once the server acknowledged connection_init. */
+function openWs(request: OpenRequest): Promise<Subscriber> {
+  return new Promise((resolve, reject) => {
+    let client: Client | undefined;
+    const subscriber: Subscriber = {
+      transport: 'ws',
+      tags: new Set(),
+      received: new Uint8Array(0),
+      lastSeq: -1,
+      outOfOrder: 0,
+      close: () => void client?.dispose(),
+    };
+    let connected = false;
+    client = createClient({
+      url: request.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: request.authorization },
+      lazy: false,
+      retryAttempts: 0,
+      on: {
+        connected: () => {
+          connected = true;
+          resolve(subscriber);
+        },
+        closed: (event) => {
+          if (!connected) reject(new Error(`WebSocket closed before connection_ack: ${(event as { code?: number }).code}`));
+        },
+        error: (error) => {
+          if (!connected) reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      },
+    });
+    client.subscribe(
+      { query: FANOUT_SUBSCRIPTION, variables: { sid: request.conversationSid } },
+      {
+        next: (payload) => onPayload(subscriber, payload, clock()),
+        error: (error) => {
+          statsOf('ws').ended++;
+          fail('ws', `subscription error: ${JSON.stringify(error)}`);
+        },
+        complete: () => statsOf('ws').ended++,
+      },
+    );
+  });
+}
+
+async function open(request: OpenRequest): Promise<OpenResult> {
+  const started = performance.now();
+  let opened = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  let next = 0;
+  const worker = async () => {
+    while (next < request.count) {
+      next++;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer to subscribe in ${OPEN_TIMEOUT_MS} ms`)), OPEN_TIMEOUT_MS);
+      });
+      try {
+        const subscriber = await Promise.race([request.transport === 'sse' ? openSse(request) : openWs(request), timeout]);
+        subscribers.push(subscriber);
+        opened++;
+      } catch (error) {
+        failed++;
+        firstError ??= error instanceof Error ? error.message : String(error);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(OPEN_CONCURRENCY, request.count) }, worker));
+  return { opened, failed, ...(firstError !== undefined && { firstError }), elapsedS: (performance.now() - started) / 1000 };
+}
+
+function status(tag: string): SubscriberStatus {
+  let reached = 0;
+  let measuredReceived = 0;
+  for (const subscriber of subscribers) {
+    if (subscriber.tags.has(tag)) reached++;
+    for (const times of subscriber.received) measuredReceived += times;
+  }
+  let errors = 0;
+  let ended = 0;
+  let firstError: string | undefined;
+  for (const entry of stats.values()) {
+    errors += entry.errors;
+    ended += entry.ended;
+    firstError ??= entry.firstError;
+  }
+  return { subscribers: subscribers.length, reached, measuredReceived, errors, ended, ...(firstError !== undefined && { firstError }) };
+}
+
+/** Starts a measured batch: every subscriber expects events 0 … count-1 of `tag`. */
+function measure(tag: string, count: number): void {
+  measured = { tag, count };
+  for (const subscriber of subscribers) {
+    subscriber.received = new Uint8Array(count);
+    subscriber.lastSeq = -1;
+    subscriber.outOfOrder = 0;
+  }
+  for (const entry of stats.values()) {
+    entry.latencies = [];
+    delete entry.sample;
+  }
+}
+
+function collect(): TransportResult[] {
+  return (['sse', 'ws'] as const).flatMap((transport) => {
+    const own = subscribers.filter((s) => s.transport === transport);
+    if (own.length === 0) return [];
+    let delivered = 0;
+    let missed = 0;
+    let duplicated = 0;
+    let outOfOrder = 0;
+    for (const subscriber of own) {
+      outOfOrder += subscriber.outOfOrder;
+      for (const times of subscriber.received) {
+        delivered += times;
+        if (times === 0) missed++;
+        if (times > 1) duplicated += times - 1;
+      }
+    }
+    const entry = statsOf(transport);
+    return [
+      {
+        transport,
+        subscribers: own.length,
+        delivered,
+        missed,
+        duplicated,
+        outOfOrder,
+        errors: entry.errors,
+        ended: entry.ended,
+        ...(entry.firstError !== undefined && { firstError: entry.firstError }),
+        latencyMs: summarise(entry.latencies),
+        sample: entry.sample ?? null,
+      },
+    ];
+  });
+}
+
+function closeAll(): number {
+  const count = subscribers.length;
+  for (const subscriber of subscribers.splice(0)) subscriber.close();
+  stats.clear();
+  measured = { tag: '', count: 0 };
+  return count;
+}
+
+type Command =
+  | { type: 'open'; id: number; request: OpenRequest }
+  | { type: 'status'; id: number; tag: string }
+  | { type: 'measure'; id: number; tag: string; count: number }
+  | { type: 'collect'; id: number }
+  | { type: 'close'; id: number };
+
+async function handle(command: Command): Promise<unknown> {
+  switch (command.type) {
+    case 'open':
+      return open(command.request);
+    case 'status':
+      return status(command.tag);
+    case 'measure':
+      return measure(command.tag, command.count);
+    case 'collect':
+      return collect();
+    case 'close':
+      return closeAll();
+  }
+}
+
+if (process.send) {
+  process.on('message', (command: Command) => {
+    handle(command).then(
+      (result) => process.send!({ type: 'result', id: command.id, result: result ?? null }),
+      (error: unknown) => process.send!({ type: 'result', id: command.id, error: String(error) }),
+    );
+  });
+  process.on('disconnect', () => {
+    closeAll();
+    process.exit(0);
+  });
+  process.send({ type: 'ready' });
+}

@@ -1,0 +1,118 @@
+// The fan-out workload's webhook generator, a child process driven over IPC (harness.ts): it posts
+// COMMUNICATION_CREATED status callbacks to the server under test on a fixed schedule (open loop),
+// each signed exactly as Twilio signs a JSON body: `bodySHA256=<hex SHA-256 of the body>` appended
+// to the configured URL, X-Twilio-Signature = base64 HMAC-SHA1(auth token, that URL), and a fresh
+// I-Twilio-Idempotency-Token. Each callback's data is a new communication of the bench
+// conversation whose text says which event it is and when it was sent (shared.ts eventText).
+// The signing is written out here with node:crypto rather than imported from src/live/signature.ts,
+// so a mistake in the facade's verifier cannot hide behind the same mistake in the signer.
+import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { Pool } from 'undici';
+import { clock, eventText, FANOUT_WEBHOOK_TOKEN, summarise, type SendRequest, type SendResult } from './shared.ts';
+
+const pools = new Map<string, Pool>();
+
+function poolFor(origin: string): Pool {
+  let pool = pools.get(origin);
+  if (!pool) {
+    pool = new Pool(origin, { connections: 16, keepAliveTimeout: 30_000 });
+    pools.set(origin, pool);
+  }
+  return pool;
+}
+
+/** The callback body: Conversation Orchestrator's envelope around a copy of the template with its own id and text. */
+function callbackBody(template: Record<string, unknown>, tag: string, seq: number, sentAt: number): string {
+  const now = new Date(sentAt).toISOString();
+  const id = `conv_communication_fanout${tag}${String(seq).padStart(6, '0')}`;
+  const data = {
+    ...template,
+    id,
+    content: { type: 'TEXT', text: eventText(tag, seq, sentAt) },
+    createdAt: now,
+    updatedAt: now,
+    occurredAt: now,
+  };
+  return JSON.stringify({ eventType: 'COMMUNICATION_CREATED', timestamp: now, data });
+}
+
+async function send(request: SendRequest, seq: number): Promise<{ ok: boolean; ms: number; error?: string }> {
+  const sentAt = clock();
+  const body = callbackBody(request.template, request.tag, seq, sentAt);
+  const signedUrl = `${request.url}?bodySHA256=${createHash('sha256').update(body).digest('hex')}`;
+  const signature = createHmac('sha1', FANOUT_WEBHOOK_TOKEN).update(signedUrl).digest('base64');
+  const url = new URL(signedUrl);
+  const response = await poolFor(url.origin).request({
+    method: 'POST',
+    path: url.pathname + url.search,
+    headers: {
+      'content-type': 'application/json',
+      'x-twilio-signature': signature,
+      'i-twilio-idempotency-token': randomUUID(),
+      'user-agent': 'TwilioProxy/1.1',
+    },
+    body,
+  });
+  const text = await response.body.text();
+  const ms = clock() - sentAt;
+  if (response.statusCode === 200) return { ok: true, ms };
+  return { ok: false, ms, error: `HTTP ${response.statusCode}: ${text.slice(0, 200)}` };
+}
+
+export async function sendWebhooks(request: SendRequest): Promise<SendResult> {
+  const interval = 1000 / request.rate;
+  const started = performance.now();
+  const answers: number[] = [];
+  let accepted = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  const inFlight: Promise<void>[] = [];
+  const first = request.startSeq ?? 0;
+  for (let seq = first; seq < first + request.count; seq++) {
+    const wait = started + (seq - first) * interval - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    inFlight.push(
+      send(request, seq).then(
+        (outcome) => {
+          answers.push(outcome.ms);
+          if (outcome.ok) accepted++;
+          else {
+            failed++;
+            firstError ??= outcome.error;
+          }
+        },
+        (error: unknown) => {
+          failed++;
+          firstError ??= String(error);
+        },
+      ),
+    );
+  }
+  // Every send is bounded by undici's own timeouts (headers and body: 300 s at most; on loopback an
+  // answer that does not come means the server died, which the harness sees on its own).
+  await Promise.all(inFlight);
+  return {
+    sent: request.count,
+    accepted,
+    failed,
+    ...(firstError !== undefined && { firstError }),
+    answerMs: summarise(answers),
+    elapsedS: (performance.now() - started) / 1000,
+  };
+}
+
+// As a child process: one batch of webhooks per message.
+if (process.send) {
+  process.on('message', (message: { type: string; id: number; request: SendRequest }) => {
+    if (message.type !== 'send') return;
+    sendWebhooks(message.request).then(
+      (result) => process.send!({ type: 'result', id: message.id, result }),
+      (error: unknown) => process.send!({ type: 'result', id: message.id, error: String(error) }),
+    );
+  });
+  process.on('disconnect', () => {
+    for (const pool of pools.values()) void pool.destroy();
+    process.exit(0);
+  });
+  process.send({ type: 'ready' });
+}
