@@ -13,12 +13,15 @@ Modes (one; none: the full run):
   --profile     --cpu-prof on the facade under the 0 ms workload; top self time
                 (--target limit profiles the zero-framework limit instead)
   --otel        the facade with tracing off (default) and on: what tracing costs
+  --fanout      live updates: 1,000 SSE + 1,000 WebSocket subscribers, 50 signed webhooks/s for 20 s,
+                the facade and a zero-framework broadcaster (bench/results/fanout.json)
   --report      rewrite BENCHMARKS.md and the chart from bench/results/*.json
 
 Options:
   --rounds N          rounds per phase (default 3)
-  --seconds S         length of each phase
-  --rate R            the moderate fixed rate in req/s (default 50)
+  --seconds S         length of each phase (--fanout: of the measured load, default 20)
+  --rate R            the moderate fixed rate in req/s (default 50); --fanout: webhooks/s
+  --subscribers N     --fanout: subscribers per transport (default 1000)
   --soak-seconds S    length of --soak (default 180)
   --pin               taskset: every server under test on CPU 1, upstream and load generator on CPU 0
   --only a,b          contestants: direct, limit, facade, mesh
@@ -26,7 +29,7 @@ Options:
   --target T          what --profile profiles: facade (default) or limit
   --help              this text`;
 
-export type Mode = 'full' | 'smoke' | 'soak' | 'profile' | 'otel' | 'report';
+export type Mode = 'full' | 'smoke' | 'soak' | 'profile' | 'otel' | 'report' | 'fanout';
 
 export interface BenchOptions {
   mode: Mode;
@@ -34,6 +37,8 @@ export interface BenchOptions {
   /** Per phase; undefined: each phase's own default. */
   seconds: number | undefined;
   rate: number;
+  /** --fanout: subscribers per transport. */
+  subscribers: number;
   soakSeconds: number;
   pin: boolean;
   target: string;
@@ -51,6 +56,8 @@ export function parseOptions(args: string[]): BenchOptions | 'help' {
       profile: { type: 'boolean', default: false },
       otel: { type: 'boolean', default: false },
       report: { type: 'boolean', default: false },
+      fanout: { type: 'boolean', default: false },
+      subscribers: { type: 'string' },
       pin: { type: 'boolean', default: false },
       rounds: { type: 'string' },
       seconds: { type: 'string' },
@@ -75,12 +82,15 @@ export function parseOptions(args: string[]): BenchOptions | 'help' {
           ? 'otel'
           : flags.report
             ? 'report'
-            : 'full';
+            : flags.fanout
+              ? 'fanout'
+              : 'full';
   return {
     mode,
     rounds: Number(flags.rounds ?? 3),
     seconds: flags.seconds ? Number(flags.seconds) : undefined,
     rate: Number(flags.rate ?? 50),
+    subscribers: Number(flags.subscribers ?? 1000),
     soakSeconds: Number(flags['soak-seconds'] ?? 180),
     pin: flags.pin,
     target: flags.target,

@@ -4,9 +4,11 @@
 //   options.ts, phases.ts      the modes and options; what a full run measures
 //   world.ts                   the processes: upstream, load generator, the servers under test
 //   checks.ts, measure.ts      every contestant answers the same data; measuring one phase
-//   modes/*.ts                 full, smoke, soak, profile, otel, report
+//   modes/*.ts                 full, smoke, soak, profile, otel, report, fanout
+//   fanout/                    the live-updates fan-out workload: generator, subscribers, harness
 //   report/                    BENCHMARKS.md (template.md + document.ts), chart, tables
 import { stopAll } from './lib/proc.ts';
+import { fanout } from './modes/fanout.ts';
 import { full } from './modes/full.ts';
 import { otel } from './modes/otel.ts';
 import { profile } from './modes/profile.ts';
@@ -15,7 +17,7 @@ import { smoke } from './modes/smoke.ts';
 import { soak } from './modes/soak.ts';
 import { parseOptions, USAGE, type BenchOptions, type Mode } from './options.ts';
 
-const MODES: Record<Mode, (options: BenchOptions) => Promise<number>> = { full, smoke, soak, profile, otel, report };
+const MODES: Record<Mode, (options: BenchOptions) => Promise<number>> = { full, smoke, soak, profile, otel, report, fanout };
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
