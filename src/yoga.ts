@@ -103,7 +103,7 @@ export function createFacade(options: FacadeOptions): YogaServerInstance<Record<
   const verifyBearer = options.access && hasAccessPolicy(options.access) ? bearerVerifier(options.access) : undefined;
   const onBatch = (loader: string, size: number) => metrics.loaderBatchSize.observe({ loader }, size);
   const live = options.live ?? createLive();
-  const subscriptions = createSubscriptionRuntime(live.limits, options.requestTimeoutMs);
+  const subscriptions = createSubscriptionRuntime(live.limits, options.requestTimeoutMs, metrics);
 
   /** The request's credentials, and when they expire (a bearer JWT's `exp`: subscriptions end then). */
   async function credentialsFor(request: Request): Promise<{ credentials: Credentials | null } & CredentialExpiry> {

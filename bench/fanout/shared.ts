@@ -70,12 +70,18 @@ export interface SendRequest {
   count: number;
   /** Webhooks per second, open loop (sent on schedule whatever the answers do). */
   rate: number;
+  /** How long after the last scheduled send answers are waited for; then the rest are aborted. */
+  graceMs: number;
 }
 
 export interface SendResult {
   sent: number;
   accepted: number;
   failed: number;
+  /** Not answered within the grace period (aborted). */
+  unanswered: number;
+  /** When each event was sent (shared.ts clock), by its index in the batch. */
+  sentAt: number[];
   firstError?: string;
   /** How long the server took to answer the webhook (sent → response read), ms. */
   answerMs: LatencySummary;
@@ -117,14 +123,20 @@ export interface TransportResult {
   subscribers: number;
   /** Deliveries of the measured events (subscribers × events when nothing was lost). */
   delivered: number;
+  /** Deliveries that had not arrived when the results were collected (lost, or still on their way). */
   missed: number;
   duplicated: number;
   outOfOrder: number;
   errors: number;
   ended: number;
   firstError?: string;
-  /** Generator's send → subscriber's receipt, ms, every delivery. */
+  /**
+   * Generator's send → subscriber's receipt, ms, every delivery; a missed one (not arrived when the
+   * results were collected) counts with its time so far, a lower bound.
+   */
   latencyMs: LatencySummary;
+  /** When the last measured delivery arrived (clock(); 0: none did). */
+  lastAt: number;
   /** The first measured payload one subscriber received, as parsed (for the data check). */
   sample: unknown;
 }

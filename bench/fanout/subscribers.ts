@@ -36,6 +36,7 @@ interface Subscriber {
 
 interface PerTransport {
   latencies: number[];
+  lastAt: number;
   errors: number;
   ended: number;
   firstError?: string;
@@ -49,7 +50,7 @@ let measured: { tag: string; count: number } = { tag: '', count: 0 };
 function statsOf(transport: Transport): PerTransport {
   let entry = stats.get(transport);
   if (!entry) {
-    entry = { latencies: [], errors: 0, ended: 0 };
+    entry = { latencies: [], lastAt: 0, errors: 0, ended: 0 };
     stats.set(transport, entry);
   }
   return entry;
@@ -72,6 +73,7 @@ function onPayload(subscriber: Subscriber, payload: any, at: number): void {
   }
   const entry = statsOf(subscriber.transport);
   entry.latencies.push(at - event.sentAt);
+  entry.lastAt = at;
   if (event.seq === 0 && entry.sample === undefined) entry.sample = payload;
   if (event.seq >= subscriber.received.length) return fail(subscriber.transport, `event ${event.seq} beyond the batch`);
   if (event.seq < subscriber.lastSeq) subscriber.outOfOrder++;
@@ -238,11 +240,19 @@ function measure(tag: string, count: number): void {
   }
   for (const entry of stats.values()) {
     entry.latencies = [];
+    entry.lastAt = 0;
     delete entry.sample;
   }
 }
 
-function collect(): TransportResult[] {
+/**
+ * The measured batch's outcome, per transport. The batch ends here: later events are not counted,
+ * and a delivery still missing counts in the latencies with its time so far (sentAt: when the
+ * generator sent each event), a lower bound, as the open-loop load generator counts unanswered requests.
+ */
+function collect(sentAt: number[]): TransportResult[] {
+  const now = clock();
+  measured = { tag: '', count: 0 };
   return (['sse', 'ws'] as const).flatMap((transport) => {
     const own = subscribers.filter((s) => s.transport === transport);
     if (own.length === 0) return [];
@@ -250,15 +260,17 @@ function collect(): TransportResult[] {
     let missed = 0;
     let duplicated = 0;
     let outOfOrder = 0;
+    const entry = statsOf(transport);
     for (const subscriber of own) {
       outOfOrder += subscriber.outOfOrder;
-      for (const times of subscriber.received) {
+      subscriber.received.forEach((times, seq) => {
         delivered += times;
-        if (times === 0) missed++;
         if (times > 1) duplicated += times - 1;
-      }
+        if (times > 0) return;
+        missed++;
+        if (sentAt[seq] !== undefined) entry.latencies.push(now - sentAt[seq]);
+      });
     }
-    const entry = statsOf(transport);
     return [
       {
         transport,
@@ -271,6 +283,7 @@ function collect(): TransportResult[] {
         ended: entry.ended,
         ...(entry.firstError !== undefined && { firstError: entry.firstError }),
         latencyMs: summarise(entry.latencies),
+        lastAt: entry.lastAt,
         sample: entry.sample ?? null,
       },
     ];
@@ -289,7 +302,7 @@ type Command =
   | { type: 'open'; id: number; request: OpenRequest }
   | { type: 'status'; id: number; tag: string }
   | { type: 'measure'; id: number; tag: string; count: number }
-  | { type: 'collect'; id: number }
+  | { type: 'collect'; id: number; sentAt: number[] }
   | { type: 'close'; id: number };
 
 async function handle(command: Command): Promise<unknown> {
@@ -301,7 +314,7 @@ async function handle(command: Command): Promise<unknown> {
     case 'measure':
       return measure(command.tag, command.count);
     case 'collect':
-      return collect();
+      return collect(command.sentAt);
     case 'close':
       return closeAll();
   }

@@ -36,8 +36,7 @@ function callbackBody(template: Record<string, unknown>, tag: string, seq: numbe
   return JSON.stringify({ eventType: 'COMMUNICATION_CREATED', timestamp: now, data });
 }
 
-async function send(request: SendRequest, seq: number): Promise<{ ok: boolean; ms: number; error?: string }> {
-  const sentAt = clock();
+async function send(request: SendRequest, seq: number, signal: AbortSignal, sentAt: number): Promise<{ ok: boolean; ms: number; error?: string }> {
   const body = callbackBody(request.template, request.tag, seq, sentAt);
   const signedUrl = `${request.url}?bodySHA256=${createHash('sha256').update(body).digest('hex')}`;
   const signature = createHmac('sha1', FANOUT_WEBHOOK_TOKEN).update(signedUrl).digest('base64');
@@ -52,6 +51,7 @@ async function send(request: SendRequest, seq: number): Promise<{ ok: boolean; m
       'user-agent': 'TwilioProxy/1.1',
     },
     body,
+    signal,
   });
   const text = await response.body.text();
   const ms = clock() - sentAt;
@@ -62,18 +62,24 @@ async function send(request: SendRequest, seq: number): Promise<{ ok: boolean; m
 export async function sendWebhooks(request: SendRequest): Promise<SendResult> {
   const interval = 1000 / request.rate;
   const started = performance.now();
+  const abort = new AbortController();
   const answers: number[] = [];
+  const sentAt: number[] = [];
   let accepted = 0;
   let failed = 0;
   let firstError: string | undefined;
-  const inFlight: Promise<void>[] = [];
+  let stopped = false;
+  const inFlight = new Set<Promise<void>>();
   const first = request.startSeq ?? 0;
   for (let seq = first; seq < first + request.count; seq++) {
     const wait = started + (seq - first) * interval - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    inFlight.push(
-      send(request, seq).then(
+    const at = clock();
+    sentAt.push(at);
+    const done: Promise<void> = send(request, seq, abort.signal, at)
+      .then(
         (outcome) => {
+          if (stopped) return;
           answers.push(outcome.ms);
           if (outcome.ok) accepted++;
           else {
@@ -82,19 +88,30 @@ export async function sendWebhooks(request: SendRequest): Promise<SendResult> {
           }
         },
         (error: unknown) => {
+          if (stopped) return;
           failed++;
           firstError ??= String(error);
         },
-      ),
-    );
+      )
+      .finally(() => inFlight.delete(done));
+    inFlight.add(done);
   }
-  // Every send is bounded by undici's own timeouts (headers and body: 300 s at most; on loopback an
-  // answer that does not come means the server died, which the harness sees on its own).
-  await Promise.all(inFlight);
+  // A server that cannot keep up answers late or never: after the grace period the rest are
+  // aborted and count as unanswered, so the phase stays bounded in time.
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise((resolve) => (timer = setTimeout(resolve, request.graceMs)));
+  await Promise.race([Promise.allSettled([...inFlight]), grace]);
+  clearTimeout(timer);
+  stopped = true;
+  const unanswered = inFlight.size;
+  abort.abort();
+  await Promise.allSettled([...inFlight]);
   return {
     sent: request.count,
     accepted,
     failed,
+    unanswered,
+    sentAt,
     ...(firstError !== undefined && { firstError }),
     answerMs: summarise(answers),
     elapsedS: (performance.now() - started) / 1000,

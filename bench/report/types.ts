@@ -96,39 +96,65 @@ export interface OtelResult {
   rows: { phase: string; tracing: string; rps: number; p50: number; p99: number; cpuPer1000: number }[];
 }
 
-/** One server under the fan-out workload (bench/fanout/harness.ts). */
-export interface FanoutServerResult {
-  server: 'facade' | 'limit';
-  label: string;
-  subscribers: { sse: number; ws: number };
-  /** Opening the subscribers: how long, failures, upstream calls per subscription. */
-  subscribe: { seconds: number; failed: number; firstError?: string; upstreamCallsPerSubscription: number };
+/** One measured load of the fan-out workload on one server (bench/fanout/trial.ts). */
+export interface FanoutPhase {
+  /** 'spaced': events far enough apart that each fans out alone; 'target': the rate. */
+  key: 'spaced' | 'target';
+  rate: number;
+  events: number;
+  /** Deliveries expected: events × subscribers. */
+  expected: number;
+  delivered: number;
   /** The measured webhooks: sent, accepted, and how long the server took to answer one (ms). */
-  webhooks: { sent: number; accepted: number; failed: number; firstError?: string; answerP50: number; answerP99: number };
+  webhooks: {
+    sent: number;
+    accepted: number;
+    failed: number;
+    unanswered: number;
+    firstError?: string;
+    answerP50: number;
+    answerP99: number;
+  };
   transports: {
     transport: 'sse' | 'ws';
     subscribers: number;
     delivered: number;
+    /** Not arrived when the phase ended (its grace period after the last webhook): lost or late. */
     missed: number;
     duplicated: number;
     outOfOrder: number;
     errors: number;
     firstError?: string;
+    /** Send → receipt; a missed delivery counts with its time so far (a lower bound). */
     latencyMs: { count: number; p50: number; p90: number; p99: number; max: number; mean: number };
   }[];
-  expected: number;
-  delivered: number;
-  /** Server CPU (utime + stime, /proc) from the first measured webhook to the last delivery. */
+  /** Server CPU (utime + stime, /proc) from the first webhook to the last delivery (or the phase's end). */
   cpuS: number;
   deliveredPerCpuS: number;
   cpuUsPerDelivery: number;
+  /** CPU of the subscriber and generator processes over the same window. */
+  clientCpuS: number;
+  windowS: number;
   /** Last webhook sent → last delivery received. */
   drainS: number;
   upstreamCallsPerEvent: number;
-  /** After a forced full GC: with no subscriber, then with every subscriber open and idle. */
-  memory: { baselineRssMB: number; idleRssMB: number; rssPerSubscriberKB: number; heapPerSubscriberKB: number };
-  /** CPU other processes on the machine used during the measured window, in cores. */
+  /** CPU other processes on the machine used during the window, in cores. */
   foreignCores: number;
+}
+
+/** One server under the fan-out workload. */
+export interface FanoutServerResult {
+  server: 'facade' | 'limit';
+  label: string;
+  subscribers: { sse: number; ws: number };
+  /** Opening the subscribers: how long, failures, upstream calls per subscription. */
+  subscribe: { seconds: number; upstreamCallsPerSubscription: number };
+  /**
+   * After a forced full GC: once every subscriber had been opened and closed again (so the heap
+   * has grown to what opening them takes), then with every subscriber open and idle.
+   */
+  memory: { baselineRssMB: number; idleRssMB: number; rssPerSubscriberKB: number; heapPerSubscriberKB: number };
+  phases: FanoutPhase[];
 }
 
 export interface FanoutResult {
@@ -137,7 +163,7 @@ export interface FanoutResult {
   rate: number;
   seconds: number;
   servers: FanoutServerResult[];
-  /** Facade's deliveries per CPU second over the limit's. */
+  /** At the target rate: the facade's deliveries per CPU second over the limit's. */
   ratio: number;
   checks: string[];
   durationS: number;

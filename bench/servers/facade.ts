@@ -80,5 +80,7 @@ process.on('message', (message: { type?: string }) => {
     (globalThis as { gc?: () => void }).gc?.();
     process.send?.({ type: 'heap', ...process.memoryUsage() });
   }
+  // The fan-out workload waits until closed subscriptions have let go of their bus listeners.
+  if (message?.type === 'stats') process.send?.({ type: 'stats', subscribers: live.bus.listenerCount });
 });
 process.on('disconnect', () => process.exit(0));

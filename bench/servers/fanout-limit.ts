@@ -261,5 +261,13 @@ process.on('message', (message: { type?: string }) => {
     (globalThis as { gc?: () => void }).gc?.();
     process.send?.({ type: 'heap', ...process.memoryUsage() });
   }
+  if (message?.type === 'stats') {
+    let subscribers = 0;
+    for (const topic of topics.values()) {
+      subscribers += topic.sse.size;
+      for (const ids of topic.ws.values()) subscribers += ids.size;
+    }
+    process.send?.({ type: 'stats', subscribers });
+  }
 });
 process.on('disconnect', () => process.exit(0));

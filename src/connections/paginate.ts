@@ -9,6 +9,10 @@
 // - A cursor in the middle of an upstream page re-reads its own page and stops at that page's edge
 //   rather than spend a second call, so the next request starts on a page boundary again.
 // - At most `maxPages` calls: a request that needs more returns what it read, with exact pageInfo.
+// - A cursor whose item is no longer on its page (items landed before it, the list changed) is found
+//   by id with a walk from the start, within `maxPages`: never BAD_USER_INPUT for that alone, only
+//   when the item left the list. The cost model prices the cursor's plan, so this rare case may read
+//   more pages than priced, never more than the budget.
 // Tokens are never sent with a pageSize other than the one they were issued for; items are matched
 // by id, never by position alone, so a list that changed between requests yields no gap or duplicate.
 import { badUserInput, FacadeError } from '../errors.ts';
@@ -86,6 +90,16 @@ class LazyEdge<T extends { id: string }> implements Edge<T> {
     this.#cursor ??= this.#codec.encode(this.#tag, cursorFor(this.#position));
     return this.#cursor;
   }
+
+  /** What the cursor says, without signing it. */
+  get place(): Cursor {
+    return cursorFor(this.#position);
+  }
+}
+
+/** An edge's place in its list as its cursor says it (none for an edge not read from a page): to continue after it without decoding its cursor. */
+export function placeOf<T extends { id: string }>(edge: Edge<T>): Cursor | undefined {
+  return edge instanceof LazyEdge ? edge.place : undefined;
 }
 
 function cursorFor<T extends { id: string }>({ node, page, index }: Positioned<T>): Cursor {
@@ -220,28 +234,36 @@ export class ListPaginator<T extends { id: string }> {
       }
       case 'reread': {
         const page = await this.#read(start.request, () => Math.max(0, position!.offset - position!.index));
-        return { page, at: locate(page, cursor!), reread: true };
+        const at = locate(page, cursor!);
+        if (at >= 0) return { page, at, reread: true };
+        // The item is no longer on its page (the list changed around it, or the cursor's position was
+        // a prediction): it is found by id with a walk from the start, never refused for that alone.
+        return this.#walkTo(cursor!, page);
       }
       case 'walk':
         return cursor ? this.#walkTo(cursor) : { page: await this.#read(start.request, () => 0), at: -1, reread: false };
     }
   }
 
-  /** Walks from the start at the largest pageSize until the cursor's item, linking the pages read. */
-  async #walkTo(cursor: Cursor): Promise<Opened<T>> {
-    let page = await this.#read(walkFromStart, () => 0);
+  /**
+   * Walks from the start at the largest pageSize until the cursor's item, linking the pages read.
+   * `known`: a page already read (the cursor's own, which did not hold it), used again if the walk meets it.
+   */
+  async #walkTo(cursor: Cursor, known?: ReadPage<T>): Promise<Opened<T>> {
+    const readOrReuse = async (request: PageRequest, startOf: (length: number) => number): Promise<ReadPage<T>> => {
+      if (known && known.pageSize === request.pageSize && known.pageToken === request.pageToken) {
+        return { ...known, start: startOf(known.items.length) };
+      }
+      if (!this.#mayRead()) throw beyondBudget(this.#options.maxPages);
+      return this.#read(request, startOf);
+    };
+    let page = await readOrReuse(walkFromStart, () => 0);
     for (;;) {
       const at = page.items.findIndex((item) => item.id === cursor.id);
       if (at >= 0) return { page, at, reread: false };
       if (page.nextToken === null) throw staleCursor();
-      if (!this.#mayRead()) {
-        throw new FacadeError(
-          'QUERY_TOO_COMPLEX',
-          `The cursor's item lies beyond the ${this.#options.maxPages} upstream pages one connection may read; start again from the end of the list with \`last\`.`,
-        );
-      }
       const earlier = page;
-      page = await this.#read({ pageSize: page.pageSize, pageToken: page.nextToken }, () => earlier.start + earlier.items.length);
+      page = await readOrReuse({ pageSize: page.pageSize, pageToken: page.nextToken }, () => earlier.start + earlier.items.length);
       page.earlier = earlier;
     }
   }
@@ -297,13 +319,18 @@ export class ListPaginator<T extends { id: string }> {
   }
 }
 
-/** Where the cursor's item sits in its re-read page: at its old index, or wherever it moved to. */
+/** Where the cursor's item sits in its re-read page: at its old index, wherever it moved to, or -1 (not there). */
 function locate<T extends { id: string }>(page: ReadPage<T>, cursor: Cursor): number {
   const expected = cursor.page?.index ?? -1;
   if (page.items[expected]?.id === cursor.id) return expected;
-  const index = page.items.findIndex((item) => item.id === cursor.id);
-  if (index < 0) throw staleCursor();
-  return index;
+  return page.items.findIndex((item) => item.id === cursor.id);
+}
+
+function beyondBudget(maxPages: number): FacadeError {
+  return new FacadeError(
+    'QUERY_TOO_COMPLEX',
+    `The cursor's item lies beyond the ${maxPages} upstream pages one connection may read; start again from the end of the list with \`last\`.`,
+  );
 }
 
 function staleCursor(): FacadeError {

@@ -3,26 +3,43 @@
 // catch-up page), or the failure that ends the stream as a GraphQL error with a contract code.
 // server/subscriptions.ts executes each delivery with its own loaders in the context, so no
 // request's deadline or cache is ever used for an event.
+// Each delivery also says what brought it (metrics: delivered by source, and the latency from the
+// event's arrival to its hand-over to the transport).
 import type { Loaders } from '../loaders/index.ts';
+import type { LiveEvent } from './events.ts';
+
+/** What brought a delivery: a live event (from its arrival, `receivedAt`), or a catch-up read. */
+export interface DeliveryOrigin {
+  source: LiveEvent['source'] | 'catch-up';
+  /** Date.now() when the event that brought it arrived (live deliveries only). */
+  receivedAt?: number;
+}
 
 export class Delivery<T> {
   readonly loaders: Loaders | undefined;
+  readonly origin: DeliveryOrigin | undefined;
   readonly #value: T | undefined;
   readonly #failure: Error | undefined;
 
-  private constructor(value: T | undefined, loaders: Loaders | undefined, failure: Error | undefined) {
+  private constructor(value: T | undefined, loaders: Loaders | undefined, failure: Error | undefined, origin: DeliveryOrigin | undefined) {
     this.#value = value;
     this.loaders = loaders;
     this.#failure = failure;
+    this.origin = origin;
   }
 
-  static of<T>(value: T, loaders: Loaders): Delivery<T> {
-    return new Delivery<T>(value, loaders, undefined);
+  static of<T>(value: T, loaders: Loaders, origin?: DeliveryOrigin): Delivery<T> {
+    return new Delivery<T>(value, loaders, undefined, origin);
+  }
+
+  /** A delivery of a live event's own payload. */
+  static ofEvent<T>(value: T, loaders: Loaders, event: LiveEvent): Delivery<T> {
+    return new Delivery<T>(value, loaders, undefined, { source: event.source, receivedAt: event.receivedAt });
   }
 
   /** The stream's last delivery: the subscription field raises it, the stream then ends. */
   static failure<T>(error: Error): Delivery<T> {
-    return new Delivery<T>(undefined, undefined, error);
+    return new Delivery<T>(undefined, undefined, error, undefined);
   }
 
   /** The payload for the subscription field's resolver; throws the failure. */
@@ -35,4 +52,9 @@ export class Delivery<T> {
 /** The loaders a root value (a delivery) brings, if any. */
 export function loadersOf(root: unknown): Loaders | undefined {
   return root instanceof Delivery ? root.loaders : undefined;
+}
+
+/** What brought a root value (a delivery), if anything. */
+export function originOf(root: unknown): DeliveryOrigin | undefined {
+  return root instanceof Delivery ? root.origin : undefined;
 }

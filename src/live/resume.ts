@@ -1,63 +1,77 @@
-// communicationAdded's stream: resume from a cursor without a gap, then live, never twice.
+// communicationAdded's stream: resume from a cursor without a gap, then live, never twice, in list
+// order, whatever the webhooks do.
 //
-// The upstream list is the durable log. With `after`, every communication after that cursor is
-// read from it (oldest first, with the connection machinery and the caller's credentials) and
-// delivered; then the live ones from the bus. The bus listener is opened BEFORE the catch-up
-// starts, so whatever is created meanwhile waits in its (bounded) buffer; at the switch-over the
-// buffered events whose communication the catch-up already delivered are dropped by id, and any
-// event for a communication at or before the resume point (a late or repeated webhook) is dropped
-// by its createdAt. Without `after` the stream is live from the moment of subscribing.
+// Webhooks come in no guaranteed order, twice, late or never. So a COMMUNICATION_CREATED event is
+// not what is delivered: it rings the bell. The upstream list is the durable log: on each event
+// the stream reads the list on from where this subscriber stands (communication-log.ts) and
+// delivers what is new, oldest first. Reordered webhooks (B before A) deliver A then B at B's
+// event, and A's event finds nothing new; a dropped webhook's communication comes with the next
+// event (or the next resume); a repeated one is dropped by id without a read. Every edge is read
+// from a page, so its cursor resumes exactly after it: a client that reconnects with its last
+// cursor misses nothing and sees nothing twice.
 //
-// Cursors of live edges. Every edge's cursor works as `after` on Conversation.communications. A
-// live communication was never read from a page, so by default its cursor has no page (like a
-// mutation's edge): it is found by id with a walk from the list's start, and priced as a walk.
-// Better when the stream knows where the list ended: after a catch-up that reached the end, the
-// last page read is the list's tail, and a new communication lands right after the last item on
-// it. Such an edge gets a cursor on that page (its size and token, the next index and position),
-// which continues in one call along that page (its item is found by id on it) and is priced as one
-// page. Only while the page keeps a margin of free slots (a quarter of it, at least 4): a few
-// communications the stream never saw (a dropped webhook) or that arrive out of order still leave
-// the item on that page; beyond the margin, and for anything out of order, the page-less cursor.
-import type { Cursor, CursorCodec, PagePosition } from '../connections/cursor.ts';
-import { serveConnection, scopeTag, type Edge } from '../connections/index.ts';
+// Where a subscriber stands at first: after `after` (the catch-up reads everything after it, then
+// the stream goes live), or, without `after`, the list's end when it subscribed (read while
+// subscribing, before the bus listener opens: anything created after that read is after the place,
+// so the next read delivers it even if its own webhook came before the listener).
+//
+// Cost: one list read per event that names a communication this subscriber has not been given,
+// shared by every subscriber of that credential standing on the same page (the event's loader
+// set caches the page); no read for a repeated or already-delivered one.
+//
+// An event whose communication the list does not show, and which is newer than anything the list
+// showed (an upstream whose list lags its webhooks), is delivered from its payload after the
+// list's new ones, with a cursor that finds it by id: never lost, though outside the log's order.
+// A read that fails for a passing reason (UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT, RATE_LIMITED) is
+// retried with backoff, and any event meanwhile reads too; other failures end the stream.
+import { standaloneEdge, type Edge } from '../connections/index.ts';
+import { scopeTag, type Cursor, type CursorCodec } from '../connections/cursor.ts';
+import { FacadeError } from '../errors.ts';
 import type { Loaders } from '../loaders/index.ts';
-import type { PageRequest } from '../upstream/api.ts';
 import type { UpstreamCommunication } from '../upstream/types.ts';
-import { Delivery } from './delivery.ts';
+import { LARGE_PAGE, millis, readLogAfter, type LogPlace, type LogSettings } from './communication-log.ts';
+import { Delivery, type DeliveryOrigin } from './delivery.ts';
 import type { LiveEvent } from './events.ts';
 
 /**
  * Ids (or event keys) remembered per subscription to drop repeats; beyond, the oldest go. Repeats
  * come soon (retries, webhook and poll): a window suffices, and keeps an idle subscriber small.
- * For communicationAdded whatever is older than the catch-up's newest item is dropped by createdAt.
+ * A repeat beyond the window costs one read that finds nothing new.
  */
 export const REMEMBERED_KEYS = 512;
-/** Catch-up reads per subscription (each up to the page budget): a bound, not a target. */
-const MAX_CATCH_UP_ROUNDS = 1000;
-/** Catch-up rounds after the first read the largest pages. */
-const LARGE_PAGE = 1000;
-const MIN_FREE_SLOTS = 4;
+
+/** Why a subscriber did not take an event (metrics). */
+export type DropReason = 'duplicate' | 'cross_account';
+
+export interface RetryPolicy {
+  /** The first retry's wait; each next one doubles it, up to maxMs. */
+  baseMs: number;
+  maxMs: number;
+  /** Failed reads in a row before the stream ends with the last failure. */
+  attempts: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { baseMs: 500, maxMs: 30_000, attempts: 6 };
 
 export interface ResumeOptions {
   accountSid: string;
   conversationId: string;
   /** The list's scope (communicationsScope of the conversation, no channel filter). */
   scope: string;
-  /** The cursor to resume after, already checked against the scope. */
-  after: { text: string; cursor: Cursor } | undefined;
   codec: CursorCodec;
   maxPages: number;
-  /** Fresh loaders for one catch-up read: a deadline of their own, the caller's credentials. */
+  /** Where the stream starts: after a client's cursor (caught up first), or a place read at subscribe time (live from there). */
+  start: { after: Cursor } | { place: LogPlace };
+  /** Fresh loaders for one piece of this subscriber's own work (a catch-up page, a retry): a deadline of their own. */
   pageLoaders: () => Loaders;
-  /**
-   * A catch-up page's loaders resolve its edges only this long; a consumer slower than that gets
-   * new ones (primed with the edge) before their deadline could cut its fields short.
-   */
+  /** A loader set serves this long; a slower consumer gets a new one (primed with the edge) before its deadline could cut fields short. */
   loadersMaxAgeMs: number;
   /** The bus listener of the conversation, opened before this runs: events of the catch-up wait in it. */
   events: AsyncIterable<LiveEvent>;
-  /** The loaders a live event resolves with (shared per event and credential). */
+  /** The loaders a live event is read and resolved with (shared per event and credential). */
   eventLoaders: (event: LiveEvent) => Loaders;
+  onDropped?: (event: LiveEvent, reason: DropReason) => void;
+  retry?: RetryPolicy;
 }
 
 /** A bounded set of recently seen ids (insertion order; the oldest are forgotten first). */
@@ -82,100 +96,114 @@ export class RecentIds {
   }
 }
 
-/** Where the next communication will sit when the list's last page is known. */
-interface Tail {
-  position: PagePosition;
-  /** createdAt (ms) of the item at `position`, when known: a live one created earlier is out of order. */
-  createdAt: number | undefined;
+const PASSING: ReadonlySet<string> = new Set(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'RATE_LIMITED']);
+const isPassing = (error: unknown) => error instanceof FacadeError && PASSING.has(error.code);
+
+const fromEvent = (event: LiveEvent): DeliveryOrigin => ({ source: event.source, receivedAt: event.receivedAt });
+const CATCH_UP: DeliveryOrigin = { source: 'catch-up' };
+
+/** The next event, or 'retry' once `at` (ms) has come; the pending read of the listener is kept for the next call. */
+class EventsOrTimer {
+  readonly #events: AsyncIterator<LiveEvent>;
+  #pending: Promise<IteratorResult<LiveEvent>> | undefined;
+
+  constructor(events: AsyncIterable<LiveEvent>) {
+    this.#events = events[Symbol.asyncIterator]();
+  }
+
+  async next(at: number | undefined): Promise<IteratorResult<LiveEvent> | 'retry'> {
+    this.#pending ??= this.#events.next();
+    let timer: NodeJS.Timeout | undefined;
+    const result =
+      at === undefined
+        ? await this.#pending
+        : await Promise.race([this.#pending, new Promise<'retry'>((resolve) => (timer = setTimeout(resolve, Math.max(0, at - Date.now()), 'retry')))]);
+    clearTimeout(timer);
+    if (result !== 'retry') this.#pending = undefined;
+    return result;
+  }
 }
-
-const latest = (a: number | undefined, b: number | undefined): number | undefined =>
-  a === undefined ? b : b === undefined ? a : Math.max(a, b);
-
-const millis = (text: string | undefined): number | undefined => {
-  const value = text === undefined ? Number.NaN : Date.parse(text);
-  return Number.isNaN(value) ? undefined : value;
-};
-
-/** The position right after the tail, if the tail's page keeps its margin of free slots. */
-function nextOnTail(tail: Tail): PagePosition | null {
-  const { size, token, index, offset } = tail.position;
-  const free = Math.max(MIN_FREE_SLOTS, Math.ceil(size / 4));
-  if (index + 1 + free > size - 1) return null;
-  return { size, token, index: index + 1, offset: offset + 1 };
-}
-
-/** A page position ending the list: its item's page had no next page when read. */
-const endsTheList = (position: PagePosition | null): position is PagePosition => position !== null && position.next === undefined;
 
 export async function* communicationsAfter(options: ResumeOptions): AsyncGenerator<Delivery<Edge<UpstreamCommunication>>> {
   const { accountSid, conversationId, codec } = options;
-  const tag = scopeTag(options.scope);
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const settings: LogSettings = { conversationId, codec, tag: scopeTag(options.scope), maxPages: options.maxPages };
   const seen = new RecentIds(REMEMBERED_KEYS);
-  /** createdAt (ms) of the newest communication at or before the resume point: nothing older is delivered live. */
-  let floor: number | undefined;
-  let tail: Tail | undefined;
+  const at: LogPlace = 'after' in options.start ? { place: options.start.after, newest: undefined } : { ...options.start.place };
+  if (at.place) seen.add(at.place.id);
 
-  if (options.after) {
-    const { cursor } = options.after;
-    seen.add(cursor.id);
-    let resumePointCreated: number | undefined;
-    let lastEdge: Edge<UpstreamCommunication> | undefined;
-    let afterText = options.after.text;
-    let size = cursor.page?.size ?? LARGE_PAGE;
-    for (let round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
-      let loaders = options.pageLoaders();
-      let madeAt = Date.now();
-      const read = async (page: PageRequest) => {
-        const result = await loaders.listCommunications(conversationId, page, {});
-        const resumePoint = result.items.find((item) => item.id === cursor.id);
-        if (resumePoint) {
-          resumePointCreated = millis(resumePoint.createdAt);
-          floor = latest(floor, resumePointCreated);
-        }
-        return result;
-      };
-      const connection = await serveConnection({ first: size, after: afterText }, { scope: options.scope, read }, { codec, maxPages: options.maxPages });
-      for (const edge of connection.edges) {
-        if (!seen.add(edge.node.id)) continue;
-        floor = latest(floor, millis(edge.node.createdAt));
-        lastEdge = edge;
-        if (Date.now() - madeAt > options.loadersMaxAgeMs) {
-          loaders = options.pageLoaders();
-          madeAt = Date.now();
-          loaders.communication.prime({ conversationId, id: edge.node.id }, edge.node);
-        }
-        yield Delivery.of(edge, loaders);
+  /** What is new after the place, with `first` as the loaders to read and resolve with (fresh ones once it is old). */
+  async function* readOn(first: Loaders, origin: DeliveryOrigin, size = LARGE_PAGE): AsyncGenerator<Delivery<Edge<UpstreamCommunication>>> {
+    const loaders = { current: first };
+    let madeAt = Date.now();
+    for await (const { edge } of readLogAfter(settings, at, size, loaders)) {
+      if (!seen.add(edge.node.id)) continue;
+      if (Date.now() - madeAt > options.loadersMaxAgeMs) {
+        loaders.current = options.pageLoaders();
+        madeAt = Date.now();
+        loaders.current.communication.prime({ conversationId, id: edge.node.id }, edge.node);
       }
-      const { hasNextPage, endCursor } = connection.pageInfo;
-      if (!hasNextPage) {
-        // The list's end: the last item read (or the resume point itself) tells where the next one lands.
-        const position = lastEdge ? codec.decode(tag, lastEdge.cursor, 'after').page : cursor.page;
-        const createdAt = lastEdge ? millis(lastEdge.node.createdAt) : resumePointCreated;
-        if (endsTheList(position)) tail = { position, createdAt };
-        break;
-      }
-      // No progress (nothing returned, nowhere to continue from): stop rather than loop.
-      if (endCursor === null || connection.edges.length === 0) break;
-      afterText = endCursor;
-      size = LARGE_PAGE;
+      yield Delivery.of(edge, loaders.current, origin);
     }
   }
 
-  for await (const event of options.events) {
-    if (event.type !== 'COMMUNICATION_CREATED' || event.accountSid !== accountSid || event.conversationSid !== conversationId) continue;
-    const record = event.record as UpstreamCommunication;
-    if (record.kind !== 'Communication' || record.conversationId !== conversationId || seen.has(record.id)) continue;
+  /** The list does not show it, and it is newer than anything the list showed: the list lags (or never lists it). */
+  const unlisted = (record: UpstreamCommunication): boolean => {
+    if (seen.has(record.id)) return false;
+    if (at.place === null && at.newest === undefined) return true;
     const created = millis(record.createdAt);
-    if (floor !== undefined && created !== undefined && created < floor) continue;
-    seen.add(record.id);
-    let position: PagePosition | null = null;
-    const inOrder = tail !== undefined && (tail.createdAt === undefined || (created !== undefined && created >= tail.createdAt));
-    if (tail && inOrder) {
-      position = nextOnTail(tail);
-      tail = position ? { position, createdAt: created } : undefined;
+    return at.newest !== undefined && created !== undefined && created > at.newest;
+  };
+
+  if ('after' in options.start) yield* readOn(options.pageLoaders(), CATCH_UP, options.start.after.page?.size ?? LARGE_PAGE);
+
+  const events = new EventsOrTimer(options.events);
+  /** Events whose read failed: checked once a read succeeds (their communication may need the payload). */
+  let waiting: LiveEvent[] = [];
+  let failures = 0;
+  let retryAt: number | undefined;
+
+  const attempt = async function* (loaders: Loaders, origin: DeliveryOrigin, event: LiveEvent | undefined) {
+    try {
+      yield* readOn(loaders, origin);
+    } catch (error) {
+      if (!isPassing(error) || ++failures >= retry.attempts) throw error;
+      if (event && waiting.length < REMEMBERED_KEYS) waiting.push(event);
+      retryAt = Date.now() + Math.min(retry.maxMs, retry.baseMs * 2 ** (failures - 1));
+      return;
     }
-    const edge: Edge<UpstreamCommunication> = { node: record, cursor: codec.encode(tag, { id: record.id, page: position }) };
-    yield Delivery.of(edge, options.eventLoaders(event));
+    failures = 0;
+    retryAt = undefined;
+    const settled = event ? [...waiting, event] : waiting;
+    waiting = [];
+    for (const done of settled) {
+      const record = done.record as UpstreamCommunication;
+      if (!unlisted(record)) continue;
+      seen.add(record.id);
+      yield Delivery.of(standaloneEdge(record, options.scope, codec), options.eventLoaders(done), fromEvent(done));
+    }
+  };
+
+  for (;;) {
+    const next = await events.next(retryAt);
+    if (next === 'retry') {
+      yield* attempt(options.pageLoaders(), waiting.length ? fromEvent(waiting.at(-1)!) : CATCH_UP, undefined);
+      continue;
+    }
+    if (next.done) return;
+    const event = next.value;
+    if (event.type !== 'COMMUNICATION_CREATED') continue;
+    const record = event.record as UpstreamCommunication | undefined;
+    if (record?.kind !== 'Communication') continue;
+    if (event.accountSid !== accountSid || record.accountId !== accountSid) {
+      options.onDropped?.(event, 'cross_account');
+      continue;
+    }
+    if (event.conversationSid !== conversationId || record.conversationId !== conversationId) continue;
+    if (seen.has(record.id)) {
+      options.onDropped?.(event, 'duplicate');
+      continue;
+    }
+    yield* attempt(options.eventLoaders(event), fromEvent(event), event);
   }
 }

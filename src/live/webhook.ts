@@ -217,7 +217,10 @@ export function useWebhookEndpoint(options: WebhookEndpointOptions): Plugin {
     } catch {
       return { status: 503, outcome: 'unavailable', message: 'Status callbacks cannot be accepted right now; retry.', eventType, account };
     }
-    if (!first) return { status: 200, outcome: 'duplicate', eventType, account };
+    if (!first) {
+      metrics.liveEventsDropped.inc({ source: 'webhook', reason: 'duplicate_delivery' });
+      return { status: 200, outcome: 'duplicate', eventType, account };
+    }
     try {
       await bus.publish(event);
     } catch {

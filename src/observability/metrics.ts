@@ -1,7 +1,7 @@
 // Prometheus metrics (prom-client), served at /metrics: GraphQL requests by operation, errors by
 // code, upstream calls by operation and status, upstream latency, retries, breaker state and
-// rejections, DataLoader batch sizes, and live-update intake (webhooks, polling, events received). One
-// registry per service instance.
+// rejections, DataLoader batch sizes, live-update intake (webhooks, polling, events received) and
+// delivery (subscribers, events delivered and dropped, delivery latency). One registry per service instance.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PollObserver } from '../live/poller.ts';
 import type { UpstreamObserver } from '../upstream/client.ts';
@@ -96,6 +96,32 @@ export class Metrics {
     name: 'live_events_received_total',
     help: 'Live events published on the bus, by source (webhook, poll) and event type.',
     labelNames: ['source', 'type'] as const,
+    registers: [this.registry],
+  });
+  // Subscriptions (src/schema/subscriptions/, src/server/subscriptions.ts): who listens, what reached them, what did not.
+  readonly liveSubscribers = new Gauge({
+    name: 'live_subscribers',
+    help: 'Open subscriptions by transport (sse, websocket) and field.',
+    labelNames: ['transport', 'field'] as const,
+    registers: [this.registry],
+  });
+  readonly liveEventsDelivered = new Counter({
+    name: 'live_events_delivered_total',
+    help: 'Payloads handed to a subscriber’s transport, by what brought them (webhook, poll, catch-up) and transport: one per subscriber.',
+    labelNames: ['source', 'transport'] as const,
+    registers: [this.registry],
+  });
+  readonly liveEventsDropped = new Counter({
+    name: 'live_events_dropped_total',
+    help: 'Events not delivered, by source and reason: duplicate (a subscriber already had that change; per subscriber), duplicate_delivery (a repeated webhook delivery, refused at intake), cross_account (an event of another account reached a subscriber’s filter), slow_consumer (a subscriber cut off, its buffer dropped).',
+    labelNames: ['source', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly liveDeliveryLatency = new Histogram({
+    name: 'live_delivery_latency_seconds',
+    help: 'From a live event’s arrival (webhook received, poll read) to its payload handed to the transport, by transport.',
+    labelNames: ['transport'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
   // LIVE_SOURCE=poll (src/live/poller.ts): what polling runs and what it costs upstream.

@@ -10,10 +10,13 @@
 //   listener and a watch forever. A stream no processor takes is closed all the same.
 // - Event streams carry `X-Accel-Buffering: no` (nginx would otherwise hold events back); yoga
 //   sends a keep-alive comment every 12 s.
+// - Each payload handed on counts as delivered (by what brought it and transport), with its latency
+//   from the event's arrival (live/delivery.ts: a delivery's origin).
 import { createSourceEventStream, execute, type ExecutionArgs } from 'graphql';
 import { isAsyncIterable, mapAsyncIterator, type Plugin } from 'graphql-yoga';
 import { FacadeError } from '../errors.ts';
-import { loadersOf } from '../live/delivery.ts';
+import { loadersOf, originOf } from '../live/delivery.ts';
+import { transportOf, type SubscriptionRuntime } from '../live/runtime.ts';
 
 const EVENT_STREAM = 'text/event-stream';
 
@@ -31,10 +34,20 @@ export function acceptsEventStream(request: Request): boolean {
 async function subscribeWithDeliveryLoaders(args: ExecutionArgs) {
   const stream = await createSourceEventStream(args);
   if (!isAsyncIterable(stream)) return stream;
-  return mapAsyncIterator(stream, (root: unknown) => {
+  const context = args.contextValue as { subscriptions?: SubscriptionRuntime };
+  const metrics = context.subscriptions?.metrics;
+  const transport = transportOf(context);
+  return mapAsyncIterator(stream, async (root: unknown) => {
     const loaders = loadersOf(root);
     const contextValue = loaders ? { ...(args.contextValue as object), loaders } : args.contextValue;
-    return execute({ ...args, rootValue: root, contextValue });
+    const result = await execute({ ...args, rootValue: root, contextValue });
+    // Handed to the transport next: delivered, and how long since its event arrived.
+    const origin = originOf(root);
+    if (metrics && origin) {
+      metrics.liveEventsDelivered.inc({ source: origin.source, transport });
+      if (origin.receivedAt !== undefined) metrics.liveDeliveryLatency.observe({ transport }, Math.max(0, Date.now() - origin.receivedAt) / 1000);
+    }
+    return result;
   });
 }
 

@@ -2,10 +2,9 @@
 // real relay-compiler (the native binary its npm package ships), and the same documents typed by
 // graphql-codegen (test/consumers/codegen.relay.ts). Both run against the working tree's
 // schema.graphql, so a schema change that breaks Relay's conventions (Node, connections, the
-// mutation payload's edge, the @oneOf input) fails here. Each generated set of types is then
+// mutation payloads' edges and deleted id, the @oneOf input) fails here. Each generated set of types is then
 // type-checked by tsc against a small consumer that uses them as an app would.
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from '@graphql-codegen/cli';
@@ -14,42 +13,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCommunications, seedConversation } from '../helpers/seed.ts';
 import { startStack } from '../helpers/stack.ts';
 import codegenRelayConfig from './codegen.relay.ts';
+import { compileRelayProject, ROOT, typecheck, type RelayProject } from './relay-project.ts';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-const RELAY_DIR = join(ROOT, 'test/consumers/relay');
-const RELAY_CLI = join(ROOT, 'node_modules/relay-compiler/cli.js');
-const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
-const OPERATIONS = ['ConversationScreenQuery', 'ConversationCommunicationsPaginationQuery', 'SendMessageMutation'];
+const OPERATIONS = [
+  'ConversationScreenQuery',
+  'ConversationCommunicationsPaginationQuery',
+  'SendMessageMutation',
+  'ConversationInboxQuery',
+  'ConversationParticipantsQuery',
+  'OpenConversationMutation',
+  'AddParticipantMutation',
+  'DeleteConversationMutation',
+];
 const schema = buildSchema(readFileSync(join(ROOT, 'schema.graphql'), 'utf8'));
-
-function run(command: string, args: string[], cwd: string) {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
-  return { status: result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}` };
-}
-
-/** tsc --noEmit on one file, strict, with the options of the project's tsconfig that matter for types. */
-function typecheck(dir: string, file: string) {
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }));
-  writeFileSync(
-    join(dir, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        target: 'es2024',
-        lib: ['es2024'],
-        module: 'nodenext',
-        moduleResolution: 'nodenext',
-        types: [],
-        strict: true,
-        noEmit: true,
-        allowImportingTsExtensions: true,
-        verbatimModuleSyntax: true,
-        skipLibCheck: true,
-      },
-      files: [file],
-    }),
-  );
-  return run(process.execPath, [TSC, '-p', join(dir, 'tsconfig.json')], dir);
-}
 
 let work: string;
 beforeAll(() => {
@@ -60,34 +36,14 @@ afterAll(() => {
 });
 
 describe('relay-compiler', () => {
+  let project: RelayProject;
   let generated: string;
-  const artifact = (name: string) => readFileSync(join(generated, `${name}.graphql.ts`), 'utf8');
-  /** The operation text Relay sends to the server (`params.text` of a ConcreteRequest). */
-  const operationText = (name: string): string => {
-    const literal = /"text": ("(?:[^"\\]|\\.)*")/.exec(artifact(name))?.[1];
-    if (!literal) throw new Error(`no operation text in ${name}`);
-    return JSON.parse(literal) as string;
-  };
+  const artifact = (name: string) => project.artifact(name);
+  const operationText = (name: string) => project.operationText(name);
 
   beforeAll(() => {
-    // The committed relay.config.json with its paths pointed into a scratch copy, so the compile
-    // neither depends on nor touches anything in the working tree but the inputs.
-    const project = join(work, 'relay');
-    generated = join(project, '__generated__');
-    mkdirSync(join(project, 'src'), { recursive: true });
-    mkdirSync(generated);
-    for (const file of readdirSync(RELAY_DIR).filter((name) => name.endsWith('.tsx'))) {
-      cpSync(join(RELAY_DIR, file), join(project, 'src', file));
-    }
-    cpSync(join(ROOT, 'schema.graphql'), join(project, 'schema.graphql'));
-    const config = JSON.parse(readFileSync(join(RELAY_DIR, 'relay.config.json'), 'utf8')) as Record<string, unknown>;
-    writeFileSync(
-      join(project, 'relay.config.json'),
-      JSON.stringify({ ...config, src: './src', schema: './schema.graphql', artifactDirectory: './__generated__' }),
-    );
-    const compile = run(process.execPath, [RELAY_CLI, '--output', 'quiet-with-errors'], project);
-    expect(compile.output).not.toMatch(/ERROR/);
-    expect(compile.status, compile.output).toBe(0);
+    project = compileRelayProject(work);
+    generated = project.generated;
   });
 
   it('sends operation texts that are valid against schema.graphql', () => {
@@ -95,15 +51,23 @@ describe('relay-compiler', () => {
       expect(validate(schema, parse(operationText(name))).map((error) => error.message), name).toEqual([]);
     }
     // Relay's client-only parts never reach the server.
-    expect(operationText('SendMessageMutation')).not.toMatch(/@appendEdge|\$connections/);
+    for (const name of ['SendMessageMutation', 'OpenConversationMutation', 'AddParticipantMutation', 'DeleteConversationMutation']) {
+      expect(operationText(name), name).not.toMatch(/@appendEdge|@prependEdge|@deleteRecord|\$connections/);
+    }
     expect(operationText('ConversationCommunicationsPaginationQuery')).not.toMatch(/@connection|@refetchable|@argumentDefinitions/);
   });
 
-  it('compiles the fragment, the refetch query, the node query and the mutation', () => {
+  it('compiles the fragments, the refetch query, the queries and the mutations', () => {
     expect(readdirSync(generated).sort()).toEqual([
+      'AddParticipantMutation.graphql.ts',
       'ConversationCommunicationsPaginationQuery.graphql.ts',
       'ConversationCommunications_conversation.graphql.ts',
+      'ConversationInboxQuery.graphql.ts',
+      'ConversationParticipantsQuery.graphql.ts',
+      'ConversationParticipants_conversation.graphql.ts',
       'ConversationScreenQuery.graphql.ts',
+      'DeleteConversationMutation.graphql.ts',
+      'OpenConversationMutation.graphql.ts',
       'SendMessageMutation.graphql.ts',
     ]);
   });
@@ -230,7 +194,7 @@ describe('relay-compiler', () => {
 
   it('gives an app types that accept right use and reject wrong use (tsc)', () => {
     writeFileSync(
-      join(work, 'relay', 'app.ts'),
+      join(project.dir, 'app.ts'),
       `import type { ConversationCommunications_conversation$data } from './__generated__/ConversationCommunications_conversation.graphql.ts';
 import type { ConversationCommunicationsPaginationQuery$variables as PageVariables } from './__generated__/ConversationCommunicationsPaginationQuery.graphql.ts';
 import type { CommunicationContentInput, SendMessageMutation$data, SendMessageMutation$variables } from './__generated__/SendMessageMutation.graphql.ts';
@@ -269,7 +233,7 @@ export function appended(data: SendMessageMutation$data): string | undefined {
 }
 `,
     );
-    const check = typecheck(join(work, 'relay'), 'app.ts');
+    const check = typecheck(project.dir, 'app.ts');
     expect(check.output).toBe('');
     expect(check.status).toBe(0);
   });
@@ -284,12 +248,19 @@ describe('graphql-codegen on the Relay documents', () => {
     types = files[0]!.content;
   }, 60_000);
 
-  it('accepts the Relay directives and types every operation and the fragment', () => {
+  it('accepts the Relay directives and types every operation and fragment', () => {
     expect(types).toContain('export type ConversationCommunications_ConversationFragment = {');
     expect(types).toMatch(/export type ConversationScreenQueryVariables = Exact<\{\s*id: string \| number;\s*\}>;/);
     expect(types).toContain('export type ConversationScreenQuery = {');
     expect(types).toMatch(/export type SendMessageMutationVariables = Exact<\{\s*input: CreateCommunicationInput;\s*connections: /);
     expect(types).toContain('export type SendMessageMutation = {');
+    expect(types).toMatch(/export type OpenConversationMutationVariables = Exact<\{\s*input: CreateConversationInput;\s*connections: /);
+    expect(types).toContain('export type OpenConversationMutation = { createConversation: { clientMutationId: string | null, conversationEdge: { cursor: string, node: {');
+    expect(types).toMatch(/export type AddParticipantMutationVariables = Exact<\{\s*input: AddParticipantInput;\s*connections: /);
+    expect(types).toContain('export type AddParticipantMutation = { addParticipant: { clientMutationId: string | null, participantEdge: { cursor: string, node: {');
+    expect(types).toContain('export type DeleteConversationMutation = { deleteConversation: { deletedConversationId: string | null,');
+    expect(types).toContain('export type ConversationInboxQuery = {');
+    expect(types).toContain('export type ConversationParticipants_ConversationFragment = {');
     expect(types).toContain(
       'export type CommunicationContentInput =\n  {   text: TextContentInput; transcription?: never; }\n  |  { text?: never;   transcription: TranscriptionContentInput; };',
     );

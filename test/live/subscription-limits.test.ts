@@ -1,5 +1,5 @@
 // Issue 11: what subscriptions cost and what bounds them, over real sockets (SSE over fetch, real
-// signed webhooks): N subscribers of one credential cost one upstream call per event, events long
+// signed webhooks): N subscribers of one credential cost one list read per event, events long
 // after the request's deadline still resolve, a slow consumer is cut off with a clear error, the
 // limits per caller and in total, the watch released once when the client leaves, the SSE
 // transport (GET, X-Accel-Buffering, keep-alives, Accept), and the error policy on streamed results.
@@ -34,7 +34,7 @@ describe('cost and deadlines', () => {
   });
   afterAll(() => stack.close());
 
-  it('N subscribers of one credential cost one upstream call per event; fields the payload carries cost none', async () => {
+  it('N subscribers of one credential cost one list read per event, and one call per field the payload lacks', async () => {
     const sid = seedConversation(stack.emulator, 'fan-out');
     const readers = await Promise.all(Array.from({ length: 5 }, () => SseStream.open(stack.url, WITH_CONVERSATION, { sid })));
     const cheap = await Promise.all(Array.from({ length: 3 }, () => SseStream.open(stack.url, FROM_PAYLOAD, { sid })));
@@ -48,9 +48,10 @@ describe('cost and deadlines', () => {
         expect(payload.data.communicationAdded.node).toEqual({ sid: communication.id, conversation: { name: 'fan-out' } });
       }
       for (const reader of cheap) expect((await reader.next()).data.communicationAdded.node.content.text).toBe(`fan-out ${event}`);
-      // Five subscribers asked for the conversation: one fetch. Three asked only for the payload: none.
+      // Each event is read from the list (the durable log, live/resume.ts) once for all eight; five
+      // subscribers asked for the conversation: one fetch. Three asked only for the edge: nothing more.
       const calls = stack.takeUpstreamCalls();
-      expect(calls.map((call) => `${call.method} ${call.path}`)).toEqual([`GET /v2/Conversations/${sid}`]);
+      expect(calls.map((call) => `${call.method} ${call.path}`)).toEqual([`GET /v2/Conversations/${sid}/Communications`, `GET /v2/Conversations/${sid}`]);
     }
     for (const reader of [...readers, ...cheap]) reader.close();
   });
@@ -121,9 +122,10 @@ describe('limits', () => {
     const [watched, released] = [watches, releases];
     // The first event's conversation read answers late: events pile up in the subscriber's buffer meanwhile.
     stack.emulator.faults.enqueue({ kind: 'delay', ms: 2000, match: { method: 'GET', path: `/v2/Conversations/${sid}` } });
+    const accessChecks = stack.emulator.requests.count({ path: `/v2/Conversations/${sid}` });
     const first = addCommunication(stack, sid, 'first');
     await announce(stack, first);
-    await waitFor(() => stack.emulator.requests.count({ path: `/v2/Conversations/${sid}` }) >= 1, 'the slow read to start');
+    await waitFor(() => stack.emulator.requests.count({ path: `/v2/Conversations/${sid}` }) > accessChecks, 'the slow read to start');
     for (let i = 0; i < 10; i++) await announce(stack, addCommunication(stack, sid, `burst ${i}`));
     expect((await stream.next()).data.communicationAdded.node.sid).toBe(first.id);
     const cut = await stream.next();
@@ -234,7 +236,8 @@ describe('SSE transport and the error policy', () => {
     expect(failed.errors?.map((error) => [error.extensions?.code, error.path])).toEqual([['UPSTREAM_UNAVAILABLE', ['communicationAdded', 'node', 'conversation']]]);
     expect(JSON.stringify(failed)).not.toContain(stack.emulator.url.replace('http://', ''));
     expect((await recipients.next()).data.communicationAdded.node.sid).toBe(down.id);
-    // A record that breaks a resolver (recipients that are not a list): a bug, masked, logged.
+    // A record that breaks a resolver (recipients that are not a list): a bug, masked, logged. The
+    // list does not show it and it is newer than anything listed, so it comes from its payload.
     await stack.live.bus.publish({
       eventId: 'broken',
       type: 'COMMUNICATION_CREATED',
@@ -243,7 +246,16 @@ describe('SSE transport and the error policy', () => {
       occurredAt: new Date().toISOString(),
       receivedAt: Date.now(),
       source: 'webhook',
-      record: { kind: 'Communication', id: 'conv_communication_broken', conversationId: sid, accountId: ACCOUNT_SID, author: CUSTOMER, recipients: 'not a list' as never, content: null },
+      record: {
+        kind: 'Communication',
+        id: 'conv_communication_broken',
+        conversationId: sid,
+        accountId: ACCOUNT_SID,
+        author: CUSTOMER,
+        recipients: 'not a list' as never,
+        content: null,
+        createdAt: new Date(Date.now() + 60_000).toISOString(),
+      },
     });
     const masked = await recipients.next();
     expect(masked.errors?.map((error) => [error.message, error.extensions?.code])).toEqual([['Unexpected error.', 'INTERNAL_SERVER_ERROR']]);

@@ -18,8 +18,11 @@ async function* conversationChanges(subscriber: Subscriber, statuses: readonly s
     if ((event.type !== 'CONVERSATION_CREATED' && event.type !== 'CONVERSATION_UPDATED') || event.record.kind !== 'Conversation') continue;
     const status = toConversationStatus((event.record as UpstreamConversation).status);
     if (wanted.size > 0 && (status === null || !wanted.has(status))) continue;
-    if (!seen.add(repeatKey(event))) continue;
-    yield Delivery.of({ eventKind: 'ConversationChangedEvent', event, scope }, subscriber.eventLoaders(event));
+    if (!seen.add(repeatKey(event))) {
+      subscriber.dropped(event, 'duplicate');
+      continue;
+    }
+    yield Delivery.ofEvent({ eventKind: 'ConversationChangedEvent', event, scope }, subscriber.eventLoaders(event), event);
   }
 }
 
@@ -30,6 +33,7 @@ builder.subscriptionField('conversationChanged', (t) =>
     args: { status: t.arg({ type: [ConversationStatus], required: false }) },
     subscribe: (_root, args, context) =>
       openStream(context, {
+        field: 'conversationChanged',
         accountOf: () => inboxAccount(context),
         deliveries: (subscriber) => conversationChanges(subscriber, args.status ?? []),
       }),

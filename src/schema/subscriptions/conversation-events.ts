@@ -14,8 +14,12 @@ async function* conversationEvents(subscriber: Subscriber, conversationId: strin
   for await (const event of eventsOfAccount(subscriber)) {
     if (event.conversationSid !== conversationId) continue;
     const payload = conversationEventPayload(event);
-    if (!payload || !seen.add(repeatKey(event))) continue;
-    yield Delivery.of(payload, subscriber.eventLoaders(event));
+    if (!payload) continue;
+    if (!seen.add(repeatKey(event))) {
+      subscriber.dropped(event, 'duplicate');
+      continue;
+    }
+    yield Delivery.ofEvent(payload, subscriber.eventLoaders(event), event);
   }
 }
 
@@ -27,6 +31,7 @@ builder.subscriptionField('conversationEvents', (t) =>
     subscribe: (_root, args, context) => {
       const conversationId = checkSid(args.conversationSid, 'conversationSid');
       return openStream(context, {
+        field: 'conversationEvents',
         conversationSid: conversationId,
         accountOf: () => conversationAccount(context, conversationId),
         deliveries: (subscriber) => conversationEvents(subscriber, conversationId),

@@ -12,6 +12,8 @@ import { FacadeError } from '../../errors.ts';
 import { SlowConsumerError, type LiveListener } from '../../live/bus.ts';
 import { Delivery } from '../../live/delivery.ts';
 import type { LiveEvent } from '../../live/events.ts';
+import type { DropReason } from '../../live/resume.ts';
+import { transportOf } from '../../live/runtime.ts';
 import type { Loaders } from '../../loaders/index.ts';
 import type { Context } from '../builder.ts';
 
@@ -26,13 +28,25 @@ export interface Subscriber {
   loadersMaxAgeMs: number;
   /** The loaders an event resolves with, shared by every subscriber of these credentials. */
   eventLoaders: (event: LiveEvent) => Loaders;
+  /**
+   * `read(loaders)` with loaders of no one subscriber (a deadline, no client's signal), shared by the
+   * subscribers of these credentials that ask for the same `key` while it is in flight.
+   */
+  sharedRead: <R>(key: string, read: (loaders: Loaders) => Promise<R>) => Promise<R>;
+  /** Counts an event this subscriber did not take (metrics). */
+  dropped: (event: LiveEvent, reason: DropReason) => void;
 }
 
 export interface StreamSpec<T> {
+  /** The subscription field (metrics). */
+  field: string;
   /** Unset: the account's topic (an inbox). */
   conversationSid?: string;
-  /** Checks the caller may read what is subscribed to, with their credentials; answers the account. */
-  accountOf: () => Promise<string>;
+  /**
+   * Checks the caller may read what is subscribed to, with their credentials; answers the account.
+   * Runs before the bus listener opens (what it reads must not depend on events it would miss).
+   */
+  accountOf: (subscriber: Pick<Subscriber, 'sharedRead'>) => Promise<string>;
   deliveries: (subscriber: Subscriber) => AsyncIterable<Delivery<T>>;
 }
 
@@ -57,9 +71,13 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
   const credentialsKey = credentials?.key ?? NO_CREDENTIALS_KEY;
 
   const releaseSlot = runtime.subscribers.admit(credentialsKey);
+  const metrics = runtime.metrics;
+  const source = context.live.source.kind;
+  const labels = { transport: transportOf(context), field: spec.field };
   const ending = new AbortController();
   let listener: LiveListener | undefined;
   let releaseWatch: (() => void) | undefined;
+  let counted = false;
   let ended = false;
   const end = () => {
     if (ended) return;
@@ -68,20 +86,27 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
     listener?.close();
     releaseWatch?.();
     releaseSlot();
+    if (counted) metrics?.liveSubscribers.dec(labels);
   };
+  const sharedRead = <R>(key: string, read: (loaders: Loaders) => Promise<R>) =>
+    runtime.inFlight(`${credentialsKey}\u0000${key}`, () => read(fresh()));
 
   let subscriber: Subscriber;
   try {
-    const accountSid = await spec.accountOf();
+    const accountSid = await spec.accountOf({ sharedRead });
     const topic = spec.conversationSid === undefined ? { accountSid } : { accountSid, conversationSid: spec.conversationSid };
     listener = context.live.bus.listen(topic, { maxBuffered: runtime.maxBuffered });
     releaseWatch = context.live.source.watch({ credentials, ...topic });
+    metrics?.liveSubscribers.inc(labels);
+    counted = true;
     subscriber = {
       accountSid,
       events: listener,
       pageLoaders: () => fresh(ending.signal),
       loadersMaxAgeMs: runtime.loadersMaxAgeMs,
       eventLoaders: (event) => runtime.eventLoaders.loadersFor(event, credentialsKey, () => fresh()),
+      sharedRead,
+      dropped: (event, reason) => metrics?.liveEventsDropped.inc({ source: event.source, reason }),
     };
   } catch (error) {
     end();
@@ -92,6 +117,7 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
     try {
       yield* spec.deliveries(subscriber);
     } catch (error) {
+      if (error instanceof SlowConsumerError) metrics?.liveEventsDropped.inc({ source, reason: 'slow_consumer' });
       // After the end was asked for, a failure is only the work being cut short: nobody listens.
       if (!ending.signal.aborted) yield Delivery.failure<T>(failureOf(error));
     } finally {
@@ -119,6 +145,8 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
 /** Keeps only events of the subscriber's account (the topic already is; this is the second lock). */
 export async function* eventsOfAccount(subscriber: Subscriber): AsyncGenerator<LiveEvent> {
   for await (const event of subscriber.events) {
-    if (event.accountSid === subscriber.accountSid) yield event;
+    // The record names its account too: an event whose record is another account's is not this subscriber's either.
+    if (event.accountSid === subscriber.accountSid && event.record?.accountId === subscriber.accountSid) yield event;
+    else subscriber.dropped(event, 'cross_account');
   }
 }

@@ -1,0 +1,134 @@
+// The fan-out workload's processes, each its own child so the server's CPU, read from /proc, is the
+// server's alone: the webhook generator (webhooks.ts), two subscriber processes (subscribers.ts: the
+// SSE subscribers in one, the WebSocket ones in the other), and the server under test — the facade
+// (bench/servers/facade.ts with live updates from webhooks, configured as an operator would) or the
+// zero-framework broadcaster (bench/servers/fanout-limit.ts). The upstream is the bench's own.
+import { join } from 'node:path';
+import { ROOT } from '../files.ts';
+import { forkNode, freePort, type Child } from '../lib/proc.ts';
+import type { Upstream } from '../world.ts';
+import { AUTHORIZATION } from '../workload.ts';
+import { FANOUT_WEBHOOK_TOKEN, WEBHOOK_PATH, type Transport } from './shared.ts';
+
+export const LABELS = { facade: 'this facade', limit: 'zero-framework limit' } as const;
+export type FanoutServerId = keyof typeof LABELS;
+
+/** A child process that answers `{type, id, …}` commands with `{type: 'result', id, result | error}`. */
+export interface Rpc {
+  child: Child;
+  call<T>(message: Record<string, unknown>): Promise<T>;
+}
+
+function rpc(child: Child): Rpc {
+  let next = 0;
+  const pending = new Map<number, { resolve: (value: any) => void; reject: (error: Error) => void }>();
+  child.process.on('message', (message: { type?: string; id: number; result?: unknown; error?: string }) => {
+    if (message?.type !== 'result') return;
+    const waiter = pending.get(message.id);
+    pending.delete(message.id);
+    if (message.error !== undefined) waiter?.reject(new Error(`${child.name}: ${message.error}`));
+    else waiter?.resolve(message.result);
+  });
+  child.process.once('exit', (code) => {
+    for (const waiter of pending.values()) waiter.reject(new Error(`${child.name} exited (${code})`));
+    pending.clear();
+  });
+  return {
+    child,
+    call<T>(message: Record<string, unknown>) {
+      const id = next++;
+      return new Promise<T>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        child.process.send({ ...message, id });
+      });
+    },
+  };
+}
+
+/** The generator and the two subscriber processes, started once and shared by the trials. */
+export interface FanoutClients {
+  webhooks: Rpc;
+  subscribers: Record<Transport, Rpc>;
+  /** A communication of the bench conversation, the template of every webhook's data. */
+  template: Record<string, unknown>;
+  conversationId: string;
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+export async function startFanoutClients(upstream: Upstream): Promise<FanoutClients> {
+  const fork = async (name: string, file: string) => rpc((await forkNode(name, join(ROOT, 'bench', 'fanout', file))).child);
+  const [webhooks, sse, ws] = await Promise.all([
+    fork('fanout-webhooks', 'webhooks.ts'),
+    fork('fanout-sse', 'subscribers.ts'),
+    fork('fanout-ws', 'subscribers.ts'),
+  ]);
+  const response = await fetch(`${upstream.url}/v2/Conversations/${upstream.conversationId}/Communications?pageSize=1`, {
+    headers: { authorization: AUTHORIZATION },
+  });
+  const template = ((await response.json()) as { communications: Record<string, unknown>[] }).communications[0];
+  if (!template) throw new Error('the bench conversation has no communication to use as a template');
+  const all = [webhooks, sse, ws];
+  return {
+    webhooks,
+    subscribers: { sse, ws },
+    template,
+    conversationId: upstream.conversationId,
+    pids: () => all.map((p) => p.child.pid),
+    async stop() {
+      for (const process of all) await process.child.stop();
+    },
+  };
+}
+
+export interface FanoutServer {
+  id: FanoutServerId;
+  child: Child;
+  /** Its /graphql URL. */
+  url: string;
+  /** Where webhooks are posted and what they are signed for: PUBLIC_URL + /webhooks/conversations. */
+  webhookUrl: string;
+}
+
+export async function startFanoutServer(id: FanoutServerId, upstream: Upstream, execArgv: string[] = []): Promise<FanoutServer> {
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const env: Record<string, string> = { BENCH_UPSTREAM_URL: upstream.url, BENCH_PORT: String(port) };
+  if (id === 'facade') {
+    // As an operator configures webhooks. One credential opens all the subscribers, so the
+    // per-caller limit (default 1000) is raised above the workload's 2000; nothing else changes.
+    env.BENCH_FACADE_CONFIG = JSON.stringify({
+      PUBLIC_URL: publicUrl,
+      WEBHOOK_AUTH_TOKEN: FANOUT_WEBHOOK_TOKEN,
+      LIVE_SOURCE: 'webhook',
+      MAX_SUBSCRIPTIONS_PER_CALLER: '10000',
+    });
+  } else {
+    env.BENCH_PUBLIC_URL = publicUrl;
+  }
+  const script = join(ROOT, 'bench', 'servers', id === 'facade' ? 'facade.ts' : 'fanout-limit.ts');
+  const { child, ready } = await forkNode<{ type: string; url: string }>(`fanout-${id}`, script, {
+    env,
+    execArgv: ['--expose-gc', ...execArgv],
+  });
+  return { id, child, url: ready.url, webhookUrl: publicUrl + WEBHOOK_PATH };
+}
+
+/** Asks the server (over IPC) for a message of `type` and waits for its answer. */
+function ask<T>(server: FanoutServer, type: string): Promise<T> {
+  return new Promise((resolve) => {
+    const onMessage = (message: { type?: string }) => {
+      if (message?.type !== type) return;
+      server.child.process.off('message', onMessage);
+      resolve(message as T);
+    };
+    server.child.process.on('message', onMessage);
+    server.child.process.send({ type });
+  });
+}
+
+/** The server's memory after a forced full GC (it runs with --expose-gc). */
+export const memoryOf = (server: FanoutServer) => ask<{ rss: number; heapUsed: number }>(server, 'heap');
+
+/** Subscriptions the server holds (the facade: its bus listeners). */
+export const subscribersOf = async (server: FanoutServer) => (await ask<{ subscribers: number }>(server, 'stats')).subscribers;

@@ -1,0 +1,259 @@
+// One server under the fan-out workload (issue 11 item 10): N SSE and M WebSocket subscribers on the
+// bench conversation, signed COMMUNICATION_CREATED webhooks, and what each delivery cost.
+//
+// 1. Start the server; open every subscriber, a barrier (webhooks until each has received one),
+//    close them all and wait until the server let go of them: the code is warm and the heap has
+//    grown to what opening them takes. Full GC: the memory baseline.
+// 2. Open them again, a barrier, full GC: memory with every subscriber idle. (RSS per idle
+//    subscriber is the difference over their number; heapUsed likewise.)
+// 3. A short warm-up load, then a barrier (every earlier event has then been delivered).
+// 4. 'spaced': a few events, far enough apart that each fans out alone: what one event's fan-out
+//    to every subscriber takes when nothing else waits.
+// 5. 'target': the issue's rate for the measured time, then a grace period; what has not arrived
+//    by then counts as missed, with its time so far in the latencies (a lower bound).
+// Each measured phase reads the server's CPU from /proc over its window: delivered events per CPU second.
+import { machineBusyS, sample } from '../lib/proc.ts';
+import { waitForQuiet } from '../measure.ts';
+import type { FanoutPhase, FanoutServerResult } from '../report/types.ts';
+import { control, sleep, type Upstream } from '../world.ts';
+import { AUTHORIZATION } from '../workload.ts';
+import { LABELS, memoryOf, startFanoutServer, subscribersOf, type FanoutClients, type FanoutServer, type FanoutServerId } from './processes.ts';
+import type { OpenRequest, OpenResult, SendResult, SubscriberStatus, Transport, TransportResult } from './shared.ts';
+
+export interface FanoutSettings {
+  sse: number;
+  ws: number;
+  /** The target phase: webhooks per second, for `seconds`. */
+  rate: number;
+  seconds: number;
+  /** The spaced phase: a few events at a low rate. */
+  spaced: { rate: number; events: number };
+  /** Warm-up events before the measured phases (at the spaced rate × 5). */
+  warmEvents: number;
+  /** How long after the last webhook deliveries may still arrive. */
+  graceMs: number;
+  /** Wait for the machine to be quiet before each measured phase (the full mode; not the smoke). */
+  waitForQuiet: boolean;
+  /** Extra Node flags for the facade (--cpu-prof). */
+  facadeExecArgv?: string[];
+}
+
+const TRANSPORTS: Transport[] = ['sse', 'ws'];
+const MB = 2 ** 20;
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+class Trial {
+  readonly #clients: FanoutClients;
+  readonly #server: FanoutServer;
+  /** Per tag, the next event's seq: a batch's events are 0 … n-1, each its own communication. */
+  readonly #nextSeq = new Map<string, number>();
+
+  constructor(clients: FanoutClients, server: FanoutServer) {
+    this.#clients = clients;
+    this.#server = server;
+  }
+
+  send(tag: string, count: number, rate: number, graceMs = 10_000): Promise<SendResult> {
+    const startSeq = this.#nextSeq.get(tag) ?? 0;
+    this.#nextSeq.set(tag, startSeq + count);
+    const { template } = this.#clients;
+    const request = { url: this.#server.webhookUrl, template, tag, startSeq, count, rate, graceMs };
+    return this.#clients.webhooks.call<SendResult>({ type: 'send', request });
+  }
+
+  async open(counts: Record<Transport, number>): Promise<number> {
+    const started = performance.now();
+    const results = await Promise.all(
+      TRANSPORTS.filter((t) => counts[t] > 0).map((transport) => {
+        const request: OpenRequest = {
+          transport,
+          count: counts[transport],
+          url: this.#server.url,
+          conversationSid: this.#clients.conversationId,
+          authorization: AUTHORIZATION,
+        };
+        return this.#clients.subscribers[transport].call<OpenResult>({ type: 'open', request });
+      }),
+    );
+    const failed = results.reduce((sum, r) => sum + r.failed, 0);
+    if (failed) throw new Error(`${failed} subscriptions did not open: ${results.find((r) => r.firstError)?.firstError}`);
+    return (performance.now() - started) / 1000;
+  }
+
+  status(tag: string): Promise<SubscriberStatus[]> {
+    return Promise.all(TRANSPORTS.map((t) => this.#clients.subscribers[t].call<SubscriberStatus>({ type: 'status', tag })));
+  }
+
+  /** Webhooks tagged `tag`, one at a time, until every subscriber has received one (bounded). */
+  async barrier(tag: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last: SubscriberStatus[] = [];
+    while (Date.now() < deadline) {
+      const sent = await this.send(tag, 1, 1);
+      if (sent.accepted !== 1) throw new Error(`barrier webhook refused: ${sent.firstError}`);
+      for (let poll = 0; poll < 20; poll++) {
+        last = await this.status(tag);
+        if (last.every((s) => s.reached === s.subscribers)) return;
+        await sleep(50);
+      }
+    }
+    const reached = last.map((s) => `${s.reached}/${s.subscribers}`).join(', ');
+    const error = last.find((s) => s.firstError)?.firstError ?? '';
+    throw new Error(`barrier ${tag}: not every subscriber received an event in time (${reached}) ${error}`);
+  }
+
+  /** Until every expected delivery arrived or the deadline (performance.now() time) passed. */
+  async drain(expected: number, deadline: number): Promise<void> {
+    while (performance.now() < deadline) {
+      const received = (await this.status('')).reduce((sum, s) => sum + s.measuredReceived, 0);
+      if (received >= expected) return;
+      await sleep(50);
+    }
+  }
+
+  /** Closes every subscriber and waits (bounded) until the server holds none. */
+  async close(): Promise<void> {
+    await Promise.all(TRANSPORTS.map((t) => this.#clients.subscribers[t].call({ type: 'close' })));
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && (await subscribersOf(this.#server)) > 0) await sleep(50);
+  }
+}
+
+interface PhaseOutcome {
+  phase: FanoutPhase;
+  samples: Record<string, unknown>;
+  window: { fromUs: number; toUs: number };
+}
+
+async function measurePhase(
+  key: FanoutPhase['key'],
+  { trial, server, upstream, clients, settings }: { trial: Trial; server: FanoutServer; upstream: Upstream; clients: FanoutClients; settings: FanoutSettings },
+  events: number,
+  rate: number,
+): Promise<PhaseOutcome> {
+  const subscribers = settings.sse + settings.ws;
+  const expected = events * subscribers;
+  await Promise.all(TRANSPORTS.map((t) => clients.subscribers[t].call({ type: 'measure', tag: key, count: events })));
+  const everyone = [server.child.pid, upstream.child.pid, process.pid, ...clients.pids()];
+  if (settings.waitForQuiet) await waitForQuiet(everyone);
+  await control(upstream, 'POST', '/__bench/reset-counts');
+  const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + sample(pid).cpuS, 0);
+  const server0 = cpuOf([server.child.pid]);
+  const clients0 = cpuOf(clients.pids());
+  const ours0 = cpuOf(everyone);
+  const machine0 = machineBusyS();
+  const t0 = performance.now();
+  const fromUs = monotonicUs();
+  const sent = await trial.send(key, events, rate, settings.graceMs);
+  await trial.drain(expected, t0 + ((events - 1) / rate) * 1000 + settings.graceMs);
+  const toUs = monotonicUs();
+  const cpuS = cpuOf([server.child.pid]) - server0;
+  const clientCpuS = cpuOf(clients.pids()) - clients0;
+  const windowS = (performance.now() - t0) / 1000;
+  const foreignCores = Math.max(0, (machineBusyS() - machine0 - (cpuOf(everyone) - ours0)) / windowS);
+  const upstreamCalls = ((await control(upstream, 'GET', '/__bench/stats')) as { total: number }).total;
+  const collected = (
+    await Promise.all(TRANSPORTS.map((t) => clients.subscribers[t].call<TransportResult[]>({ type: 'collect', sentAt: sent.sentAt })))
+  ).flat();
+  const delivered = collected.reduce((sum, t) => sum + t.delivered, 0);
+  const lastAt = Math.max(...collected.map((t) => t.lastAt));
+  const phase: FanoutPhase = {
+    key,
+    rate,
+    events,
+    expected,
+    delivered,
+    webhooks: {
+      sent: sent.sent,
+      accepted: sent.accepted,
+      failed: sent.failed,
+      unanswered: sent.unanswered,
+      ...(sent.firstError !== undefined && { firstError: sent.firstError }),
+      answerP50: sent.answerMs.p50,
+      answerP99: sent.answerMs.p99,
+    },
+    transports: collected.map(({ sample: _sample, lastAt: _lastAt, ...rest }) => rest),
+    cpuS,
+    deliveredPerCpuS: delivered / cpuS,
+    cpuUsPerDelivery: (cpuS / delivered) * 1e6,
+    clientCpuS,
+    windowS,
+    drainS: lastAt > 0 ? Math.max(0, (lastAt - sent.sentAt.at(-1)!) / 1000) : NaN,
+    upstreamCallsPerEvent: upstreamCalls / events,
+    foreignCores,
+  };
+  return { phase, samples: Object.fromEntries(collected.map((t) => [t.transport, t.sample])), window: { fromUs, toUs } };
+}
+
+export interface TrialOutcome {
+  result: FanoutServerResult;
+  /** The first payload of the target phase, per transport (for the data check). */
+  samples: Record<string, unknown>;
+  /** The target phase's window on the monotonic clock (µs), to cut a CPU profile to it. */
+  targetWindow: { fromUs: number; toUs: number };
+}
+
+export async function runTrial(
+  id: FanoutServerId,
+  upstream: Upstream,
+  clients: FanoutClients,
+  settings: FanoutSettings,
+  log: (line: string) => void = console.log,
+): Promise<TrialOutcome> {
+  const server = await startFanoutServer(id, upstream, id === 'facade' ? settings.facadeExecArgv : []);
+  const trial = new Trial(clients, server);
+  const counts = { sse: settings.sse, ws: settings.ws };
+  const subscribers = settings.sse + settings.ws;
+  try {
+    await trial.open(counts);
+    await trial.barrier('pre');
+    await trial.close();
+    const baseline = await memoryOf(server);
+
+    await control(upstream, 'POST', '/__bench/reset-counts');
+    const subscribeS = await trial.open(counts);
+    await trial.barrier('ready');
+    const subscribeCalls = ((await control(upstream, 'GET', '/__bench/stats')) as { total: number }).total;
+    const idle = await memoryOf(server);
+    log(
+      `  ${LABELS[id]}: ${subscribers} subscribers open in ${subscribeS.toFixed(1)} s (${subscribeCalls} upstream calls); ` +
+        `RSS after a full GC ${(baseline.rss / MB).toFixed(1)} MB (all closed) → ${(idle.rss / MB).toFixed(1)} MB (all open)`,
+    );
+    if (settings.warmEvents > 0) {
+      await trial.send('warm', settings.warmEvents, settings.spaced.rate * 5);
+      await trial.barrier('sync', 60_000);
+    }
+    const context = { trial, server, upstream, clients, settings };
+    const spaced = await measurePhase('spaced', context, settings.spaced.events, settings.spaced.rate);
+    const target = await measurePhase('target', context, Math.round(settings.rate * settings.seconds), settings.rate);
+    for (const { phase } of [spaced, target]) {
+      const latency = phase.transports.map((t) => `${t.transport} p50 ${t.latencyMs.p50.toFixed(1)} p99 ${t.latencyMs.p99.toFixed(1)} ms`);
+      log(
+        `  ${LABELS[id]} ${phase.key.padEnd(6)} ${phase.rate}/s: ${phase.delivered}/${phase.expected} delivered, ` +
+          `${latency.join(', ')}, ${phase.deliveredPerCpuS.toFixed(0)} deliveries per CPU s`,
+      );
+    }
+    const result: FanoutServerResult = {
+      server: id,
+      label: LABELS[id],
+      subscribers: counts,
+      subscribe: { seconds: subscribeS, upstreamCallsPerSubscription: subscribeCalls / subscribers },
+      memory: {
+        baselineRssMB: baseline.rss / MB,
+        idleRssMB: idle.rss / MB,
+        rssPerSubscriberKB: (idle.rss - baseline.rss) / subscribers / 1024,
+        heapPerSubscriberKB: (idle.heapUsed - baseline.heapUsed) / subscribers / 1024,
+      },
+      phases: [spaced.phase, target.phase],
+    };
+    return { result, samples: target.samples, targetWindow: target.window };
+  } finally {
+    await Promise.all(TRANSPORTS.map((t) => clients.subscribers[t].call({ type: 'close' }))).catch(() => {});
+    await server.child.stop();
+  }
+}
+
+/** A payload with the send time taken out of its text, so two servers' payloads for the same event compare equal. */
+export function comparable(payload: unknown): string {
+  return JSON.stringify(payload).replace(/(fanout \S+ \d+) \d+(\.\d+)?/g, '$1 <sentAt>');
+}
