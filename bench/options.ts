@@ -13,15 +13,16 @@ Modes (one; none: the full run):
   --profile     --cpu-prof on the facade under the 0 ms workload; top self time
                 (--target limit profiles the zero-framework limit instead)
   --otel        the facade with tracing off (default) and on: what tracing costs
-  --fanout      live updates: 1,000 SSE + 1,000 WebSocket subscribers, 50 signed webhooks/s for 20 s,
+  --fanout      live updates: 1,000 SSE + 1,000 WebSocket subscribers, 50 signed webhooks/s for 10 s,
                 the facade and a zero-framework broadcaster (bench/results/fanout.json)
   --report      rewrite BENCHMARKS.md and the chart from bench/results/*.json
 
 Options:
   --rounds N          rounds per phase (default 3)
-  --seconds S         length of each phase (--fanout: of the measured load, default 20)
+  --seconds S         length of each phase (--fanout: of the load at the target rate, default 10)
   --rate R            the moderate fixed rate in req/s (default 50); --fanout: webhooks/s
   --subscribers N     --fanout: subscribers per transport (default 1000)
+  --cpu-prof          --fanout: also profile the facade under the target load (prints where the time goes)
   --soak-seconds S    length of --soak (default 180)
   --pin               taskset: every server under test on CPU 1, upstream and load generator on CPU 0
   --only a,b          contestants: direct, limit, facade, mesh
@@ -39,6 +40,8 @@ export interface BenchOptions {
   rate: number;
   /** --fanout: subscribers per transport. */
   subscribers: number;
+  /** --fanout: profile the facade (node --cpu-prof) under the target load. */
+  cpuProf: boolean;
   soakSeconds: number;
   pin: boolean;
   target: string;
@@ -58,6 +61,7 @@ export function parseOptions(args: string[]): BenchOptions | 'help' {
       report: { type: 'boolean', default: false },
       fanout: { type: 'boolean', default: false },
       subscribers: { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
       pin: { type: 'boolean', default: false },
       rounds: { type: 'string' },
       seconds: { type: 'string' },
@@ -91,6 +95,7 @@ export function parseOptions(args: string[]): BenchOptions | 'help' {
     seconds: flags.seconds ? Number(flags.seconds) : undefined,
     rate: Number(flags.rate ?? 50),
     subscribers: Number(flags.subscribers ?? 1000),
+    cpuProf: flags['cpu-prof'],
     soakSeconds: Number(flags['soak-seconds'] ?? 180),
     pin: flags.pin,
     target: flags.target,

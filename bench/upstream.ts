@@ -10,6 +10,10 @@
 //   GET  /__bench/stats          → { counts: { FetchConversation: n, ... }, total, misses }
 //   POST /__bench/reset-counts
 //   PUT  /__bench/latency        body { latencyMs, jitterMs }
+//   POST /__bench/communications body { text } → a new TEXT communication in the bench conversation,
+//                                as its REST resource (what a COMMUNICATION_CREATED webhook carries);
+//                                the conversation's cached list answers are dropped, so the next
+//                                list read shows it (the fan-out workload, bench/fanout/)
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
@@ -36,8 +40,10 @@ function operationOf(path: string): string {
   return 'Other';
 }
 
+type Participant = ReturnType<Awaited<ReturnType<typeof startEmulator>>['data']['createParticipant']>;
+
 /** Seeds the benchmark conversation: BENCH_AUTHORS participants, BENCH_COMMUNICATIONS communications. */
-function seed(data: Awaited<ReturnType<typeof startEmulator>>['data']): string {
+function seed(data: Awaited<ReturnType<typeof startEmulator>>['data']): { conversationId: string; participants: Participant[] } {
   const account = DEMO_ACCOUNT_SID;
   const conversation = data.createConversation(account, {
     configurationId: DEMO_CONFIGURATION_ID,
@@ -76,11 +82,14 @@ function seed(data: Awaited<ReturnType<typeof startEmulator>>['data']): string {
       occurredAt: new Date(start + i * 37_000).toISOString(),
     });
   }
-  return conversation.id;
+  return { conversationId: conversation.id, participants };
 }
 
 const emulator = await startEmulator({ port: 0, seedDemoData: false });
-const conversationId = seed(emulator.data);
+const { conversationId, participants } = seed(emulator.data);
+/** Who writes the fan-out workload's communications: the participants with a text channel. */
+const authors = participants.filter((p) => p.addresses[0]?.channel !== 'VOICE');
+let created = 0;
 const origin = new Pool(emulator.url, { connections: 8 });
 
 const cache = new Map<string, Cached>();
@@ -116,6 +125,21 @@ async function control(req: IncomingMessage, res: ServerResponse, path: string):
     for (const key of Object.keys(counts)) delete counts[key];
     total = 0;
     return json(res, 200, { ok: true });
+  }
+  if (req.method === 'POST' && path === '/__bench/communications') {
+    const { text } = JSON.parse(body || '{}') as { text?: string };
+    const author = authors[created % authors.length]!;
+    const to = authors[(created + 1) % authors.length]!;
+    created++;
+    const address = (p: typeof author) => ({ address: p.addresses[0]!.address, channel: p.addresses[0]!.channel, participantId: p.id });
+    const communication = emulator.data.createCommunication(DEMO_ACCOUNT_SID, conversationId, {
+      author: address(author),
+      recipients: [address(to)],
+      content: { type: 'TEXT', text: text ?? 'fan-out' },
+    });
+    const listPath = `/v2/Conversations/${conversationId}/Communications`;
+    for (const key of cache.keys()) if (key.includes(`${listPath}?`) || key.endsWith(listPath)) cache.delete(key);
+    return json(res, 201, communication);
   }
   if (req.method === 'PUT' && path === '/__bench/latency') {
     const value = JSON.parse(body || '{}') as { latencyMs?: number; jitterMs?: number };

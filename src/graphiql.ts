@@ -1,5 +1,6 @@
 // The documents GraphiQL opens with, each runnable as-is against the demo data: a paged
-// communications query using the content union, then one tab per write flow — send a message
+// communications query using the content union, a live subscription on the same thread (its new
+// messages as they arrive, resumable with `after`), then one tab per write flow — send a message
 // (createCommunication), open a conversation (createConversation), add an agent to the demo thread
 // (addParticipant) and close a conversation (updateConversation). The close tab closes a demo
 // conversation no other tab uses: a closed conversation takes no new participants or messages, so
@@ -57,6 +58,30 @@ query LatestCommunications($sid: String! = ${JSON.stringify(sid)}, $count: Int =
             ... on UnsupportedContent { type raw }
           }
         }
+      }
+    }
+  }
+}
+`;
+
+// GraphiQL runs one operation per window and stops it when another tab is opened (its changeTab
+// calls stop()): the message that shows up here is sent from a second browser tab of GraphiQL.
+const live = (sid: string) => `# Live: new messages in this thread as they arrive (a subscription, over Server-Sent Events).
+# Run it (▶): it keeps running. Then open this page in a second browser tab and run SendMessage
+# there (with a new idempotencyKey if it ran before): the message appears here at once. (GraphiQL
+# stops a running operation when you switch tabs in its own window.) Each event's cursor works as "after": run again with the last cursor
+# you saw, and every message since then arrives first, then the live ones.
+subscription LiveThread($sid: String! = ${JSON.stringify(sid)}, $after: String) {
+  communicationAdded(conversationSid: $sid, after: $after) {
+    cursor
+    node {
+      sid
+      occurredAt
+      author { address channel }
+      content {
+        __typename
+        ... on TextContent { text }
+        ... on TranscriptionContent { text }
       }
     }
   }
@@ -149,6 +174,7 @@ export function graphiqlTabs(example: GraphiqlExample | undefined, newKey: () =>
   };
   return [
     { query: query(sid), variables: variables({ sid, count: 10 }) },
+    { query: live(sid), variables: variables({ sid, after: null }) },
     { query: SEND_MESSAGE, variables: variables({ input: send }) },
     { query: OPEN_CONVERSATION, variables: variables({ input: open }) },
     { query: ADD_AGENT, variables: variables({ input: join }) },

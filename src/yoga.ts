@@ -2,7 +2,6 @@
 // HTTP, tests serve it on a free port. Each request gets its own loaders, bound to its own
 // credentials and deadline; the plugins in server/ add limits, access, telemetry and errors.
 import type { Tracer } from '@opentelemetry/api';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config.ts';
@@ -18,6 +17,7 @@ import { schema, type Context } from './schema/index.ts';
 import { bearerVerifier, hasAccessPolicy, type AccessPolicy } from './server/access.ts';
 import { useArgumentBounds } from './server/argument-bounds.ts';
 import { boundedParserCaches } from './server/bounded-cache.ts';
+import { graphiqlOptions, renderGraphiQLPage } from './server/graphiql-page.ts';
 import { useCompiledExecution } from './server/compiled-execution.ts';
 import { useCors } from './server/cors.ts';
 import { useOperationalEndpoints, useJsonBodiesOnly } from './server/endpoints.ts';
@@ -150,8 +150,8 @@ export function createFacade(options: FacadeOptions): YogaServerInstance<Record<
     landingPage: false,
     cors: false, // replaced by useCors: yoga's default reflects any origin with credentials
     healthCheckEndpoint: '/health',
-    graphiql: options.graphiql === false ? false : { title: 'conversations-graphql', ...options.graphiql },
-    renderGraphiQL,
+    graphiql: options.graphiql === false ? false : graphiqlOptions(options.graphiql),
+    renderGraphiQL: renderGraphiQLPage,
     logging: false,
     maskedErrors: false,
     batching: false,

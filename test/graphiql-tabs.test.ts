@@ -1,24 +1,28 @@
 // GraphiQL's default tabs, outside a browser (test/browser/graphiql.test.ts clicks them in one):
 // every tab's document and variables are valid against the schema, and every tab runs as it opens
 // over HTTP against the demo data, in any order and twice, with exactly the upstream calls it should
-// cost. And the tabs' idempotency keys are never shared — not with the README's examples (everyone
+// cost; the live tab subscribes over SSE as GraphiQL sends it (a GET), receives what the send tab
+// sends, and resumes from a cursor. And the tabs' idempotency keys are never shared — not with the README's examples (everyone
 // who ran either would send the same key, so against one account a stranger's run could replay, or
 // conflict with, yours), not between starts, and not between tabs (the upstream binds a key to one
 // request: a second tab with the same key would be a CONFLICT).
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { getVariableValues, parse, validate, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CONFIGURATION_ID, DEMO_CONVERSATIONS, DEMO_LONG_CONVERSATION, demoExample } from '../src/emulator/index.ts';
 import { graphiqlTabs } from '../src/graphiql.ts';
 import { schema } from '../src/schema/index.ts';
+import { SseStream } from './helpers/sse.ts';
 import { ACCOUNT_SID, AUTH_TOKEN, startStack, type Stack } from './helpers/stack.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 /** The key the README and the tab both used to carry. */
 const FORMERLY_SHARED = '5f0c6f2e-3c1a-4d55-9a8e-2b7f0d1c9e11';
-/** The tabs in their order: a query, then the write flows. */
-const OPERATIONS = ['LatestCommunications', 'SendMessage', 'OpenConversation', 'AddAgent', 'CloseConversation'];
-const MUTATION_TABS = [1, 2, 3, 4];
+/** The tabs in their order: a query, the live subscription, then the write flows. */
+const OPERATIONS = ['LatestCommunications', 'LiveThread', 'SendMessage', 'OpenConversation', 'AddAgent', 'CloseConversation'];
+const LIVE_TAB = 1;
+const MUTATION_TABS = [2, 3, 4, 5];
 
 type Tabs = ReturnType<typeof graphiqlTabs>;
 const inputOf = (tabs: Tabs, index: number) => (JSON.parse(tabs[index]!.variables) as { input: Record<string, unknown> }).input;
@@ -45,9 +49,9 @@ describe('idempotency keys of the examples', () => {
     const tabs = graphiqlTabs(undefined, () => `0b6f1f4e-58a4-4d0e-9a53-1f7c2f7d9e2${made++}`);
     expect(made).toBe(4);
     expect(keysOf(tabs)).toEqual([0, 1, 2, 3].map((n) => `0b6f1f4e-58a4-4d0e-9a53-1f7c2f7d9e2${n}`));
-    expect(tabs[1]!.query).toMatch(/Run it twice/);
     expect(tabs[2]!.query).toMatch(/Run it twice/);
     expect(tabs[3]!.query).toMatch(/Run it twice/);
+    expect(tabs[4]!.query).toMatch(/Run it twice/);
   });
 });
 
@@ -65,7 +69,7 @@ describe('the default tabs’ documents', () => {
       const coerced = getVariableValues(schema, operationOf(tab.query).variableDefinitions ?? [], JSON.parse(tab.variables) as Record<string, unknown>);
       expect(coerced.errors?.map((error) => error.message) ?? []).toEqual([]);
     }
-    expect(tabs.map((tab) => operationOf(tab.query).operation)).toEqual(['query', 'mutation', 'mutation', 'mutation', 'mutation']);
+    expect(tabs.map((tab) => operationOf(tab.query).operation)).toEqual(['query', 'subscription', 'mutation', 'mutation', 'mutation', 'mutation']);
   });
 });
 
@@ -76,7 +80,12 @@ describe('the default tabs on the demo data, over HTTP', () => {
 
   beforeAll(async () => {
     // The demo data in the test account: the stack's server-held credentials are ACCOUNT_SID's.
-    stack = await startStack({ emulator: { seedDemoData: true, demoAccountSid: ACCOUNT_SID, demoAuthToken: AUTH_TOKEN } });
+    stack = await startStack({
+      emulator: { seedDemoData: true, demoAccountSid: ACCOUNT_SID, demoAuthToken: AUTH_TOKEN },
+      facade: { graphiql: { defaultTabs: tabs } },
+    });
+    // As npm start does in embedded mode: the demo configuration's status callbacks come to the facade.
+    stack.emulator.webhooks.setDemoStatusCallback(stack.webhookUrl);
   });
   afterAll(async () => {
     await stack.close();
@@ -95,7 +104,7 @@ describe('the default tabs on the demo data, over HTTP', () => {
   it('each runs as it opens, last tab first and then twice more: no errors, no userErrors, the replays answer the same', async () => {
     const [sendKey, openKey, joinKey, closeKey] = keysOf(tabs);
     // Closing first: the close tab's conversation is none the other tabs use, so they all still run.
-    const closed = await runTab(4);
+    const closed = await runTab(5);
     expect(closed.calls).toEqual([`PATCH /v2/Conversations/${example.conversationToCloseSid} key=${closeKey}`]);
     expect(closed.data.updateConversation).toEqual({
       conversation: {
@@ -109,7 +118,7 @@ describe('the default tabs on the demo data, over HTTP', () => {
       clientMutationId: 'graphiql-close',
     });
 
-    const joined = await runTab(3);
+    const joined = await runTab(4);
     expect(joined.calls).toEqual([
       `POST /v2/Conversations/${DEMO_LONG_CONVERSATION}/Participants key=${joinKey}`,
       `GET /v2/Conversations/${DEMO_LONG_CONVERSATION}`,
@@ -127,7 +136,7 @@ describe('the default tabs on the demo data, over HTTP', () => {
       clientMutationId: 'graphiql-join',
     });
 
-    const opened = await runTab(2);
+    const opened = await runTab(3);
     expect(opened.calls).toEqual([`POST /v2/Conversations key=${openKey}`]);
     expect(opened.data.createConversation).toEqual({
       conversation: {
@@ -143,7 +152,7 @@ describe('the default tabs on the demo data, over HTTP', () => {
       clientMutationId: 'graphiql-open',
     });
 
-    const sent = await runTab(1);
+    const sent = await runTab(2);
     expect(sent.calls).toEqual([`POST /v2/Conversations/${DEMO_LONG_CONVERSATION}/Communications key=${sendKey}`]);
     expect(sent.data.createCommunication).toMatchObject({
       communication: { sid: expect.stringMatching(/^conv_communication_/), content: { text: 'Hello from GraphiQL!' } },
@@ -165,12 +174,12 @@ describe('the default tabs on the demo data, over HTTP', () => {
 
     // Run again, as the tabs' comments invite: the creates replay (the same objects, one upstream call
     // each, nothing new created), the close leaves the same state.
-    for (const [index, first] of [[1, sent], [2, opened], [3, joined]] as const) {
+    for (const [index, first] of [[2, sent], [3, opened], [4, joined]] as const) {
       const again = await runTab(index);
       expect(again.data).toEqual(first.data);
       expect(again.calls[0]).toBe(first.calls[0]);
     }
-    const closedAgain = await runTab(4);
+    const closedAgain = await runTab(5);
     expect(closedAgain.calls).toEqual(closed.calls);
     expect({ ...closedAgain.data.updateConversation.conversation, updatedAt: null }).toEqual({ ...closed.data.updateConversation.conversation, updatedAt: null });
     const participants = await stack.graphql<{ conversation: { participants: { nodes: Array<{ name: string }> } } }>(
@@ -178,5 +187,73 @@ describe('the default tabs on the demo data, over HTTP', () => {
       { sid: DEMO_LONG_CONVERSATION },
     );
     expect(participants.data!.conversation.participants.nodes.filter((node) => node.name === 'Ravi Shah')).toHaveLength(1);
+  });
+
+  /** The send tab's variables with a key of its own: a new message, as the tab's comment says. */
+  const newMessage = (text: string) => ({ input: { ...inputOf(tabs, 2), idempotencyKey: randomUUID(), content: { text: { text } } } });
+
+  it('the live tab subscribes over SSE as GraphiQL sends it (GET, its variables) and shows the message the send tab sends', async () => {
+    const live = tabs[LIVE_TAB]!;
+    stack.takeUpstreamCalls();
+    const stream = await SseStream.open(stack.url, live.query, JSON.parse(live.variables) as Record<string, unknown>, { method: 'GET' });
+    try {
+      expect(stream.status).toBe(200);
+      expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      // Subscribing: the access check (the conversation) and where its list ends now (its last page).
+      expect(stack.takeUpstreamCalls().map((call) => `${call.method} ${call.path}`).sort()).toEqual([
+        `GET /v2/Conversations/${DEMO_LONG_CONVERSATION}`,
+        `GET /v2/Conversations/${DEMO_LONG_CONVERSATION}/Communications`,
+      ]);
+      const sent = await stack.graphql(tabs[2]!.query, newMessage('Seen live in GraphiQL'));
+      expect(sent.errors).toBeUndefined();
+      const communication = sent.data.createCommunication.communication as { sid: string };
+      const { data, errors } = await stream.next(10_000);
+      expect(errors).toBeUndefined();
+      expect(data.communicationAdded).toEqual({
+        cursor: expect.any(String),
+        node: {
+          sid: communication.sid,
+          occurredAt: expect.any(String),
+          author: { address: example.author.address, channel: example.author.channel },
+          content: { __typename: 'TextContent', text: 'Seen live in GraphiQL' },
+        },
+      });
+      expect(stream.pending).toBe(0);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('the live tab resumes: with "after" set to the last cursor seen, what was sent meanwhile arrives first, then the live ones', async () => {
+    const live = tabs[LIVE_TAB]!;
+    const variables = JSON.parse(live.variables) as { sid: string; after: string | null };
+    expect(variables.after).toBeNull();
+    const first = await SseStream.open(stack.url, live.query, variables, { method: 'GET' });
+    await stack.graphql(tabs[2]!.query, newMessage('before the break'));
+    const seen = (await first.next(10_000)).data.communicationAdded as { cursor: string; node: { content: { text: string } } };
+    expect(seen.node.content.text).toBe('before the break');
+    first.close();
+    // Away: two messages nobody is subscribed to.
+    for (const text of ['while away 1', 'while away 2']) expect((await stack.graphql(tabs[2]!.query, newMessage(text))).errors).toBeUndefined();
+    const resumed = await SseStream.open(stack.url, live.query, { ...variables, after: seen.cursor }, { method: 'GET' });
+    try {
+      const caughtUp = [await resumed.next(10_000), await resumed.next(10_000)].map((payload) => payload.data.communicationAdded.node.content.text);
+      expect(caughtUp).toEqual(['while away 1', 'while away 2']);
+      await stack.graphql(tabs[2]!.query, newMessage('back, live'));
+      expect((await resumed.next(10_000)).data.communicationAdded.node.content.text).toBe('back, live');
+      expect(resumed.pending).toBe(0);
+    } finally {
+      resumed.close();
+    }
+  });
+
+  it('serves GraphiQL with subscriptions over SSE and the tab fix, and the live tab among its tabs', async () => {
+    const page = await fetch(stack.url, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('"subscriptionsProtocol":"SSE"');
+    expect(html).toContain('subscription LiveThread(');
+    const head = html.slice(0, html.indexOf('</head>'));
+    expect(head).toContain('.graphiql-tab { transform: none !important; }');
   });
 });

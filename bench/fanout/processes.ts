@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { ROOT } from '../files.ts';
 import { forkNode, freePort, type Child } from '../lib/proc.ts';
 import type { Upstream } from '../world.ts';
-import { AUTHORIZATION } from '../workload.ts';
 import { FANOUT_WEBHOOK_TOKEN, WEBHOOK_PATH, type Transport } from './shared.ts';
 
 export const LABELS = { facade: 'this facade', limit: 'zero-framework limit' } as const;
@@ -49,10 +48,10 @@ function rpc(child: Child): Rpc {
 export interface FanoutClients {
   webhooks: Rpc;
   subscribers: Record<Transport, Rpc>;
-  /** A communication of the bench conversation, the template of every webhook's data. */
-  template: Record<string, unknown>;
   conversationId: string;
   pids(): number[];
+  /** The generator's and the subscriber processes' pids by name. */
+  named(): Record<'webhooks' | Transport, number>;
   stop(): Promise<void>;
 }
 
@@ -63,18 +62,13 @@ export async function startFanoutClients(upstream: Upstream): Promise<FanoutClie
     fork('fanout-sse', 'subscribers.ts'),
     fork('fanout-ws', 'subscribers.ts'),
   ]);
-  const response = await fetch(`${upstream.url}/v2/Conversations/${upstream.conversationId}/Communications?pageSize=1`, {
-    headers: { authorization: AUTHORIZATION },
-  });
-  const template = ((await response.json()) as { communications: Record<string, unknown>[] }).communications[0];
-  if (!template) throw new Error('the bench conversation has no communication to use as a template');
   const all = [webhooks, sse, ws];
   return {
     webhooks,
     subscribers: { sse, ws },
-    template,
     conversationId: upstream.conversationId,
     pids: () => all.map((p) => p.child.pid),
+    named: () => ({ webhooks: webhooks.child.pid, sse: sse.child.pid, ws: ws.child.pid }),
     async stop() {
       for (const process of all) await process.child.stop();
     },

@@ -1,7 +1,7 @@
 // The fan-out workload's shared facts (issue 11 item 10): the subscription every subscriber sends,
-// the text each webhook's communication carries (which event it is and when it was sent, so a
-// subscriber can measure latency and check it saw every event exactly once), the webhook token,
-// and the messages the harness exchanges with its two child processes (webhooks.ts, subscribers.ts).
+// the text each webhook's communication carries (which event it is, so a subscriber can check it
+// saw every event exactly once and when it first did), the webhook token, and the messages the
+// harness exchanges with its child processes (webhooks.ts, subscribers.ts).
 
 /** Exactly what every subscriber asks for, over SSE and over WebSocket, of the facade and of the limit. */
 export const FANOUT_SUBSCRIPTION = `subscription Fanout($sid: String!) {
@@ -15,23 +15,26 @@ export const WEBHOOK_PATH = '/webhooks/conversations';
 export type Transport = 'sse' | 'ws';
 
 /**
- * A communication's text: `fanout <tag> <seq> <sentAt>`. The tag names a batch (a warm-up, a
- * barrier, the measured run), seq the event in it, sentAt the generator's clock
- * (performance.timeOrigin + performance.now(), ms, the same clock in every process on the machine)
- * right before the webhook was signed and sent.
+ * A communication's text: `fanout <tag> <seq>`. The tag names a batch (a warm-up, a barrier, a
+ * measured load), seq the event in it. The communication is created upstream before its webhook
+ * is sent, so the send time cannot be in it: the generator reports when it sent each event, the
+ * subscribers when each arrived, and the latencies are the differences (same clock, clock()).
  */
-export function eventText(tag: string, seq: number, sentAt: number): string {
-  return `fanout ${tag} ${seq} ${sentAt.toFixed(3)}`;
+export function eventText(tag: string, seq: number): string {
+  return `fanout ${tag} ${seq}`;
 }
 
-const TEXT = /^fanout (\S+) (\d+) (\d+(?:\.\d+)?)$/;
+const TEXT = /^fanout (\S+) (\d+)$/;
 
-export function parseEventText(text: string): { tag: string; seq: number; sentAt: number } | null {
+export function parseEventText(text: string): { tag: string; seq: number } | null {
   const match = TEXT.exec(text);
-  return match ? { tag: match[1]!, seq: Number(match[2]), sentAt: Number(match[3]) } : null;
+  return match ? { tag: match[1]!, seq: Number(match[2]) } : null;
 }
 
-/** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
+/**
+ * Wall-clock milliseconds with sub-millisecond resolution, comparable across the bench's processes
+ * on one machine (performance.timeOrigin is each process's start on the wall clock).
+ */
 export const clock = () => performance.timeOrigin + performance.now();
 
 export interface LatencySummary {
@@ -62,8 +65,8 @@ export function summarise(values: number[]): LatencySummary {
 export interface SendRequest {
   /** The server's webhook URL, without query (PUBLIC_URL + WEBHOOK_PATH): posted to and signed. */
   url: string;
-  /** A communication of the bench conversation as the upstream returns it: each event's data is a copy with its own id and text. */
-  template: Record<string, unknown>;
+  /** The bench upstream: each event's communication is created there first (POST /__bench/communications). */
+  upstreamUrl: string;
   tag: string;
   /** Events startSeq … startSeq + count - 1 (each its own communication id). */
   startSeq?: number;
@@ -80,7 +83,7 @@ export interface SendResult {
   failed: number;
   /** Not answered within the grace period (aborted). */
   unanswered: number;
-  /** When each event was sent (shared.ts clock), by its index in the batch. */
+  /** When each event's webhook was sent (clock(), after its communication was created), by its index in the batch. */
   sentAt: number[];
   firstError?: string;
   /** How long the server took to answer the webhook (sent → response read), ms. */

@@ -12,13 +12,15 @@
 // 5. 'target': the issue's rate for the measured time, then a grace period; what has not arrived
 //    by then counts as missed, with its time so far in the latencies (a lower bound).
 // Each measured phase reads the server's CPU from /proc over its window: delivered events per CPU second.
+import { CursorCodec, scopeTag } from '../../src/connections/cursor.ts';
+import { encodeNodeId } from '../../src/schema/node-id.ts';
 import { machineBusyS, sample } from '../lib/proc.ts';
 import { waitForQuiet } from '../measure.ts';
 import type { FanoutPhase, FanoutServerResult } from '../report/types.ts';
 import { control, sleep, type Upstream } from '../world.ts';
 import { AUTHORIZATION } from '../workload.ts';
 import { LABELS, memoryOf, startFanoutServer, subscribersOf, type FanoutClients, type FanoutServer, type FanoutServerId } from './processes.ts';
-import type { OpenRequest, OpenResult, SendResult, SubscriberStatus, Transport, TransportResult } from './shared.ts';
+import type { OpenRequest, OpenResult, SendRequest, SendResult, SubscriberStatus, Transport, TransportResult } from './shared.ts';
 
 export interface FanoutSettings {
   sse: number;
@@ -41,23 +43,26 @@ export interface FanoutSettings {
 const TRANSPORTS: Transport[] = ['sse', 'ws'];
 const MB = 2 ** 20;
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+/** The servers' cursor secret (their default, BENCH_CURSOR_SECRET unset): reads their cursors. */
+const codec = new CursorCodec(process.env.BENCH_CURSOR_SECRET ?? 'bench cursor secret');
 
 class Trial {
   readonly #clients: FanoutClients;
   readonly #server: FanoutServer;
+  readonly #upstream: Upstream;
   /** Per tag, the next event's seq: a batch's events are 0 … n-1, each its own communication. */
   readonly #nextSeq = new Map<string, number>();
 
-  constructor(clients: FanoutClients, server: FanoutServer) {
+  constructor(clients: FanoutClients, server: FanoutServer, upstream: Upstream) {
     this.#clients = clients;
     this.#server = server;
+    this.#upstream = upstream;
   }
 
   send(tag: string, count: number, rate: number, graceMs = 10_000): Promise<SendResult> {
     const startSeq = this.#nextSeq.get(tag) ?? 0;
     this.#nextSeq.set(tag, startSeq + count);
-    const { template } = this.#clients;
-    const request = { url: this.#server.webhookUrl, template, tag, startSeq, count, rate, graceMs };
+    const request: SendRequest = { url: this.#server.webhookUrl, upstreamUrl: this.#upstream.url, tag, startSeq, count, rate, graceMs };
     return this.#clients.webhooks.call<SendResult>({ type: 'send', request });
   }
 
@@ -138,8 +143,9 @@ async function measurePhase(
   if (settings.waitForQuiet) await waitForQuiet(everyone);
   await control(upstream, 'POST', '/__bench/reset-counts');
   const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + sample(pid).cpuS, 0);
-  const server0 = cpuOf([server.child.pid]);
-  const clients0 = cpuOf(clients.pids());
+  const processes: Record<string, number> = { server: server.child.pid, ...clients.named(), upstream: upstream.child.pid, harness: process.pid };
+  const cpuByProcess = () => Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, sample(pid).cpuS]));
+  const before = cpuByProcess();
   const ours0 = cpuOf(everyone);
   const machine0 = machineBusyS();
   const t0 = performance.now();
@@ -147,8 +153,9 @@ async function measurePhase(
   const sent = await trial.send(key, events, rate, settings.graceMs);
   await trial.drain(expected, t0 + ((events - 1) / rate) * 1000 + settings.graceMs);
   const toUs = monotonicUs();
-  const cpuS = cpuOf([server.child.pid]) - server0;
-  const clientCpuS = cpuOf(clients.pids()) - clients0;
+  const after = cpuByProcess();
+  const cpuS = after.server! - before.server!;
+  const processCpuS = Object.fromEntries(Object.keys(processes).map((name) => [name, after[name]! - before[name]!]));
   const windowS = (performance.now() - t0) / 1000;
   const foreignCores = Math.max(0, (machineBusyS() - machine0 - (cpuOf(everyone) - ours0)) / windowS);
   const upstreamCalls = ((await control(upstream, 'GET', '/__bench/stats')) as { total: number }).total;
@@ -176,7 +183,7 @@ async function measurePhase(
     cpuS,
     deliveredPerCpuS: delivered / cpuS,
     cpuUsPerDelivery: (cpuS / delivered) * 1e6,
-    clientCpuS,
+    processCpuS,
     windowS,
     drainS: lastAt > 0 ? Math.max(0, (lastAt - sent.sentAt.at(-1)!) / 1000) : NaN,
     upstreamCallsPerEvent: upstreamCalls / events,
@@ -201,7 +208,7 @@ export async function runTrial(
   log: (line: string) => void = console.log,
 ): Promise<TrialOutcome> {
   const server = await startFanoutServer(id, upstream, id === 'facade' ? settings.facadeExecArgv : []);
-  const trial = new Trial(clients, server);
+  const trial = new Trial(clients, server, upstream);
   const counts = { sse: settings.sse, ws: settings.ws };
   const subscribers = settings.sse + settings.ws;
   try {
@@ -253,7 +260,28 @@ export async function runTrial(
   }
 }
 
-/** A payload with the send time taken out of its text, so two servers' payloads for the same event compare equal. */
-export function comparable(payload: unknown): string {
-  return JSON.stringify(payload).replace(/(fanout \S+ \d+) \d+(\.\d+)?/g, '$1 <sentAt>');
+/**
+ * A payload as data to compare across servers and transports. Each server's event is its own
+ * communication (created upstream for it), so what names it is checked and then replaced by
+ * placeholders: the global id must be exactly the facade's encoding of it, and the cursor must
+ * verify (signature, list: the bench conversation's communications) and name it. The facade's
+ * live edges carry the page they were read on and the limit's none (found by id when used): both
+ * resume right after the same communication. Everything else must be byte-for-byte the same.
+ */
+export function comparable(payload: unknown, conversationId: string): string {
+  const edge = (payload as { data?: { communicationAdded?: { cursor?: unknown; node?: { id?: unknown; sid?: unknown } } } } | null)?.data
+    ?.communicationAdded;
+  const sid = edge?.node?.sid;
+  if (!edge || typeof sid !== 'string') return JSON.stringify(payload);
+  const tag = scopeTag(JSON.stringify(['communications', conversationId, null]));
+  let cursor: string;
+  try {
+    const names = codec.decode(tag, String(edge.cursor), 'after').id;
+    cursor = names === sid ? '<a cursor after this communication>' : `<a cursor after another communication: ${names}>`;
+  } catch (error) {
+    cursor = `<a cursor that does not verify: ${(error as Error).message}>`;
+  }
+  const id = edge.node!.id === encodeNodeId('Communication', `${conversationId}/${sid}`) ? '<its global id>' : edge.node!.id;
+  const node = { ...edge.node, id, sid: '<its sid>' };
+  return JSON.stringify({ ...(payload as object), data: { communicationAdded: { ...edge, cursor, node } } });
 }

@@ -1,9 +1,10 @@
-// The fan-out workload's webhook generator, a child process driven over IPC (harness.ts): it posts
-// COMMUNICATION_CREATED status callbacks to the server under test on a fixed schedule (open loop),
-// each signed exactly as Twilio signs a JSON body: `bodySHA256=<hex SHA-256 of the body>` appended
-// to the configured URL, X-Twilio-Signature = base64 HMAC-SHA1(auth token, that URL), and a fresh
-// I-Twilio-Idempotency-Token. Each callback's data is a new communication of the bench
-// conversation whose text says which event it is and when it was sent (shared.ts eventText).
+// The fan-out workload's webhook generator, a child process driven over IPC (trial.ts): for each
+// event it creates a communication in the bench conversation upstream (as a client's message would
+// be), then posts its COMMUNICATION_CREATED status callback to the server under test, on a fixed
+// schedule (open loop), signed exactly as Twilio signs a JSON body: `bodySHA256=<hex SHA-256 of the
+// body>` appended to the configured URL, X-Twilio-Signature = base64 HMAC-SHA1(auth token, that
+// URL), and a fresh I-Twilio-Idempotency-Token. The send time of each webhook (stamped after the
+// creation, right before signing) is reported back; latencies are measured from it.
 // The signing is written out here with node:crypto rather than imported from src/live/signature.ts,
 // so a mistake in the facade's verifier cannot hide behind the same mistake in the signer.
 import { createHash, createHmac, randomUUID } from 'node:crypto';
@@ -21,23 +22,25 @@ function poolFor(origin: string): Pool {
   return pool;
 }
 
-/** The callback body: Conversation Orchestrator's envelope around a copy of the template with its own id and text. */
-function callbackBody(template: Record<string, unknown>, tag: string, seq: number, sentAt: number): string {
-  const now = new Date(sentAt).toISOString();
-  const id = `conv_communication_fanout${tag}${String(seq).padStart(6, '0')}`;
-  const data = {
-    ...template,
-    id,
-    content: { type: 'TEXT', text: eventText(tag, seq, sentAt) },
-    createdAt: now,
-    updatedAt: now,
-    occurredAt: now,
-  };
-  return JSON.stringify({ eventType: 'COMMUNICATION_CREATED', timestamp: now, data });
+/** Creates the event's communication upstream: its REST resource is the webhook's data. */
+async function createCommunication(upstreamUrl: string, text: string): Promise<Record<string, unknown>> {
+  const response = await poolFor(upstreamUrl).request({ method: 'POST', path: '/__bench/communications', body: JSON.stringify({ text }) });
+  const body = await response.body.text();
+  if (response.statusCode !== 201) throw new Error(`creating the communication upstream: HTTP ${response.statusCode} ${body.slice(0, 200)}`);
+  return JSON.parse(body) as Record<string, unknown>;
 }
 
-async function send(request: SendRequest, seq: number, signal: AbortSignal, sentAt: number): Promise<{ ok: boolean; ms: number; error?: string }> {
-  const body = callbackBody(request.template, request.tag, seq, sentAt);
+interface Outcome {
+  ok: boolean;
+  ms: number;
+  error?: string;
+}
+
+async function send(request: SendRequest, seq: number, signal: AbortSignal, sentAt: number[], index: number): Promise<Outcome> {
+  const data = await createCommunication(request.upstreamUrl, eventText(request.tag, seq));
+  const at = clock();
+  sentAt[index] = at;
+  const body = JSON.stringify({ eventType: 'COMMUNICATION_CREATED', timestamp: data.createdAt, data });
   const signedUrl = `${request.url}?bodySHA256=${createHash('sha256').update(body).digest('hex')}`;
   const signature = createHmac('sha1', FANOUT_WEBHOOK_TOKEN).update(signedUrl).digest('base64');
   const url = new URL(signedUrl);
@@ -54,7 +57,7 @@ async function send(request: SendRequest, seq: number, signal: AbortSignal, sent
     signal,
   });
   const text = await response.body.text();
-  const ms = clock() - sentAt;
+  const ms = clock() - at;
   if (response.statusCode === 200) return { ok: true, ms };
   return { ok: false, ms, error: `HTTP ${response.statusCode}: ${text.slice(0, 200)}` };
 }
@@ -64,7 +67,7 @@ export async function sendWebhooks(request: SendRequest): Promise<SendResult> {
   const started = performance.now();
   const abort = new AbortController();
   const answers: number[] = [];
-  const sentAt: number[] = [];
+  const sentAt: number[] = new Array(request.count).fill(NaN);
   let accepted = 0;
   let failed = 0;
   let firstError: string | undefined;
@@ -74,9 +77,7 @@ export async function sendWebhooks(request: SendRequest): Promise<SendResult> {
   for (let seq = first; seq < first + request.count; seq++) {
     const wait = started + (seq - first) * interval - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    const at = clock();
-    sentAt.push(at);
-    const done: Promise<void> = send(request, seq, abort.signal, at)
+    const done: Promise<void> = send(request, seq, abort.signal, sentAt, seq - first)
       .then(
         (outcome) => {
           if (stopped) return;

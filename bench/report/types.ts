@@ -132,8 +132,8 @@ export interface FanoutPhase {
   cpuS: number;
   deliveredPerCpuS: number;
   cpuUsPerDelivery: number;
-  /** CPU of the subscriber and generator processes over the same window. */
-  clientCpuS: number;
+  /** CPU seconds of each bench process over the same window: server, webhooks, sse, ws, upstream, harness. */
+  processCpuS: Record<string, number>;
   windowS: number;
   /** Last webhook sent → last delivery received. */
   drainS: number;

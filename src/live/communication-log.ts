@@ -8,8 +8,10 @@
 // Sharing. A read after a place goes to the place's own page (a re-read of it while it has room,
 // else the page after it), so subscribers of one credential standing on the same page read the
 // same upstream page: with the loader set shared per event and credential (event-loaders.ts)
-// its page cache makes that one call for all of them.
-import { placeOf, ListPaginator, type Edge } from '../connections/paginate.ts';
+// its page cache makes that one call for all of them. Subscribers at the same place also share
+// the result (its edges, whose cursors are then signed once), kept with that loader set.
+import type { ConnectionRequest } from '../connections/args.ts';
+import { placeOf, ListPaginator, type Connection, type Edge } from '../connections/paginate.ts';
 import type { Cursor, CursorCodec } from '../connections/cursor.ts';
 import type { Loaders } from '../loaders/index.ts';
 import type { PageRequest } from '../upstream/api.ts';
@@ -18,7 +20,7 @@ import type { UpstreamCommunication } from '../upstream/types.ts';
 /** Reads after the first read the largest pages. */
 export const LARGE_PAGE = 1000;
 /** Reads per log read (each up to the page budget): a bound, not a target. */
-const MAX_ROUNDS = 1000;
+export const MAX_LOG_ROUNDS = 1000;
 
 /** Where a subscriber stands. */
 export interface LogPlace {
@@ -44,21 +46,42 @@ export const millis = (text: string | undefined): number | undefined => {
 const latest = (a: number | undefined, b: number | undefined): number | undefined =>
   a === undefined ? b : b === undefined ? a : Math.max(a, b);
 
+/** One connection read of the list, and the newest createdAt of the pages it read. */
+interface LogRead {
+  connection: Connection<UpstreamCommunication>;
+  newest: number | undefined;
+}
+
+/** Reads made with one loader set (a set per event and credential), by request: computed once for every subscriber at that place. */
+const readsByLoaders = new WeakMap<Loaders, Map<string, Promise<LogRead>>>();
+
 /** One connection read of the list with `loaders()` (looked up at each page: a long read may switch sets). */
-function paginator(settings: LogSettings, loaders: () => Loaders, at: LogPlace): ListPaginator<UpstreamCommunication> {
-  const read = async (page: PageRequest) => {
-    const result = await loaders().listCommunications(settings.conversationId, page, {});
-    for (const item of result.items) at.newest = latest(at.newest, millis(item.createdAt));
-    return result;
-  };
-  return new ListPaginator<UpstreamCommunication>({ read, codec: settings.codec, tag: settings.tag, maxPages: settings.maxPages });
+function readLog(settings: LogSettings, loaders: () => Loaders, request: ConnectionRequest): Promise<LogRead> {
+  const first = loaders();
+  let reads = readsByLoaders.get(first);
+  if (!reads) readsByLoaders.set(first, (reads = new Map()));
+  const key = JSON.stringify([request.direction, request.count, request.after ?? null]);
+  let known = reads.get(key);
+  if (!known) {
+    const result: { newest: number | undefined } = { newest: undefined };
+    const read = async (page: PageRequest) => {
+      const answer = await loaders().listCommunications(settings.conversationId, page, {});
+      for (const item of answer.items) result.newest = latest(result.newest, millis(item.createdAt));
+      return answer;
+    };
+    const paginator = new ListPaginator<UpstreamCommunication>({ read, codec: settings.codec, tag: settings.tag, maxPages: settings.maxPages });
+    known = paginator.paginate(request).then((connection) => ({ connection, newest: result.newest }));
+    reads.set(key, known);
+  }
+  return known;
 }
 
 /** The list's end now: its last communication (null for an empty list), as `last: 1` finds it, across the page budget if need be. */
 export async function readLogEnd(settings: LogSettings, loaders: Loaders): Promise<LogPlace> {
   const at: LogPlace = { place: null, newest: undefined };
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const connection = await paginator(settings, () => loaders, at).paginate({ direction: 'backward', count: 1, ...(at.place ? { after: at.place } : {}) });
+  for (let round = 0; round < MAX_LOG_ROUNDS; round++) {
+    const { connection, newest } = await readLog(settings, () => loaders, { direction: 'backward', count: 1, ...(at.place ? { after: at.place } : {}) });
+    at.newest = latest(at.newest, newest);
     const last = connection.edges.at(-1);
     if (last) at.place = placeOf(last) ?? at.place;
     if (!connection.pageInfo.hasNextPage || !last) break;
@@ -67,27 +90,26 @@ export async function readLogEnd(settings: LogSettings, loaders: Loaders): Promi
 }
 
 /**
- * The edges after `at.place`, oldest first, in as many reads as it takes; `at` follows each edge
- * as it is handed out. `size`: the first read's page size (a client cursor's own continues along
- * its tokens), LARGE_PAGE after. Each edge comes with the loaders current when it was read.
+ * One read on from `at.place`: the edges after it, oldest first (`at` moves past them all), and
+ * whether the list goes on after them. `count`: the page size asked for (a client cursor's own
+ * continues along its tokens; LARGE_PAGE otherwise).
  */
-export async function* readLogAfter(
-  settings: LogSettings,
-  at: LogPlace,
-  size: number,
-  loaders: { current: Loaders },
-): AsyncGenerator<{ edge: Edge<UpstreamCommunication>; loaders: Loaders }> {
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const connection = await paginator(settings, () => loaders.current, at).paginate({
-      direction: 'forward',
-      count: round === 0 ? size : LARGE_PAGE,
-      ...(at.place ? { after: at.place } : {}),
-    });
-    for (const edge of connection.edges) {
-      at.place = placeOf(edge) ?? at.place;
-      yield { edge, loaders: loaders.current };
-    }
-    // No progress (nothing returned, nowhere to continue from): stop rather than loop.
-    if (!connection.pageInfo.hasNextPage || connection.edges.length === 0) return;
-  }
+export async function readLogRound(settings: LogSettings, at: LogPlace, count: number, loaders: () => Loaders): Promise<{ edges: Edge<UpstreamCommunication>[]; more: boolean }> {
+  const { connection, newest } = await readLog(settings, loaders, { direction: 'forward', count, ...(at.place ? { after: at.place } : {}) });
+  at.newest = latest(at.newest, newest);
+  const last = connection.edges.at(-1);
+  if (last) at.place = placeOf(last) ?? at.place;
+  // No progress (nothing returned, nowhere to continue from): done rather than loop.
+  return { edges: connection.edges, more: connection.pageInfo.hasNextPage && last !== undefined };
+}
+
+/** A communication the list does not show, as an edge found by id: made once per loader set (its cursor signed once). */
+const unlistedByLoaders = new WeakMap<Loaders, Map<string, Edge<UpstreamCommunication>>>();
+
+export function unlistedEdge(loaders: Loaders, record: UpstreamCommunication, make: () => Edge<UpstreamCommunication>): Edge<UpstreamCommunication> {
+  let edges = unlistedByLoaders.get(loaders);
+  if (!edges) unlistedByLoaders.set(loaders, (edges = new Map()));
+  let edge = edges.get(record.id);
+  if (!edge) edges.set(record.id, (edge = make()));
+  return edge;
 }

@@ -29,7 +29,7 @@ import { scopeTag, type Cursor, type CursorCodec } from '../connections/cursor.t
 import { FacadeError } from '../errors.ts';
 import type { Loaders } from '../loaders/index.ts';
 import type { UpstreamCommunication } from '../upstream/types.ts';
-import { LARGE_PAGE, millis, readLogAfter, type LogPlace, type LogSettings } from './communication-log.ts';
+import { LARGE_PAGE, MAX_LOG_ROUNDS, millis, readLogRound, unlistedEdge, type LogPlace, type LogSettings } from './communication-log.ts';
 import { Delivery, type DeliveryOrigin } from './delivery.ts';
 import type { LiveEvent } from './events.ts';
 
@@ -113,17 +113,36 @@ class EventsOrTimer {
 
   async next(at: number | undefined): Promise<IteratorResult<LiveEvent> | 'retry'> {
     this.#pending ??= this.#events.next();
+    if (at === undefined) {
+      const result = await this.#pending;
+      this.#pending = undefined;
+      return result;
+    }
     let timer: NodeJS.Timeout | undefined;
-    const result =
-      at === undefined
-        ? await this.#pending
-        : await Promise.race([this.#pending, new Promise<'retry'>((resolve) => (timer = setTimeout(resolve, Math.max(0, at - Date.now()), 'retry')))]);
-    clearTimeout(timer);
-    if (result !== 'retry') this.#pending = undefined;
-    return result;
+    try {
+      const result = await Promise.race([this.#pending, new Promise<'retry'>((resolve) => (timer = setTimeout(resolve, Math.max(0, at - Date.now()), 'retry')))]);
+      if (result !== 'retry') this.#pending = undefined;
+      return result;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
+/** What makes the stream read on: the catch-up, an event, or a retry. */
+interface Trigger {
+  loaders: Loaders;
+  origin: DeliveryOrigin;
+  /** The first read's page size. */
+  size: number;
+  /** The event that rang (its communication may need its payload if the list does not show it). */
+  event?: LiveEvent;
+  /** A catch-up's failure ends the stream at once: the client is waiting for it. */
+  catchUp?: boolean;
+}
+
+// One flat generator (no generators nested in it): with thousands of subscribers per event, each
+// level of async-generator delegation costs more than the rest of a delivery.
 export async function* communicationsAfter(options: ResumeOptions): AsyncGenerator<Delivery<Edge<UpstreamCommunication>>> {
   const { accountSid, conversationId, codec } = options;
   const retry = options.retry ?? DEFAULT_RETRY;
@@ -131,21 +150,6 @@ export async function* communicationsAfter(options: ResumeOptions): AsyncGenerat
   const seen = new RecentIds(REMEMBERED_KEYS);
   const at: LogPlace = 'after' in options.start ? { place: options.start.after, newest: undefined } : { ...options.start.place };
   if (at.place) seen.add(at.place.id);
-
-  /** What is new after the place, with `first` as the loaders to read and resolve with (fresh ones once it is old). */
-  async function* readOn(first: Loaders, origin: DeliveryOrigin, size = LARGE_PAGE): AsyncGenerator<Delivery<Edge<UpstreamCommunication>>> {
-    const loaders = { current: first };
-    let madeAt = Date.now();
-    for await (const { edge } of readLogAfter(settings, at, size, loaders)) {
-      if (!seen.add(edge.node.id)) continue;
-      if (Date.now() - madeAt > options.loadersMaxAgeMs) {
-        loaders.current = options.pageLoaders();
-        madeAt = Date.now();
-        loaders.current.communication.prime({ conversationId, id: edge.node.id }, edge.node);
-      }
-      yield Delivery.of(edge, loaders.current, origin);
-    }
-  }
 
   /** The list does not show it, and it is newer than anything the list showed: the list lags (or never lists it). */
   const unlisted = (record: UpstreamCommunication): boolean => {
@@ -155,39 +159,61 @@ export async function* communicationsAfter(options: ResumeOptions): AsyncGenerat
     return at.newest !== undefined && created !== undefined && created > at.newest;
   };
 
-  if ('after' in options.start) yield* readOn(options.pageLoaders(), CATCH_UP, options.start.after.page?.size ?? LARGE_PAGE);
-
   const events = new EventsOrTimer(options.events);
   /** Events whose read failed: checked once a read succeeds (their communication may need the payload). */
   let waiting: LiveEvent[] = [];
   let failures = 0;
   let retryAt: number | undefined;
-
-  const attempt = async function* (loaders: Loaders, origin: DeliveryOrigin, event: LiveEvent | undefined) {
-    try {
-      yield* readOn(loaders, origin);
-    } catch (error) {
-      if (!isPassing(error) || ++failures >= retry.attempts) throw error;
-      if (event && waiting.length < REMEMBERED_KEYS) waiting.push(event);
-      retryAt = Date.now() + Math.min(retry.maxMs, retry.baseMs * 2 ** (failures - 1));
-      return;
-    }
-    failures = 0;
-    retryAt = undefined;
-    const settled = event ? [...waiting, event] : waiting;
-    waiting = [];
-    for (const done of settled) {
-      const record = done.record as UpstreamCommunication;
-      if (!unlisted(record)) continue;
-      seen.add(record.id);
-      yield Delivery.of(standaloneEdge(record, options.scope, codec), options.eventLoaders(done), fromEvent(done));
-    }
-  };
+  let trigger: Trigger | undefined =
+    'after' in options.start ? { loaders: options.pageLoaders(), origin: CATCH_UP, size: options.start.after.page?.size ?? LARGE_PAGE, catchUp: true } : undefined;
 
   for (;;) {
+    if (trigger) {
+      const { origin, event } = trigger;
+      let loaders = trigger.loaders;
+      let madeAt = Date.now();
+      let size = trigger.size;
+      let failed = false;
+      try {
+        for (let round = 0; round < MAX_LOG_ROUNDS; round++) {
+          const { edges, more } = await readLogRound(settings, at, size, () => loaders);
+          for (const edge of edges) {
+            if (!seen.add(edge.node.id)) continue;
+            if (Date.now() - madeAt > options.loadersMaxAgeMs) {
+              loaders = options.pageLoaders();
+              madeAt = Date.now();
+              loaders.communication.prime({ conversationId, id: edge.node.id }, edge.node);
+            }
+            yield Delivery.of(edge, loaders, origin);
+          }
+          if (!more) break;
+          size = LARGE_PAGE;
+        }
+      } catch (error) {
+        if (trigger.catchUp || !isPassing(error) || ++failures >= retry.attempts) throw error;
+        failed = true;
+        if (event && waiting.length < REMEMBERED_KEYS) waiting.push(event);
+        retryAt = Date.now() + Math.min(retry.maxMs, retry.baseMs * 2 ** (failures - 1));
+      }
+      trigger = undefined;
+      if (!failed) {
+        failures = 0;
+        retryAt = undefined;
+        const settled = event ? [...waiting, event] : waiting;
+        waiting = [];
+        for (const done of settled) {
+          const record = done.record as UpstreamCommunication;
+          if (!unlisted(record)) continue;
+          seen.add(record.id);
+          const eventLoaders = options.eventLoaders(done);
+          yield Delivery.of(unlistedEdge(eventLoaders, record, () => standaloneEdge(record, options.scope, codec)), eventLoaders, fromEvent(done));
+        }
+      }
+    }
+
     const next = await events.next(retryAt);
     if (next === 'retry') {
-      yield* attempt(options.pageLoaders(), waiting.length ? fromEvent(waiting.at(-1)!) : CATCH_UP, undefined);
+      trigger = { loaders: options.pageLoaders(), origin: waiting.length ? fromEvent(waiting.at(-1)!) : CATCH_UP, size: LARGE_PAGE };
       continue;
     }
     if (next.done) return;
@@ -204,6 +230,6 @@ export async function* communicationsAfter(options: ResumeOptions): AsyncGenerat
       options.onDropped?.(event, 'duplicate');
       continue;
     }
-    yield* attempt(options.eventLoaders(event), fromEvent(event), event);
+    trigger = { loaders: options.eventLoaders(event), origin: fromEvent(event), size: LARGE_PAGE, event };
   }
 }

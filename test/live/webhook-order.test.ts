@@ -90,6 +90,26 @@ describe('communicationAdded under webhooks in no order (emulator faults, the wh
     for (const stream of streams) stream.close();
   });
 
+  it('the list read an event rings for fails (upstream 503 through every retry): the stream stays open, reads again after a backoff, and delivers in order', async () => {
+    const sid = hookedConversation(stack, 'upstream down');
+    await stack.emulator.webhooks.idle();
+    const stream = await subscribed(sid);
+    // Three attempts of the facade's upstream client: the read fails as UPSTREAM_UNAVAILABLE.
+    stack.emulator.faults.enqueue({ kind: 'status', status: 503, times: 3, match: { method: 'GET', path: `/v2/Conversations/${sid}/Communications` } });
+    const readsBefore = listReads(stack, sid);
+    const first = await send(stack, sid, 'while the list is down');
+    await delivered(stack, first);
+    const payload = await stream.next(5000);
+    expect(payload.errors).toBeUndefined();
+    expect(sidOf(payload)).toBe(first);
+    // The failed read (three attempts), then the retry.
+    expect(listReads(stack, sid) - readsBefore).toBe(4);
+    const second = await send(stack, sid, 'back');
+    expect(sidOf(await stream.next())).toBe(second);
+    expect(stream.pending).toBe(0);
+    stream.close();
+  });
+
   it('a dropped callback: its communication comes with the next event, or with the resume', async () => {
     const sid = hookedConversation(stack, 'dropped');
     await stack.emulator.webhooks.idle();
