@@ -66,11 +66,13 @@ query LatestCommunications($sid: String! = ${JSON.stringify(sid)}, $count: Int =
 
 // GraphiQL runs one operation per window and stops it when another tab is opened (its changeTab
 // calls stop()): the message that shows up here is sent from a second browser tab of GraphiQL.
-const live = (sid: string) => `# Live: new messages in this thread as they arrive (a subscription, over Server-Sent Events).
-# Run it (▶): it keeps running. Then open this page in a second browser tab and run SendMessage
-# there (with a new idempotencyKey if it ran before): the message appears here at once. (GraphiQL
-# stops a running operation when you switch tabs in its own window.) Each event's cursor works as "after": run again with the last cursor
-# you saw, and every message since then arrives first, then the live ones.
+const live = (sid: string) => `# Live: the thread's new messages as they arrive (a subscription,
+# over Server-Sent Events). Run it (▶): it keeps running. Then open
+# this page in a second browser tab and run SendMessage there (with a
+# new idempotencyKey if it ran before): the message shows here at once.
+# (GraphiQL stops a running operation when you switch its own tabs.)
+# Each cursor works as "after": run again with the last one you saw,
+# and every message since then arrives first, then the live ones.
 subscription LiveThread($sid: String! = ${JSON.stringify(sid)}, $after: String) {
   communicationAdded(conversationSid: $sid, after: $after) {
     cursor

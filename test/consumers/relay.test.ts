@@ -24,6 +24,7 @@ const OPERATIONS = [
   'OpenConversationMutation',
   'AddParticipantMutation',
   'DeleteConversationMutation',
+  'LiveMessagesSubscription',
 ];
 const schema = buildSchema(readFileSync(join(ROOT, 'schema.graphql'), 'utf8'));
 
@@ -51,13 +52,13 @@ describe('relay-compiler', () => {
       expect(validate(schema, parse(operationText(name))).map((error) => error.message), name).toEqual([]);
     }
     // Relay's client-only parts never reach the server.
-    for (const name of ['SendMessageMutation', 'OpenConversationMutation', 'AddParticipantMutation', 'DeleteConversationMutation']) {
+    for (const name of ['SendMessageMutation', 'OpenConversationMutation', 'AddParticipantMutation', 'DeleteConversationMutation', 'LiveMessagesSubscription']) {
       expect(operationText(name), name).not.toMatch(/@appendEdge|@prependEdge|@deleteRecord|\$connections/);
     }
     expect(operationText('ConversationCommunicationsPaginationQuery')).not.toMatch(/@connection|@refetchable|@argumentDefinitions/);
   });
 
-  it('compiles the fragments, the refetch query, the queries and the mutations', () => {
+  it('compiles the fragments, the refetch query, the queries, the mutations and the subscription', () => {
     expect(readdirSync(generated).sort()).toEqual([
       'AddParticipantMutation.graphql.ts',
       'ConversationCommunicationsPaginationQuery.graphql.ts',
@@ -67,6 +68,7 @@ describe('relay-compiler', () => {
       'ConversationParticipants_conversation.graphql.ts',
       'ConversationScreenQuery.graphql.ts',
       'DeleteConversationMutation.graphql.ts',
+      'LiveMessagesSubscription.graphql.ts',
       'OpenConversationMutation.graphql.ts',
       'SendMessageMutation.graphql.ts',
     ]);
@@ -261,6 +263,8 @@ describe('graphql-codegen on the Relay documents', () => {
     expect(types).toContain('export type DeleteConversationMutation = { deleteConversation: { deletedConversationId: string | null,');
     expect(types).toContain('export type ConversationInboxQuery = {');
     expect(types).toContain('export type ConversationParticipants_ConversationFragment = {');
+    expect(types).toMatch(/export type LiveMessagesSubscriptionVariables = Exact<\{\s*sid: string;\s*after\?: string \| null \| undefined;\s*connections: /);
+    expect(types).toContain('export type LiveMessagesSubscription = { communicationAdded: { cursor: string, node: {');
     expect(types).toContain(
       'export type CommunicationContentInput =\n  {   text: TextContentInput; transcription?: never; }\n  |  { text?: never;   transcription: TranscriptionContentInput; };',
     );
