@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ProfileSummary } from './profile.ts';
-import type { OtelResult, RunResults, SoakResult } from './report/types.ts';
+import type { FanoutResult, OtelResult, RunResults, SoakResult } from './report/types.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 /** Scratch (gitignored): the Mesh supergraph, CPU profiles. */
@@ -30,14 +30,16 @@ export interface SideResults {
   soak: SoakResult | null;
   profile: ProfileSummary | null;
   otel: OtelResult | null;
+  fanout: FanoutResult | null;
 }
 
-/** What BENCHMARKS.md is made of besides the full run's latest.json: the latest soak, profile and otel runs. */
+/** What BENCHMARKS.md is made of besides the full run's latest.json: the latest soak, profile, otel and fan-out runs. */
 export function readSideResults(): SideResults {
   return {
     soak: readResult<SoakResult>('soak.json'),
     profile: readResult<ProfileSummary>('profile.json'),
     otel: readResult<OtelResult>('otel.json'),
+    fanout: readResult<FanoutResult>('fanout.json'),
   };
 }
 

@@ -6,9 +6,9 @@ export const USAGE = `npm run bench -- [mode] [options]
 
 Modes (one; none: the full run):
   (none)        the full run (< 10 min): prints the tables, writes BENCHMARKS.md,
-                bench/results/latest.json and bench/results/chart.svg
+                bench/results/latest.json, fanout.json and chart.svg
   --smoke       < 60 s: every contestant briefly; checks each returns the same 50 sids (and the
-                facade the limit's exact data); exit 1 on a mismatch
+                facade the limit's exact data), and the fan-out with 20 + 20 subscribers; exit 1 on a mismatch
   --soak        3 minutes of load on the facade; RSS growth after warm-up
   --profile     --cpu-prof on the facade under the 0 ms workload; top self time
                 (--target limit profiles the zero-framework limit instead)
@@ -26,7 +26,7 @@ Options:
   --soak-seconds S    length of --soak (default 180)
   --pin               taskset: every server under test on CPU 1, upstream and load generator on CPU 0
   --only a,b          contestants: direct, limit, facade, mesh
-  --phases a,b        phases: tput0, rate0, rate20, rate20x500, n1
+  --phases a,b        phases: tput0, rate0, rate20, rate20x500, n1, fanout
   --target T          what --profile profiles: facade (default) or limit
   --help              this text`;
 

@@ -56,7 +56,8 @@ export interface FanoutClients {
 }
 
 export async function startFanoutClients(upstream: Upstream): Promise<FanoutClients> {
-  const fork = async (name: string, file: string) => rpc((await forkNode(name, join(ROOT, 'bench', 'fanout', file))).child);
+  const fork = async (name: string, file: string) =>
+    rpc((await forkNode(name, join(ROOT, 'bench', 'fanout', file))).child);
   const [webhooks, sse, ws] = await Promise.all([
     fork('fanout-webhooks', 'webhooks.ts'),
     fork('fanout-sse', 'subscribers.ts'),
@@ -84,7 +85,11 @@ export interface FanoutServer {
   webhookUrl: string;
 }
 
-export async function startFanoutServer(id: FanoutServerId, upstream: Upstream, execArgv: string[] = []): Promise<FanoutServer> {
+export async function startFanoutServer(
+  id: FanoutServerId,
+  upstream: Upstream,
+  execArgv: string[] = [],
+): Promise<FanoutServer> {
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
   const env: Record<string, string> = { BENCH_UPSTREAM_URL: upstream.url, BENCH_PORT: String(port) };
@@ -108,11 +113,16 @@ export async function startFanoutServer(id: FanoutServerId, upstream: Upstream, 
   return { id, child, url: ready.url, webhookUrl: publicUrl + WEBHOOK_PATH };
 }
 
-/** Asks the server (over IPC) for a message of `type` and waits for its answer. */
-function ask<T>(server: FanoutServer, type: string): Promise<T> {
-  return new Promise((resolve) => {
+/** Asks the server (over IPC) for a message of `type` and waits (bounded) for its answer. */
+function ask<T>(server: FanoutServer, type: string, timeoutMs = 60_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      server.child.process.off('message', onMessage);
+      reject(new Error(`${server.child.name} did not answer ${type} within ${timeoutMs} ms`));
+    }, timeoutMs);
     const onMessage = (message: { type?: string }) => {
       if (message?.type !== type) return;
+      clearTimeout(timer);
       server.child.process.off('message', onMessage);
       resolve(message as T);
     };
@@ -125,4 +135,5 @@ function ask<T>(server: FanoutServer, type: string): Promise<T> {
 export const memoryOf = (server: FanoutServer) => ask<{ rss: number; heapUsed: number }>(server, 'heap');
 
 /** Subscriptions the server holds (the facade: its bus listeners). */
-export const subscribersOf = async (server: FanoutServer) => (await ask<{ subscribers: number }>(server, 'stats')).subscribers;
+export const subscribersOf = async (server: FanoutServer, timeoutMs?: number) =>
+  (await ask<{ subscribers: number }>(server, 'stats', timeoutMs)).subscribers;

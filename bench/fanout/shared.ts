@@ -1,7 +1,7 @@
 // The fan-out workload's shared facts (issue 11 item 10): the subscription every subscriber sends,
 // the text each webhook's communication carries (which event it is, so a subscriber can check it
 // saw every event exactly once and when it first did), the webhook token, and the messages the
-// harness exchanges with its child processes (webhooks.ts, subscribers.ts).
+// harness (trial.ts) exchanges with its child processes (webhooks.ts, subscribers.ts).
 
 /** Exactly what every subscriber asks for, over SSE and over WebSocket, of the facade and of the limit. */
 export const FANOUT_SUBSCRIPTION = `subscription Fanout($sid: String!) {

@@ -1,9 +1,9 @@
-// The fan-out workload's subscribers, a child process driven over IPC (harness.ts): N subscriptions
+// The fan-out workload's subscribers, a child process driven over IPC (trial.ts): N subscriptions
 // to one conversation over GraphQL over SSE (a streaming POST with `Accept: text/event-stream`,
 // node:http) or over WebSocket (a graphql-ws client on `ws`, one connection per subscriber, as N
 // separate browser tabs would). Each payload's text says which event it is (shared.ts): for a
 // measured batch every subscriber records when each event first arrived and how often, so the
-// harness learns every delivery's latency (from the generator's send times) and whether any was
+// trial learns every delivery's latency (from the generator's send times) and whether any was
 // missed, repeated or out of order.
 // The clients live in their own process so the server's CPU, read from /proc, is the server's alone.
 import { Agent, request as httpRequest, type ClientRequest } from 'node:http';
@@ -45,7 +45,10 @@ interface PerTransport {
 
 const subscribers: Subscriber[] = [];
 const stats = new Map<Transport, PerTransport>();
-let measured: { tag: string; count: number } = { tag: '', count: 0 };
+/** The measured batch's tag ('' between batches): its events are recorded, others only noted. */
+let measuredTag = '';
+/** Deliveries of the measured batch so far (every subscriber, repeats included). */
+let measuredReceived = 0;
 
 function statsOf(transport: Transport): PerTransport {
   let entry = stats.get(transport);
@@ -70,8 +73,13 @@ function onPayload(subscriber: Subscriber, payload: any, at: number): void {
   onEvent(subscriber, event, at, () => payload);
 }
 
-function onEvent(subscriber: Subscriber, event: { tag: string; seq: number }, at: number, payload: () => unknown): void {
-  if (event.tag !== measured.tag) {
+function onEvent(
+  subscriber: Subscriber,
+  event: { tag: string; seq: number },
+  at: number,
+  payload: () => unknown,
+): void {
+  if (event.tag !== measuredTag) {
     subscriber.tags.add(event.tag);
     return;
   }
@@ -82,6 +90,7 @@ function onEvent(subscriber: Subscriber, event: { tag: string; seq: number }, at
   subscriber.lastSeq = event.seq;
   if (subscriber.received[event.seq] === 0) subscriber.receivedAt[event.seq] = at;
   subscriber.received[event.seq] = Math.min(255, subscriber.received[event.seq]! + 1);
+  measuredReceived++;
 }
 
 /**
@@ -180,7 +189,8 @@ function openWs(request: OpenRequest): Promise<Subscriber> {
           resolve(subscriber);
         },
         closed: (event) => {
-          if (!connected) reject(new Error(`WebSocket closed before connection_ack: ${(event as { code?: number }).code}`));
+          const code = (event as { code?: number }).code;
+          if (!connected) reject(new Error(`WebSocket closed before connection_ack: ${code}`));
         },
         error: (error) => {
           if (!connected) reject(error instanceof Error ? error : new Error(String(error)));
@@ -215,7 +225,8 @@ async function open(request: OpenRequest): Promise<OpenResult> {
         timer = setTimeout(() => reject(new Error(`no answer to subscribe in ${OPEN_TIMEOUT_MS} ms`)), OPEN_TIMEOUT_MS);
       });
       try {
-        const subscriber = await Promise.race([request.transport === 'sse' ? openSse(request) : openWs(request), timeout]);
+        const opening = request.transport === 'sse' ? openSse(request) : openWs(request);
+        const subscriber = await Promise.race([opening, timeout]);
         subscribers.push(subscriber);
         opened++;
       } catch (error) {
@@ -227,15 +238,14 @@ async function open(request: OpenRequest): Promise<OpenResult> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(OPEN_CONCURRENCY, request.count) }, worker));
-  return { opened, failed, ...(firstError !== undefined && { firstError }), elapsedS: (performance.now() - started) / 1000 };
+  const elapsedS = (performance.now() - started) / 1000;
+  return { opened, failed, ...(firstError !== undefined && { firstError }), elapsedS };
 }
 
 function status(tag: string): SubscriberStatus {
   let reached = 0;
-  let measuredReceived = 0;
   for (const subscriber of subscribers) {
     if (subscriber.tags.has(tag)) reached++;
-    for (const times of subscriber.received) measuredReceived += times;
   }
   let errors = 0;
   let ended = 0;
@@ -245,12 +255,14 @@ function status(tag: string): SubscriberStatus {
     ended += entry.ended;
     firstError ??= entry.firstError;
   }
-  return { subscribers: subscribers.length, reached, measuredReceived, errors, ended, ...(firstError !== undefined && { firstError }) };
+  const status = { subscribers: subscribers.length, reached, measuredReceived, errors, ended };
+  return { ...status, ...(firstError !== undefined && { firstError }) };
 }
 
 /** Starts a measured batch: every subscriber expects events 0 … count-1 of `tag`. */
 function measure(tag: string, count: number): void {
-  measured = { tag, count };
+  measuredTag = tag;
+  measuredReceived = 0;
   for (const subscriber of subscribers) {
     subscriber.received = new Uint8Array(count);
     subscriber.receivedAt = new Float64Array(count);
@@ -268,7 +280,7 @@ function measure(tag: string, count: number): void {
  */
 function collect(sentAt: (number | null)[]): TransportResult[] {
   const now = clock();
-  measured = { tag: '', count: 0 };
+  measuredTag = '';
   return (['sse', 'ws'] as const).flatMap((transport) => {
     const own = subscribers.filter((s) => s.transport === transport);
     if (own.length === 0) return [];
@@ -315,7 +327,7 @@ function closeAll(): number {
   const count = subscribers.length;
   for (const subscriber of subscribers.splice(0)) subscriber.close();
   stats.clear();
-  measured = { tag: '', count: 0 };
+  measuredTag = '';
   return count;
 }
 

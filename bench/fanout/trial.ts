@@ -1,15 +1,18 @@
 // One server under the fan-out workload (issue 11 item 10): N SSE and M WebSocket subscribers on the
 // bench conversation, signed COMMUNICATION_CREATED webhooks, and what each delivery cost.
 //
-// 1. Start the server; open every subscriber, a barrier (webhooks until each has received one),
-//    close them all and wait until the server let go of them: the code is warm and the heap has
-//    grown to what opening them takes. Full GC: the memory baseline.
-// 2. Open them again, a barrier, full GC: memory with every subscriber idle. (RSS per idle
-//    subscriber is the difference over their number; heapUsed likewise.)
-// 3. A short warm-up load, then a barrier (every earlier event has then been delivered).
-// 4. 'spaced': a few events, far enough apart that each fans out alone: what one event's fan-out
+// 1. Start the server; one subscriber per transport, a barrier (webhooks until each has received
+//    one), close them: the code paths have run once. Full GC: memory with no subscriber ('fresh').
+// 2. Open every subscriber, a barrier, close them all and wait until the server let go of them.
+//    Full GC: memory with none again ('cycled': what opening them left behind, or kept).
+// 3. Open them again, a barrier, full GC: memory with every subscriber idle. RSS per idle
+//    subscriber is (idle − fresh) / their number; heapUsed likewise; (idle − cycled) / their number
+//    is the marginal RSS once the heap has grown to what opening them takes.
+//    Upstream calls per subscription are counted once the server holds them all, before any event.
+// 4. A short warm-up load, then a barrier (every earlier event has then been delivered).
+// 5. 'spaced': a few events, far enough apart that each fans out alone: what one event's fan-out
 //    to every subscriber takes when nothing else waits.
-// 5. 'target': the issue's rate for the measured time, then a grace period; what has not arrived
+// 6. 'target': the issue's rate for the measured time, then a grace period; what has not arrived
 //    by then counts as missed, with its time so far in the latencies (a lower bound).
 // Each measured phase reads the server's CPU from /proc over its window: delivered events per CPU second.
 import { CursorCodec, scopeTag } from '../../src/connections/cursor.ts';
@@ -19,8 +22,24 @@ import { waitForQuiet } from '../measure.ts';
 import type { FanoutPhase, FanoutServerResult } from '../report/types.ts';
 import { control, sleep, type Upstream } from '../world.ts';
 import { AUTHORIZATION } from '../workload.ts';
-import { LABELS, memoryOf, startFanoutServer, subscribersOf, type FanoutClients, type FanoutServer, type FanoutServerId } from './processes.ts';
-import type { OpenRequest, OpenResult, SendRequest, SendResult, SubscriberStatus, Transport, TransportResult } from './shared.ts';
+import {
+  LABELS,
+  memoryOf,
+  startFanoutServer,
+  subscribersOf,
+  type FanoutClients,
+  type FanoutServer,
+  type FanoutServerId,
+} from './processes.ts';
+import type {
+  OpenRequest,
+  OpenResult,
+  SendRequest,
+  SendResult,
+  SubscriberStatus,
+  Transport,
+  TransportResult,
+} from './shared.ts';
 
 export interface FanoutSettings {
   sse: number;
@@ -42,6 +61,7 @@ export interface FanoutSettings {
 
 const TRANSPORTS: Transport[] = ['sse', 'ws'];
 const MB = 2 ** 20;
+const mb = (m: { rss: number; heapUsed: number }) => `${(m.rss / MB).toFixed(1)} / ${(m.heapUsed / MB).toFixed(1)} MB`;
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 /** The servers' cursor secret (their default, BENCH_CURSOR_SECRET unset): reads their cursors. */
 const codec = new CursorCodec(process.env.BENCH_CURSOR_SECRET ?? 'bench cursor secret');
@@ -62,7 +82,8 @@ class Trial {
   send(tag: string, count: number, rate: number, graceMs = 10_000): Promise<SendResult> {
     const startSeq = this.#nextSeq.get(tag) ?? 0;
     this.#nextSeq.set(tag, startSeq + count);
-    const request: SendRequest = { url: this.#server.webhookUrl, upstreamUrl: this.#upstream.url, tag, startSeq, count, rate, graceMs };
+    const urls = { url: this.#server.webhookUrl, upstreamUrl: this.#upstream.url };
+    const request: SendRequest = { ...urls, tag, startSeq, count, rate, graceMs };
     return this.#clients.webhooks.call<SendResult>({ type: 'send', request });
   }
 
@@ -81,12 +102,14 @@ class Trial {
       }),
     );
     const failed = results.reduce((sum, r) => sum + r.failed, 0);
-    if (failed) throw new Error(`${failed} subscriptions did not open: ${results.find((r) => r.firstError)?.firstError}`);
+    const firstError = results.find((r) => r.firstError)?.firstError;
+    if (failed) throw new Error(`${failed} subscriptions did not open: ${firstError}`);
     return (performance.now() - started) / 1000;
   }
 
   status(tag: string): Promise<SubscriberStatus[]> {
-    return Promise.all(TRANSPORTS.map((t) => this.#clients.subscribers[t].call<SubscriberStatus>({ type: 'status', tag })));
+    const ask = (t: Transport) => this.#clients.subscribers[t].call<SubscriberStatus>({ type: 'status', tag });
+    return Promise.all(TRANSPORTS.map(ask));
   }
 
   /** Webhooks tagged `tag`, one at a time, until every subscriber has received one (bounded). */
@@ -116,12 +139,29 @@ class Trial {
     }
   }
 
+  /** Waits (bounded) until the server holds `count` subscriptions (a WebSocket subscribe is not acknowledged). */
+  async held(count: number): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while ((await subscribersOf(this.#server, 30_000)) < count) {
+      if (Date.now() > deadline) throw new Error(`the server did not hold ${count} subscriptions in time`);
+      await sleep(50);
+    }
+  }
+
   /** Closes every subscriber and waits (bounded) until the server holds none. */
   async close(): Promise<void> {
     await Promise.all(TRANSPORTS.map((t) => this.#clients.subscribers[t].call({ type: 'close' })));
     const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && (await subscribersOf(this.#server)) > 0) await sleep(50);
+    while (Date.now() < deadline && (await subscribersOf(this.#server, deadline - Date.now())) > 0) await sleep(50);
   }
+}
+
+interface TrialContext {
+  trial: Trial;
+  server: FanoutServer;
+  upstream: Upstream;
+  clients: FanoutClients;
+  settings: FanoutSettings;
 }
 
 interface PhaseOutcome {
@@ -132,7 +172,7 @@ interface PhaseOutcome {
 
 async function measurePhase(
   key: FanoutPhase['key'],
-  { trial, server, upstream, clients, settings }: { trial: Trial; server: FanoutServer; upstream: Upstream; clients: FanoutClients; settings: FanoutSettings },
+  { trial, server, upstream, clients, settings }: TrialContext,
   events: number,
   rate: number,
 ): Promise<PhaseOutcome> {
@@ -143,8 +183,14 @@ async function measurePhase(
   if (settings.waitForQuiet) await waitForQuiet(everyone);
   await control(upstream, 'POST', '/__bench/reset-counts');
   const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + sample(pid).cpuS, 0);
-  const processes: Record<string, number> = { server: server.child.pid, ...clients.named(), upstream: upstream.child.pid, harness: process.pid };
-  const cpuByProcess = () => Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, sample(pid).cpuS]));
+  const processes: Record<string, number> = {
+    server: server.child.pid,
+    ...clients.named(),
+    upstream: upstream.child.pid,
+    harness: process.pid,
+  };
+  const cpuByProcess = () =>
+    Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, sample(pid).cpuS]));
   const before = cpuByProcess();
   const ours0 = cpuOf(everyone);
   const machine0 = machineBusyS();
@@ -159,9 +205,9 @@ async function measurePhase(
   const windowS = (performance.now() - t0) / 1000;
   const foreignCores = Math.max(0, (machineBusyS() - machine0 - (cpuOf(everyone) - ours0)) / windowS);
   const upstreamCalls = ((await control(upstream, 'GET', '/__bench/stats')) as { total: number }).total;
-  const collected = (
-    await Promise.all(TRANSPORTS.map((t) => clients.subscribers[t].call<TransportResult[]>({ type: 'collect', sentAt: sent.sentAt })))
-  ).flat();
+  const collect = (t: Transport) =>
+    clients.subscribers[t].call<TransportResult[]>({ type: 'collect', sentAt: sent.sentAt });
+  const collected = (await Promise.all(TRANSPORTS.map(collect))).flat();
   const delivered = collected.reduce((sum, t) => sum + t.delivered, 0);
   const lastAt = Math.max(...collected.map((t) => t.lastAt));
   const phase: FanoutPhase = {
@@ -189,7 +235,8 @@ async function measurePhase(
     upstreamCallsPerEvent: upstreamCalls / events,
     foreignCores,
   };
-  return { phase, samples: Object.fromEntries(collected.map((t) => [t.transport, t.sample])), window: { fromUs, toUs } };
+  const samples = Object.fromEntries(collected.map((t) => [t.transport, t.sample]));
+  return { phase, samples, window: { fromUs, toUs } };
 }
 
 export interface TrialOutcome {
@@ -212,19 +259,25 @@ export async function runTrial(
   const counts = { sse: settings.sse, ws: settings.ws };
   const subscribers = settings.sse + settings.ws;
   try {
+    await trial.open({ sse: 1, ws: 1 });
+    await trial.barrier('first');
+    await trial.close();
+    const fresh = await memoryOf(server);
     await trial.open(counts);
     await trial.barrier('pre');
     await trial.close();
-    const baseline = await memoryOf(server);
+    const cycled = await memoryOf(server);
 
     await control(upstream, 'POST', '/__bench/reset-counts');
     const subscribeS = await trial.open(counts);
-    await trial.barrier('ready');
+    await trial.held(subscribers);
     const subscribeCalls = ((await control(upstream, 'GET', '/__bench/stats')) as { total: number }).total;
+    await trial.barrier('ready');
     const idle = await memoryOf(server);
     log(
-      `  ${LABELS[id]}: ${subscribers} subscribers open in ${subscribeS.toFixed(1)} s (${subscribeCalls} upstream calls); ` +
-        `RSS after a full GC ${(baseline.rss / MB).toFixed(1)} MB (all closed) → ${(idle.rss / MB).toFixed(1)} MB (all open)`,
+      `  ${LABELS[id]}: ${subscribers} subscribers open in ${subscribeS.toFixed(1)} s ` +
+        `(${subscribeCalls} upstream calls); after a full GC, RSS / heap used: ${mb(fresh)} with none, ` +
+        `${mb(cycled)} once all were opened and closed, ${mb(idle)} with all open`,
     );
     if (settings.warmEvents > 0) {
       await trial.send('warm', settings.warmEvents, settings.spaced.rate * 5);
@@ -234,7 +287,9 @@ export async function runTrial(
     const spaced = await measurePhase('spaced', context, settings.spaced.events, settings.spaced.rate);
     const target = await measurePhase('target', context, Math.round(settings.rate * settings.seconds), settings.rate);
     for (const { phase } of [spaced, target]) {
-      const latency = phase.transports.map((t) => `${t.transport} p50 ${t.latencyMs.p50.toFixed(1)} p99 ${t.latencyMs.p99.toFixed(1)} ms`);
+      const latency = phase.transports.map(
+        (t) => `${t.transport} p50 ${t.latencyMs.p50.toFixed(1)} p99 ${t.latencyMs.p99.toFixed(1)} ms`,
+      );
       log(
         `  ${LABELS[id]} ${phase.key.padEnd(6)} ${phase.rate}/s: ${phase.delivered}/${phase.expected} delivered, ` +
           `${latency.join(', ')}, ${phase.deliveredPerCpuS.toFixed(0)} deliveries per CPU s`,
@@ -246,16 +301,19 @@ export async function runTrial(
       subscribers: counts,
       subscribe: { seconds: subscribeS, upstreamCallsPerSubscription: subscribeCalls / subscribers },
       memory: {
-        baselineRssMB: baseline.rss / MB,
-        idleRssMB: idle.rss / MB,
-        rssPerSubscriberKB: (idle.rss - baseline.rss) / subscribers / 1024,
-        heapPerSubscriberKB: (idle.heapUsed - baseline.heapUsed) / subscribers / 1024,
+        fresh: { rssMB: fresh.rss / MB, heapMB: fresh.heapUsed / MB },
+        cycled: { rssMB: cycled.rss / MB, heapMB: cycled.heapUsed / MB },
+        idle: { rssMB: idle.rss / MB, heapMB: idle.heapUsed / MB },
+        rssPerSubscriberKB: (idle.rss - fresh.rss) / subscribers / 1024,
+        heapPerSubscriberKB: (idle.heapUsed - fresh.heapUsed) / subscribers / 1024,
+        marginalRssPerSubscriberKB: (idle.rss - cycled.rss) / subscribers / 1024,
       },
       phases: [spaced.phase, target.phase],
     };
     return { result, samples: target.samples, targetWindow: target.window };
   } finally {
-    await Promise.all(TRANSPORTS.map((t) => clients.subscribers[t].call({ type: 'close' }))).catch(() => {});
+    // Bounded: a server still working off a backlog lets go of its subscribers late (or never).
+    await trial.close().catch(() => {});
     await server.child.stop();
   }
 }
@@ -269,8 +327,8 @@ export async function runTrial(
  * resume right after the same communication. Everything else must be byte-for-byte the same.
  */
 export function comparable(payload: unknown, conversationId: string): string {
-  const edge = (payload as { data?: { communicationAdded?: { cursor?: unknown; node?: { id?: unknown; sid?: unknown } } } } | null)?.data
-    ?.communicationAdded;
+  type Edge = { cursor?: unknown; node?: { id?: unknown; sid?: unknown } };
+  const edge = (payload as { data?: { communicationAdded?: Edge } } | null)?.data?.communicationAdded;
   const sid = edge?.node?.sid;
   if (!edge || typeof sid !== 'string') return JSON.stringify(payload);
   const tag = scopeTag(JSON.stringify(['communications', conversationId, null]));
@@ -281,7 +339,8 @@ export function comparable(payload: unknown, conversationId: string): string {
   } catch (error) {
     cursor = `<a cursor that does not verify: ${(error as Error).message}>`;
   }
-  const id = edge.node!.id === encodeNodeId('Communication', `${conversationId}/${sid}`) ? '<its global id>' : edge.node!.id;
+  const globalId = encodeNodeId('Communication', `${conversationId}/${sid}`);
+  const id = edge.node!.id === globalId ? '<its global id>' : edge.node!.id;
   const node = { ...edge.node, id, sid: '<its sid>' };
   return JSON.stringify({ ...(payload as object), data: { communicationAdded: { ...edge, cursor, node } } });
 }

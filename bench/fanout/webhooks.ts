@@ -24,9 +24,12 @@ function poolFor(origin: string): Pool {
 
 /** Creates the event's communication upstream: its REST resource is the webhook's data. */
 async function createCommunication(upstreamUrl: string, text: string): Promise<Record<string, unknown>> {
-  const response = await poolFor(upstreamUrl).request({ method: 'POST', path: '/__bench/communications', body: JSON.stringify({ text }) });
+  const path = '/__bench/communications';
+  const response = await poolFor(upstreamUrl).request({ method: 'POST', path, body: JSON.stringify({ text }) });
   const body = await response.body.text();
-  if (response.statusCode !== 201) throw new Error(`creating the communication upstream: HTTP ${response.statusCode} ${body.slice(0, 200)}`);
+  if (response.statusCode !== 201) {
+    throw new Error(`creating the communication upstream: HTTP ${response.statusCode} ${body.slice(0, 200)}`);
+  }
   return JSON.parse(body) as Record<string, unknown>;
 }
 
@@ -36,7 +39,14 @@ interface Outcome {
   error?: string;
 }
 
-async function send(request: SendRequest, seq: number, signal: AbortSignal, sentAt: number[], index: number): Promise<Outcome> {
+/** One event: its communication created upstream, then its webhook; sentAt[index] is set when the webhook goes. */
+async function send(
+  request: SendRequest,
+  seq: number,
+  signal: AbortSignal,
+  sentAt: number[],
+  index: number,
+): Promise<Outcome> {
   const data = await createCommunication(request.upstreamUrl, eventText(request.tag, seq));
   const at = clock();
   sentAt[index] = at;

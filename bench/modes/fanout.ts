@@ -40,9 +40,15 @@ export const FANOUT_SMOKE: FanoutSettings = {
 };
 
 /** Every server's payload for the same event, over each transport, must be the same data. */
-function dataCheck(samples: Map<FanoutServerId, Record<string, unknown>>, conversationId: string): { ok: boolean; line: string } {
+function dataCheck(
+  samples: Map<FanoutServerId, Record<string, unknown>>,
+  conversationId: string,
+): { ok: boolean; line: string } {
   const seen = [...samples].flatMap(([id, byTransport]) =>
-    Object.entries(byTransport).map(([transport, payload]) => ({ who: `${LABELS[id]} over ${transport}`, text: comparable(payload, conversationId) })),
+    Object.entries(byTransport).map(([transport, payload]) => ({
+      who: `${LABELS[id]} over ${transport}`,
+      text: comparable(payload, conversationId),
+    })),
   );
   const first = seen[0];
   const ok = seen.length === 4 && first?.text !== 'null' && seen.every((s) => s.text === first?.text);
@@ -58,18 +64,25 @@ function dataCheck(samples: Map<FanoutServerId, Record<string, unknown>>, conver
  * window: that is a result (the tables show it), not a failure of the run.
  */
 function deliveryCheck(s: FanoutServerResult, strict: boolean): { ok: boolean; line: string } {
+  const mustHaveAll = (p: FanoutPhase) => strict || p.key === 'spaced';
   const problems = (p: FanoutPhase) =>
-    p.transports.some((t) => t.duplicated || t.errors || ((strict || p.key === 'spaced') && t.missed)) || p.webhooks.failed > 0;
+    p.transports.some((t) => t.duplicated || t.errors || (mustHaveAll(p) && t.missed)) || p.webhooks.failed > 0;
   const ok = !s.phases.some(problems);
   const detail = s.phases
     .map(
       (p) =>
         `${p.key}: ` +
-        p.transports.map((t) => `${t.transport} ${t.delivered} delivered, ${t.missed} missed, ${t.duplicated} repeated, ${t.errors} errors`).join('; '),
+        p.transports
+          .map((t) => `${t.transport} ${t.delivered} delivered, ${t.missed} missed, ${t.duplicated} repeated, ` +
+            `${t.errors} errors`)
+          .join('; '),
     )
     .join(' | ');
-  const firstError = s.phases.flatMap((p) => [...p.transports.map((t) => t.firstError), p.webhooks.firstError]).find(Boolean);
-  return { ok, line: `${ok ? 'ok  ' : 'FAIL'} fan-out ${s.label}: ${detail}${firstError ? ` (first error: ${firstError.slice(0, 300)})` : ''}` };
+  const firstError = s.phases
+    .flatMap((p) => [...p.transports.map((t) => t.firstError), p.webhooks.firstError])
+    .find(Boolean);
+  const error = firstError ? ` (first error: ${firstError.slice(0, 300)})` : '';
+  return { ok, line: `${ok ? 'ok  ' : 'FAIL'} fan-out ${s.label}: ${detail}${error}` };
 }
 
 export interface FanoutRun extends FanoutResult {
@@ -77,7 +90,12 @@ export interface FanoutRun extends FanoutResult {
 }
 
 /** Both servers under the workload, one after the other, against `upstream`. */
-export async function runFanout(upstream: Upstream, settings: FanoutSettings, strict = false, profileDir?: string): Promise<FanoutRun> {
+export async function runFanout(
+  upstream: Upstream,
+  settings: FanoutSettings,
+  strict = false,
+  profileDir?: string,
+): Promise<FanoutRun> {
   const started = Date.now();
   const clients = await startFanoutClients(upstream);
   try {
@@ -98,12 +116,14 @@ export async function runFanout(upstream: Upstream, settings: FanoutSettings, st
     const data = dataCheck(samples, upstream.conversationId);
     checks.push(data.line);
     ok &&= data.ok;
-    const target = (s: FanoutServerResult | undefined) => s?.phases.find((p) => p.key === 'target')?.deliveredPerCpuS ?? NaN;
+    const target = (s: FanoutServerResult | undefined) =>
+      s?.phases.find((p) => p.key === 'target')?.deliveredPerCpuS ?? NaN;
     return {
       at: new Date().toISOString(),
       commit: machineInfo(ROOT).commit,
       rate: settings.rate,
       seconds: settings.seconds,
+      graceS: settings.graceMs / 1000,
       servers,
       ratio: target(servers.find((s) => s.server === 'facade')) / target(servers.find((s) => s.server === 'limit')),
       checks,
@@ -154,9 +174,15 @@ export async function fanout(options: BenchOptions): Promise<number> {
     const { ok, ...result } = await runFanout(upstream, settings, false, profileDir);
     for (const line of result.checks) console.log(line);
     printFanout(result);
+    const took = result.durationS.toFixed(0);
+    // A run whose checks failed measured something else than the workload: it does not replace the results.
+    if (!ok) {
+      console.log(`\nfan-out checks FAILED (${took} s): bench/results/fanout.json left as it was`);
+      return 1;
+    }
     writeResult('fanout.json', result);
-    console.log(`\nwrote bench/results/fanout.json in ${result.durationS.toFixed(0)} s (npm run bench -- --report puts it in BENCHMARKS.md)`);
-    return ok ? 0 : 1;
+    console.log(`\nwrote bench/results/fanout.json in ${took} s (npm run bench -- --report puts it in BENCHMARKS.md)`);
+    return 0;
   } finally {
     await upstream.child.stop();
   }

@@ -1,6 +1,6 @@
 // The full run (`npm run bench`, < 10 min): check the contestants agree, warm up, then every phase
-// in interleaved rounds (A B C D A B C D …); write bench/results/latest.json, print the tables and
-// rewrite BENCHMARKS.md and the chart.
+// in interleaved rounds (A B C D A B C D …), then the live-updates fan-out (modes/fanout.ts); write
+// bench/results/latest.json and fanout.json, print the tables and rewrite BENCHMARKS.md and the chart.
 import { checkAnswers } from '../checks.ts';
 import { LABELS } from '../contestants.ts';
 import { readSideResults, ROOT, writeResult } from '../files.ts';
@@ -9,10 +9,12 @@ import { aggregate, measure, type Measured } from '../measure.ts';
 import type { BenchOptions } from '../options.ts';
 import { phasesFor, QUIET_CORES, WARM_UP_MS } from '../phases.ts';
 import { writeReport } from '../report/document.ts';
+import { printFanout } from '../report/fanout.ts';
 import { machineInfo } from '../report/machine.ts';
 import { printTables } from '../report/tables.ts';
 import type { RunResults } from '../report/types.ts';
 import { setLatency, sleep, startWorld, stopWorld, warmUp } from '../world.ts';
+import { FANOUT_DEFAULTS, runFanout } from './fanout.ts';
 
 /** One measured round as a console line: throughput, latency, CPU, and whatever went wrong. */
 function describe(m: Measured): string {
@@ -77,13 +79,24 @@ export async function full(options: BenchOptions): Promise<number> {
       hwmMB: hwm,
       durationS: (Date.now() - started) / 1000,
     };
+    let fanoutOk = true;
+    if (!options.phases || options.phases.includes('fanout')) {
+      console.log('\nlive-updates fan-out: 1,000 SSE + 1,000 WebSocket subscribers, the facade and the limit');
+      const { ok, ...fanout } = await runFanout(world.upstream, FANOUT_DEFAULTS);
+      for (const line of fanout.checks) console.log(line);
+      // A run whose checks failed does not replace the results (the report shows the last good one).
+      if (ok) writeResult('fanout.json', fanout);
+      fanoutOk = ok;
+    }
+    results.durationS = (Date.now() - started) / 1000;
     writeResult('latest.json', results);
-    const { soak, profile, otel } = readSideResults();
+    const { soak, profile, otel, fanout } = readSideResults();
     printTables(results, soak, profile);
-    writeReport(ROOT, results, soak, profile, otel);
+    if (fanout) printFanout(fanout);
+    writeReport(ROOT, results, soak, profile, otel, fanout);
     const took = results.durationS.toFixed(0);
-    console.log(`\nwrote BENCHMARKS.md, bench/results/latest.json and bench/results/chart.svg in ${took} s`);
-    return 0;
+    console.log(`\nwrote BENCHMARKS.md, bench/results/latest.json, fanout.json and chart.svg in ${took} s`);
+    return fanoutOk ? 0 : 1;
   } finally {
     await stopWorld(world);
   }

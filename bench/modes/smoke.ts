@@ -1,9 +1,12 @@
 // `--smoke` (< 60 s, run by test/bench-smoke.test.ts): every contestant starts, answers the same
-// data (checks.ts), survives a brief load, and the facade's N+1 read costs exactly 3 upstream calls.
+// data (checks.ts), survives a brief load, and the facade's N+1 read costs exactly 3 upstream calls;
+// and the live-updates fan-out in miniature (20 SSE + 20 WebSocket subscribers, a few webhooks):
+// the facade and the zero-framework broadcaster deliver every event once, with the same data.
 // Exit 1 on any failure, so the benchmark cannot rot unnoticed between full runs.
 import { checkAnswers } from '../checks.ts';
 import { LABELS } from '../contestants.ts';
 import type { BenchOptions } from '../options.ts';
+import { FANOUT_SMOKE, runFanout } from './fanout.ts';
 import { startWorld, stopWorld, targetFor } from '../world.ts';
 
 export async function smoke(options: BenchOptions): Promise<number> {
@@ -34,7 +37,11 @@ export async function smoke(options: BenchOptions): Promise<number> {
     const n1 = checked.calls.find((c) => c.contestant === 'facade' && c.workload === 'authors');
     const n1Ok = n1?.perQuery === 3;
     console.log(`${n1Ok ? 'ok  ' : 'FAIL'} facade N+1 read: ${n1?.perQuery} upstream calls per query (want 3)`);
-    const ok = checked.ok && loadOk && n1Ok;
+    const { sse, ws } = FANOUT_SMOKE;
+    console.log(`\nlive-updates fan-out in miniature (${sse} SSE + ${ws} WebSocket subscribers):`);
+    const fanout = await runFanout(world.upstream, FANOUT_SMOKE, true);
+    for (const line of fanout.checks) console.log(line);
+    const ok = checked.ok && loadOk && n1Ok && fanout.ok;
     console.log(`\nsmoke ${ok ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return ok ? 0 : 1;
   } finally {

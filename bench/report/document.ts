@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { QUIET_CORES, WARM_UP_MS } from '../phases.ts';
 import type { ProfileSummary } from '../profile.ts';
 import { chartSvg } from './chart.ts';
+import { fanoutValues } from './fanout.ts';
 import { render, type TemplateValues } from './render.ts';
 import { fmt, mainRows, markdownTable, n1Rows, otherCostRows, rateOf, ratioRows, targetRows } from './tables.ts';
-import type { OtelResult, RunResults, SoakResult } from './types.ts';
+import type { FanoutResult, OtelResult, RunResults, SoakResult } from './types.ts';
 
 const TEMPLATE = join(import.meta.dirname, 'template.md');
 
@@ -121,6 +122,7 @@ export function writeReport(
   soak: SoakResult | null,
   profile: ProfileSummary | null,
   otel: OtelResult | null = null,
+  fanout: FanoutResult | null = null,
 ): void {
   writeFileSync(join(root, 'bench', 'results', 'chart.svg'), chartSvg(results));
   const values = {
@@ -129,6 +131,7 @@ export function writeReport(
     ...soakValues(soak),
     ...otelValues(otel, profile),
     ...profileValues(profile),
+    ...fanoutValues(fanout),
   };
   writeFileSync(join(root, 'BENCHMARKS.md'), render(readFileSync(TEMPLATE, 'utf8'), values));
 }

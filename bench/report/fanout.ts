@@ -1,6 +1,8 @@
 // The fan-out workload's tables (bench/results/fanout.json): per server and load, latency per
 // transport and deliveries per CPU second; memory per idle subscriber; the issue's three targets.
-import { fmt, ratio, textTable, type Target } from './tables.ts';
+import { availableParallelism } from 'node:os';
+import type { TemplateValues } from './render.ts';
+import { fmt, markdownTable, ratio, textTable, type Target } from './tables.ts';
 import type { FanoutPhase, FanoutResult, FanoutServerResult } from './types.ts';
 
 const phaseOf = (s: FanoutServerResult | undefined, key: FanoutPhase['key']) => s?.phases.find((p) => p.key === key);
@@ -44,7 +46,8 @@ export function fanoutRows(result: FanoutResult): string[][] {
         `${sum(p, 'missed')} / ${sum(p, 'duplicated')}`,
         fmt(p.deliveredPerCpuS, 0),
         fmt(p.cpuUsPerDelivery, 1),
-        `${fmt(p.webhooks.answerP50, 1)} / ${fmt(p.webhooks.answerP99, 1)}${p.webhooks.unanswered ? ` (${p.webhooks.unanswered} unanswered)` : ''}`,
+        `${fmt(p.webhooks.answerP50, 1)} / ${fmt(p.webhooks.answerP99, 1)}` +
+          (p.webhooks.unanswered ? ` (${p.webhooks.unanswered} unanswered)` : ''),
       ]);
     }
   }
@@ -53,16 +56,27 @@ export function fanoutRows(result: FanoutResult): string[][] {
 
 export function fanoutMemoryRows(result: FanoutResult): string[][] {
   const rows = [
-    ['server', 'subscribers open in s', 'upstream calls / subscription', 'RSS MB: all closed → all open', 'KB RSS / idle sub', 'KB heap / idle sub'],
+    [
+      'server',
+      'subscribers open in s',
+      'upstream calls / subscription',
+      'RSS / heap MB: none, cycled, all open',
+      'KB RSS / idle sub',
+      'KB heap / idle sub',
+      'KB RSS / idle sub, marginal',
+    ],
   ];
+  const mb = (m: { rssMB: number; heapMB: number }) => `${fmt(m.rssMB, 0)} / ${fmt(m.heapMB, 0)}`;
   for (const s of result.servers) {
+    const m = s.memory;
     rows.push([
       s.label,
       fmt(s.subscribe.seconds, 1),
       fmt(s.subscribe.upstreamCallsPerSubscription, 2),
-      `${fmt(s.memory.baselineRssMB)} → ${fmt(s.memory.idleRssMB)}`,
-      fmt(s.memory.rssPerSubscriberKB, 1),
-      fmt(s.memory.heapPerSubscriberKB, 1),
+      `${mb(m.fresh)}, ${mb(m.cycled)}, ${mb(m.idle)}`,
+      fmt(m.rssPerSubscriberKB, 1),
+      fmt(m.heapPerSubscriberKB, 1),
+      fmt(m.marginalRssPerSubscriberKB, 1),
     ]);
   }
   return rows;
@@ -116,8 +130,10 @@ export function fanoutTargets(result: FanoutResult): Target[] {
   const check = (value: number, met: (v: number) => boolean) => (Number.isNaN(value) ? null : met(value));
   return [
     {
-      name: `fan-out at ${result.rate} webhooks/s: delivery latency p99 ≤ 50 ms (webhook sent → subscriber, both transports)`,
-      measured: `${missed ? '≥ ' : ''}${fmt(p99, 1)} ms${missed ? ` (${missed} deliveries missed the ${target?.windowS.toFixed(0)} s window)` : ''}`,
+      name: `fan-out at ${result.rate} webhooks/s: p99 latency ≤ 50 ms (webhook → subscriber, both transports)`,
+      measured:
+        `${missed ? '≥ ' : ''}${fmt(p99, 1)} ms` +
+        (missed ? ` (${missed} deliveries missed the ${target?.windowS.toFixed(0)} s window)` : ''),
       met: check(p99, (v) => v <= 50 && missed === 0),
     },
     {
@@ -136,7 +152,7 @@ export function fanoutTargets(result: FanoutResult): Target[] {
 /** The console summary of a fan-out run (its mode, and the end of a full run). */
 export function printFanout(result: FanoutResult): void {
   const s = result.servers[0];
-  const who = s ? `${s.subscribers.sse} SSE + ${s.subscribers.ws} WebSocket subscribers on one conversation` : 'no server';
+  const who = s ? `${s.subscribers.sse} SSE + ${s.subscribers.ws} WebSocket subscribers, one conversation` : '';
   console.log(`\n== Fan-out: ${who} ==`);
   console.log(textTable(fanoutRows(result)));
   console.log('');
@@ -147,4 +163,84 @@ export function printFanout(result: FanoutResult): void {
   for (const t of fanoutTargets(result)) {
     console.log(`${t.met === null ? ' n/a ' : t.met ? ' MET ' : ' MISS'}  ${t.name}: ${t.measured}`);
   }
+  for (const note of fanoutNotes(result)) console.log(`\n${note}`);
+}
+
+/**
+ * What the numbers imply, computed from them (so it never goes stale): how long one event's fan-out
+ * takes on one event loop, and how many cores the target load needs.
+ */
+export function fanoutNotes(result: FanoutResult): string[] {
+  const notes: string[] = [];
+  const first = result.servers[0];
+  if (!first) return notes;
+  const subscribers = first.subscribers.sse + first.subscribers.ws;
+  const perDelivery = (s: FanoutServerResult, key: FanoutPhase['key']) => phaseOf(s, key)?.cpuUsPerDelivery ?? NaN;
+  const fanOut = result.servers.map(
+    (s) => `${s.label} ${fmt((perDelivery(s, 'spaced') * subscribers) / 1000, 0)} ms`,
+  );
+  notes.push(
+    `One event fans out to ${subscribers} subscribers on one event loop. At each server's CPU per delivery in the ` +
+      `spaced load that is, per event: ${fanOut.join(', ')} (webhook intake and any upstream read included): ` +
+      `the last subscribers wait about that long. A p99 ≤ 50 ms needs ≤ ${fmt((50 / subscribers) * 1000, 0)} µs ` +
+      'per delivery.',
+  );
+  const perSecond = result.rate * subscribers;
+  const cores = result.servers.map((s) => `${s.label} ${fmt((perDelivery(s, 'target') * perSecond) / 1e6, 2)}`);
+  const limitTarget = phaseOf(result.servers.find((s) => s.server === 'limit'), 'target');
+  const clientCpuS = (p: FanoutPhase) => (p.processCpuS.sse ?? 0) + (p.processCpuS.ws ?? 0);
+  const clientUs = limitTarget ? (clientCpuS(limitTarget) / Math.max(1, limitTarget.delivered)) * 1e6 : NaN;
+  notes.push(
+    `The target load is ${perSecond.toLocaleString('en-US')} deliveries a second. At the CPU per delivery measured ` +
+      `under it, that takes cores: ${cores.join(', ')}; and the subscriber processes reading them another ` +
+      `${fmt((clientUs * perSecond) / 1e6, 2)} (${fmt(clientUs, 1)} µs per delivery), on a machine of ` +
+      `${availableParallelism()} cores shared with other work. What a server cannot keep up with shows as missed ` +
+      'deliveries and latencies that grow with the length of the load.',
+  );
+  return notes;
+}
+
+/** A paragraph as lines of at most 120 characters (BENCHMARKS.md's prose is kept that narrow). */
+function wrap(paragraph: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of paragraph.split(' ')) {
+    if (line && line.length + 1 + word.length > 120) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines.join('\n');
+}
+
+const status = (t: Target) => (t.met === null ? 'not measured' : t.met ? 'met' : '**not met**');
+
+export function fanoutValues(fanout: FanoutResult | null): TemplateValues {
+  if (!fanout) return { fanout: false };
+  const first = fanout.servers[0];
+  const subscribers = first ? first.subscribers.sse + first.subscribers.ws : 0;
+  return {
+    fanout: true,
+    fanoutAt: fanout.at,
+    fanoutCommit: fanout.commit ?? '?',
+    fanoutDurationS: fanout.durationS.toFixed(0),
+    fanoutSse: (first?.subscribers.sse ?? 0).toLocaleString('en-US'),
+    fanoutWs: (first?.subscribers.ws ?? 0).toLocaleString('en-US'),
+    fanoutGraceS: fanout.graceS,
+    fanoutRate: fanout.rate,
+    fanoutSeconds: fanout.seconds,
+    fanoutDeliveriesPerS: (fanout.rate * subscribers).toLocaleString('en-US'),
+    fanoutTable: markdownTable(fanoutRows(fanout)),
+    fanoutMemoryTable: markdownTable(fanoutMemoryRows(fanout)),
+    fanoutDetailTable: markdownTable(fanoutDetailRows(fanout)),
+    fanoutTargetTable: markdownTable([
+      ['target', 'measured', 'status'],
+      ...fanoutTargets(fanout).map((t) => [t.name, t.measured, status(t)]),
+    ]),
+    fanoutNotes: fanoutNotes(fanout).map(wrap).join('\n\n'),
+    fanoutChecks: fanout.checks.map((c) => `- ${c}`).join('\n'),
+  };
 }

@@ -150,10 +150,19 @@ export interface FanoutServerResult {
   /** Opening the subscribers: how long, failures, upstream calls per subscription. */
   subscribe: { seconds: number; upstreamCallsPerSubscription: number };
   /**
-   * After a forced full GC: once every subscriber had been opened and closed again (so the heap
-   * has grown to what opening them takes), then with every subscriber open and idle.
+   * After a forced full GC: with no subscriber yet ('fresh', the code paths run once), with none
+   * again once every subscriber had been opened and closed ('cycled'), with every one open and idle.
    */
-  memory: { baselineRssMB: number; idleRssMB: number; rssPerSubscriberKB: number; heapPerSubscriberKB: number };
+  memory: {
+    fresh: { rssMB: number; heapMB: number };
+    cycled: { rssMB: number; heapMB: number };
+    idle: { rssMB: number; heapMB: number };
+    /** (idle − fresh) / subscribers. */
+    rssPerSubscriberKB: number;
+    heapPerSubscriberKB: number;
+    /** (idle − cycled) / subscribers: once the heap has grown to what opening them takes. */
+    marginalRssPerSubscriberKB: number;
+  };
   phases: FanoutPhase[];
 }
 
@@ -162,6 +171,8 @@ export interface FanoutResult {
   commit?: string;
   rate: number;
   seconds: number;
+  /** How long after the last webhook of a phase deliveries still count. */
+  graceS: number;
   servers: FanoutServerResult[];
   /** At the target rate: the facade's deliveries per CPU second over the limit's. */
   ratio: number;

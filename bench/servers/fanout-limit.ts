@@ -79,7 +79,9 @@ async function accountOf(conversationSid: string, authorization: string | undefi
 
 /** The subscription's conversationSid, if the document is the one subscription this limit answers. */
 function subscribedSid(request: { query?: unknown; variables?: { sid?: unknown } }): string {
-  if (typeof request.query !== 'string' || !request.query.includes('communicationAdded')) throw new Refusal(400, 'unknown operation');
+  if (typeof request.query !== 'string' || !request.query.includes('communicationAdded')) {
+    throw new Refusal(400, 'unknown operation');
+  }
   const sid = request.variables?.sid;
   if (typeof sid !== 'string') throw new Refusal(400, 'sid is required');
   return sid;
@@ -119,12 +121,15 @@ async function subscribeSse(req: IncomingMessage, res: ServerResponse): Promise<
 
 // ---- status callbacks ----
 
-const isObject = (value: unknown): value is Record<string, any> => value !== null && typeof value === 'object' && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, any> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** The payload every subscriber of the communication's conversation receives. */
 function communicationAddedPayload(c: Record<string, any>): string {
   const tag = scopeTag(JSON.stringify(['communications', c.conversationId, null]));
-  const content = isObject(c.content) && c.content.type === 'TEXT' && typeof c.content.text === 'string' ? { text: c.content.text } : {};
+  // `content { ... on TextContent { text } }`: other content types match no fragment.
+  const isText = isObject(c.content) && c.content.type === 'TEXT' && typeof c.content.text === 'string';
+  const content = isText ? { text: c.content.text } : {};
   return JSON.stringify({
     data: {
       communicationAdded: {
@@ -232,7 +237,8 @@ sockets.on('connection', (socket: WebSocket, upgrade: IncomingMessage) => {
       ids.add(id);
       own.set(id, topic);
     })().catch((error: unknown) => {
-      socket.send(JSON.stringify({ id, type: 'error', payload: [{ message: error instanceof Error ? error.message : String(error) }] }));
+      const message = error instanceof Error ? error.message : String(error);
+      socket.send(JSON.stringify({ id, type: 'error', payload: [{ message }] }));
     });
   });
   socket.on('close', () => {
