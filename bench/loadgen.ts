@@ -12,6 +12,7 @@
 // upstream GETs a client would make, issued in parallel, done when the last body is read.
 // Latencies are kept exactly (a Float64Array per phase) and sorted for percentiles.
 import { Pool } from 'undici';
+import { serveRpc } from './lib/rpc.ts';
 
 export interface GraphqlTarget {
   kind: 'graphql';
@@ -264,14 +265,6 @@ export function runPhase(request: PhaseRequest): Promise<PhaseResult> {
 }
 
 // As a child process: run phases on request.
-if (process.send) {
-  process.on('message', (message: { type: string; id: number; phase: PhaseRequest }) => {
-    if (message.type !== 'phase') return;
-    runPhase(message.phase).then(
-      (result) => process.send!({ type: 'result', id: message.id, result }),
-      (error: unknown) => process.send!({ type: 'result', id: message.id, error: String(error) }),
-    );
-  });
-  process.on('disconnect', () => process.exit(0));
-  process.send({ type: 'ready' });
-}
+serveRpc<{ type: string; id: number; phase: PhaseRequest }>((message) =>
+  message.type === 'phase' ? runPhase(message.phase) : Promise.reject(new Error(`unknown command ${message.type}`)),
+);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { LABELS } from './contestants.ts';
 import { OPENAPI, OUT, ROOT } from './files.ts';
 import { forkNode, freePort, runNode, spawnNode, type Child } from './lib/proc.ts';
+import { rpc } from './lib/rpc.ts';
 import type { PhaseRequest, PhaseResult, Target } from './loadgen.ts';
 import { AUTHORIZATION, directPaths, graphqlBody, type ContestantId, type Workload } from './workload.ts';
 
@@ -133,25 +134,8 @@ export async function startGraphqlServer(
 
 async function startLoadGen(): Promise<LoadGen> {
   const { child } = await forkNode('loadgen', join(ROOT, 'bench', 'loadgen.ts'));
-  let next = 0;
-  const pending = new Map<number, { resolve: (r: PhaseResult) => void; reject: (e: Error) => void }>();
-  child.process.on('message', (message: { type: string; id: number; result?: PhaseResult; error?: string }) => {
-    if (message.type !== 'result') return;
-    const waiter = pending.get(message.id);
-    pending.delete(message.id);
-    if (message.error !== undefined) waiter?.reject(new Error(message.error));
-    else waiter?.resolve(message.result!);
-  });
-  return {
-    child,
-    run(phase) {
-      const id = next++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        child.process.send({ type: 'phase', id, phase });
-      });
-    },
-  };
+  const loadgen = rpc(child);
+  return { child, run: (phase) => loadgen.call<PhaseResult>({ type: 'phase', phase }) };
 }
 
 /** What the load generator sends to a contestant for a workload. */

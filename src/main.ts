@@ -1,22 +1,17 @@
 // Starts the service: reads the configuration (a bad value stops here, in one line), binds the port
 // (one that is taken stops here, in one line), starts the embedded emulator when no upstream is
-// configured, serves the facade over HTTP and WebSocket, and on
+// configured, serves the facade (service.ts wires it) over HTTP and WebSocket, and on
 // SIGTERM/SIGINT stops accepting, lets in-flight requests finish within the grace period and
 // closes the upstream pool.
-import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, describeVariables, loadConfig, type Config } from './config.ts';
+import { ConfigError, describeVariables, loadConfig, type Config } from './config/index.ts';
 import { graphiqlTabs, type GraphiqlExample } from './graphiql.ts';
-import { createLive, liveOptionsFrom, loopbackUrl } from './live/index.ts';
+import { liveOptionsFrom, loopbackUrl } from './live/index.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
-import { Metrics } from './observability/metrics.ts';
 import { startTracing } from './observability/tracing.ts';
-import { createHttpServer } from './server/http-server.ts';
-import { answerStarting, ListenError, listenFirst } from './server/listen.ts';
-import { attachWebSockets } from './server/websocket.ts';
-import { UpstreamClient } from './upstream/client.ts';
+import { ListenError, listenFirst } from './server/listen.ts';
+import { createService, startingServer } from './service.ts';
 import { makeCredentials, type Credentials } from './upstream/credentials.ts';
-import { configuredOptions, createFacade } from './yoga.ts';
 
 interface ResolvedUpstream {
   url: string;
@@ -69,8 +64,8 @@ async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
   // The port first: one that is taken stops the start in one line, before the emulator starts.
-  let handleRequest: RequestListener = answerStarting;
-  const server = createHttpServer((request, response) => handleRequest(request, response), config.requestTimeoutMs);
+  const starting = startingServer(config.requestTimeoutMs);
+  const { server } = starting;
   try {
     await listenFirst(server, config.host, config.port);
   } catch (error) {
@@ -80,7 +75,6 @@ async function main(): Promise<void> {
   }
   const { port } = server.address() as AddressInfo;
   const tracing = await startTracing(config.tracing);
-  const metrics = new Metrics();
   // Live updates: in embedded mode the emulator posts the demo configuration's status callbacks
   // to this facade's own URL, signed with the demo account's token; otherwise Twilio posts to PUBLIC_URL.
   const embedded = config.upstream.kind === 'embedded-emulator' ? config.upstream : undefined;
@@ -89,14 +83,16 @@ async function main(): Promise<void> {
     embedded && { ownUrl: loopbackUrl(config.host, port), accountSid: embedded.accountSid, authToken: embedded.authToken },
   );
   const upstream = await resolveUpstream(config, logger, liveOptions.webhook?.url);
-  const client = new UpstreamClient({
-    baseUrl: upstream.url,
-    ...config.upstreamHttp,
-    observer: metrics.upstreamObserver(),
+  const service = createService(config, {
+    server: starting,
+    upstreamUrl: upstream.url,
+    serverCredentials: upstream.credentials,
+    live: liveOptions,
+    logger,
     tracer: tracing.tracer,
+    facade: { graphiql: config.graphiql && { title: 'conversations-graphql', defaultTabs: graphiqlTabs(upstream.example) } },
   });
-  // LIVE_SOURCE=poll reads the upstream through the same client (its queue, breaker and timeouts).
-  const live = createLive({ ...liveOptions, upstream: client, logger, metrics });
+  const { live } = service;
   logger.info(
     live.webhook
       ? { liveSource: 'webhook', webhookUrl: live.webhook.url }
@@ -108,19 +104,6 @@ async function main(): Promise<void> {
   if (!config.cursorSecret && config.upstream.kind === 'remote') {
     logger.warn('CURSOR_SECRET is not set: cursors are signed with a built-in key and can be forged');
   }
-  const yoga = createFacade({
-    ...configuredOptions(config),
-    upstream: client,
-    serverCredentials: upstream.credentials,
-    graphiql: config.graphiql && { title: 'conversations-graphql', defaultTabs: graphiqlTabs(upstream.example) },
-    logger,
-    metrics,
-    tracer: tracing.tracer,
-    live,
-  });
-
-  handleRequest = yoga;
-  const webSockets = attachWebSockets(server, yoga);
   server.on('error', (error) => {
     logger.fatal({ err: error }, 'the HTTP server failed');
     process.exit(1);
@@ -133,20 +116,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: no new connections, finishing in-flight requests');
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    // Subscriptions never finish on their own: they end now (1001, clients reconnect elsewhere);
-    // queries and mutations over WebSocket get the grace period, as HTTP requests do.
-    webSockets.drain();
-    const grace = setTimeout(() => {
-      logger.warn('grace period over: closing the remaining connections');
-      server.closeAllConnections();
-      webSockets.closeAll();
-    }, config.shutdownGraceMs);
-    await closed;
-    clearTimeout(grace);
-    await live.close();
-    await client.close();
+    await service.drain(config.shutdownGraceMs);
     await upstream.close();
     await tracing.shutdown();
     logger.info('stopped');

@@ -4,9 +4,8 @@
 import type { Tracer } from '@opentelemetry/api';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import type { Config } from './config.ts';
+import type { Config } from './config/index.ts';
 import { CursorCodec } from './connections/index.ts';
-import { FacadeError } from './errors.ts';
 import { createLive, type Live } from './live/index.ts';
 import { createSubscriptionRuntime } from './live/runtime.ts';
 import { useWebhookEndpoint } from './live/webhook.ts';
@@ -14,7 +13,7 @@ import { createLoaders } from './loaders/index.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { schema, type Context } from './schema/index.ts';
-import { bearerVerifier, hasAccessPolicy, type AccessPolicy } from './server/access.ts';
+import type { AccessPolicy } from './server/access.ts';
 import { useArgumentBounds } from './server/argument-bounds.ts';
 import { boundedParserCaches } from './server/bounded-cache.ts';
 import { graphiqlOptions, renderGraphiQLPage } from './server/graphiql-page.ts';
@@ -27,6 +26,7 @@ import { useRequestGuard } from './server/request-guard.ts';
 import { useOperationGuard } from './server/operation-selection.ts';
 import { useConnectionArguments } from './server/connection-arguments.ts';
 import { useCredentialExpiry, type CredentialExpiry } from './server/credential-expiry.ts';
+import { credentialsResolver } from './server/credentials.ts';
 import { DEFAULT_LIMITS, queryLimitPlugins, type QueryLimits } from './server/query-limits.ts';
 import { useSubscriptions } from './server/subscriptions.ts';
 import { recordOf, useTelemetry } from './server/telemetry.ts';
@@ -34,7 +34,7 @@ import { DEFAULT_WEBSOCKET_OPTIONS, enableWebSockets, type WebSocketOptions } fr
 import { useWebSocketAdmission } from './server/websocket-operations.ts';
 import { conversationsApi } from './upstream/api.ts';
 import type { UpstreamClient } from './upstream/client.ts';
-import { parseBasicAuthorization, type Credentials } from './upstream/credentials.ts';
+import type { Credentials } from './upstream/credentials.ts';
 
 /** Used when CURSOR_SECRET is unset: cursors still verify across restarts and replicas, but are forgeable. */
 const DEFAULT_CURSOR_SECRET = 'conversations-graphql default cursor key; set CURSOR_SECRET';
@@ -90,37 +90,17 @@ export function configuredOptions(
   };
 }
 
-function unauthenticated(message: string): FacadeError {
-  return new FacadeError('UNAUTHENTICATED', message, { extensions: { http: { status: 401 } } });
-}
-
 export function createFacade(options: FacadeOptions): YogaServerInstance<Record<string, unknown>, Context> {
   const cursors = new CursorCodec(options.cursorSecret ?? DEFAULT_CURSOR_SECRET);
   const logger = options.logger ?? createLogger('silent');
   const metrics = options.metrics ?? new Metrics();
   const introspection = options.introspection ?? true;
   const limits = { ...DEFAULT_LIMITS, blockFieldSuggestions: !introspection, ...options.limits };
-  const verifyBearer = options.access && hasAccessPolicy(options.access) ? bearerVerifier(options.access) : undefined;
   const onBatch = (loader: string, size: number) => metrics.loaderBatchSize.observe({ loader }, size);
   const live = options.live ?? createLive();
   const subscriptions = createSubscriptionRuntime(live.limits, options.requestTimeoutMs, metrics);
 
-  /** The request's credentials, and when they expire (a bearer JWT's `exp`: subscriptions end then). */
-  async function credentialsFor(request: Request): Promise<{ credentials: Credentials | null } & CredentialExpiry> {
-    const header = request.headers.get('authorization');
-    const own = parseBasicAuthorization(header);
-    if (own === null) throw unauthenticated('The Authorization header is not valid HTTP Basic credentials.');
-    if (own) return { credentials: own };
-    if (verifyBearer) {
-      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
-      const grant = bearer ? await verifyBearer(bearer) : null;
-      if (!grant) {
-        throw unauthenticated('Send `Authorization: Bearer <token>` (or your own Basic credentials for the Conversations API).');
-      }
-      return { credentials: options.serverCredentials, credentialsExpireAt: grant.expiresAt };
-    }
-    return { credentials: options.serverCredentials };
-  }
+  const credentialsFor = credentialsResolver(options.serverCredentials, options.access);
 
   const probeUpstream = upstreamProbe(options.upstream, options.serverCredentials);
 

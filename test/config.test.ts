@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { describeVariables, loadConfig, VARIABLES } from '../src/config.ts';
+import { describeVariables, loadConfig, VARIABLES } from '../src/config/index.ts';
 
 describe('loadConfig', () => {
   it('defaults to the embedded emulator on 127.0.0.1:4000', () => {

@@ -3,6 +3,7 @@
 // within the grace period, closes the upstream pool and exits 0.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -42,6 +43,34 @@ async function delayUpstream(emulatorUrl: string, ms: number) {
   expect(response.ok).toBe(true);
 }
 
+/** Polls until `ready()` holds: bounded in time, never a guessed delay standing in for a state. */
+async function waitFor(what: string, ready: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ready())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The request is in flight: the emulator has received the facade's list call (it logs a request before delaying it). */
+async function upstreamListReceived(emulatorUrl: string): Promise<boolean> {
+  const { requests } = (await (await fetch(`${emulatorUrl}/__emulator/requests`)).json()) as { requests: Array<{ method: string; path: string }> };
+  return requests.some((entry) => entry.method === 'GET' && entry.path === '/v2/Conversations');
+}
+
+/** Whether a TCP connection to the service's port is refused (the listening socket is closed). */
+function portRefuses(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
 const QUERY = JSON.stringify({ query: '{ conversations(first: 2) { nodes { name } } }' });
 const post = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: QUERY });
 
@@ -63,9 +92,10 @@ describe('graceful shutdown', () => {
     const service = await startService({ SHUTDOWN_GRACE_MS: '5000' });
     await delayUpstream(service.emulatorUrl, 1500);
     const inFlight = post(service.url);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await waitFor('the request to reach the upstream', () => upstreamListReceived(service.emulatorUrl));
     service.child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor('the shutdown to begin', () => /shutting down/.test(service.output()));
+    await waitFor('the port to refuse connections', () => portRefuses(service.url));
     await expect(post(service.url)).rejects.toThrow();
     const response = await inFlight;
     expect(response.status).toBe(200);
@@ -83,7 +113,7 @@ describe('graceful shutdown', () => {
       () => 'answered',
       () => 'cut off',
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor('the request to reach the upstream', () => upstreamListReceived(service.emulatorUrl));
     const stopped = performance.now();
     service.child.kill('SIGTERM');
     const [code] = await once(service.child, 'exit');

@@ -6,43 +6,12 @@
 import { join } from 'node:path';
 import { ROOT } from '../files.ts';
 import { forkNode, freePort, type Child } from '../lib/proc.ts';
+import { rpc, type Rpc } from '../lib/rpc.ts';
 import type { Upstream } from '../world.ts';
 import { FANOUT_WEBHOOK_TOKEN, WEBHOOK_PATH, type Transport } from './shared.ts';
 
 export const LABELS = { facade: 'this facade', limit: 'zero-framework limit' } as const;
 export type FanoutServerId = keyof typeof LABELS;
-
-/** A child process that answers `{type, id, …}` commands with `{type: 'result', id, result | error}`. */
-export interface Rpc {
-  child: Child;
-  call<T>(message: Record<string, unknown>): Promise<T>;
-}
-
-function rpc(child: Child): Rpc {
-  let next = 0;
-  const pending = new Map<number, { resolve: (value: any) => void; reject: (error: Error) => void }>();
-  child.process.on('message', (message: { type?: string; id: number; result?: unknown; error?: string }) => {
-    if (message?.type !== 'result') return;
-    const waiter = pending.get(message.id);
-    pending.delete(message.id);
-    if (message.error !== undefined) waiter?.reject(new Error(`${child.name}: ${message.error}`));
-    else waiter?.resolve(message.result);
-  });
-  child.process.once('exit', (code) => {
-    for (const waiter of pending.values()) waiter.reject(new Error(`${child.name} exited (${code})`));
-    pending.clear();
-  });
-  return {
-    child,
-    call<T>(message: Record<string, unknown>) {
-      const id = next++;
-      return new Promise<T>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        child.process.send({ ...message, id });
-      });
-    },
-  };
-}
 
 /** The generator and the two subscriber processes, started once and shared by the trials. */
 export interface FanoutClients {

@@ -3,6 +3,8 @@
 // saw every event exactly once and when it first did), the webhook token, and the messages the
 // harness (trial.ts) exchanges with its child processes (webhooks.ts, subscribers.ts).
 
+import type { FanoutTransport, LatencySummary } from '../report/types.ts';
+
 /** Exactly what every subscriber asks for, over SSE and over WebSocket, of the facade and of the limit. */
 export const FANOUT_SUBSCRIPTION = `subscription Fanout($sid: String!) {
   communicationAdded(conversationSid: $sid) { cursor node { id sid content { ... on TextContent { text } } } } }`;
@@ -37,14 +39,7 @@ export function parseEventText(text: string): { tag: string; seq: number } | nul
  */
 export const clock = () => performance.timeOrigin + performance.now();
 
-export interface LatencySummary {
-  count: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  mean: number;
-}
+export type { LatencySummary };
 
 export function summarise(values: number[]): LatencySummary {
   const sorted = Float64Array.from(values).sort();
@@ -121,23 +116,9 @@ export interface SubscriberStatus {
   firstError?: string;
 }
 
-export interface TransportResult {
+/** A transport's results as its subscriber process collects them: what is stored, and what the trial uses before storing it. */
+export interface TransportResult extends FanoutTransport {
   transport: Transport;
-  subscribers: number;
-  /** Deliveries of the measured events (subscribers × events when nothing was lost). */
-  delivered: number;
-  /** Deliveries that had not arrived when the results were collected (lost, or still on their way). */
-  missed: number;
-  duplicated: number;
-  outOfOrder: number;
-  errors: number;
-  ended: number;
-  firstError?: string;
-  /**
-   * Generator's send → subscriber's receipt, ms, every delivery; a missed one (not arrived when the
-   * results were collected) counts with its time so far, a lower bound.
-   */
-  latencyMs: LatencySummary;
   /** When the last measured delivery arrived (clock(); 0: none did). */
   lastAt: number;
   /** The first measured payload one subscriber received, as parsed (for the data check). */

@@ -9,6 +9,7 @@
 import { Agent, request as httpRequest, type ClientRequest } from 'node:http';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { serveRpc } from '../lib/rpc.ts';
 import {
   clock,
   FANOUT_SUBSCRIPTION,
@@ -34,6 +35,11 @@ interface Subscriber {
   lastSeq: number;
   outOfOrder: number;
   close(): void;
+}
+
+/** A subscriber that has seen nothing yet; `close` ends its stream or socket. */
+function newSubscriber(transport: Transport, close: () => void): Subscriber {
+  return { transport, tags: new Set(), received: new Uint8Array(0), receivedAt: new Float64Array(0), lastSeq: -1, outOfOrder: 0, close };
 }
 
 interface PerTransport {
@@ -113,15 +119,7 @@ function openSse(request: OpenRequest): Promise<Subscriber> {
   const body = JSON.stringify({ query: FANOUT_SUBSCRIPTION, variables: { sid: request.conversationSid } });
   return new Promise((resolve, reject) => {
     let req: ClientRequest | undefined;
-    const subscriber: Subscriber = {
-      transport: 'sse',
-      tags: new Set(),
-      received: new Uint8Array(0),
-      receivedAt: new Float64Array(0),
-      lastSeq: -1,
-      outOfOrder: 0,
-      close: () => req?.destroy(),
-    };
+    const subscriber = newSubscriber('sse', () => req?.destroy());
     req = httpRequest(
       request.url,
       {
@@ -167,15 +165,7 @@ function openSse(request: OpenRequest): Promise<Subscriber> {
 function openWs(request: OpenRequest): Promise<Subscriber> {
   return new Promise((resolve, reject) => {
     let client: Client | undefined;
-    const subscriber: Subscriber = {
-      transport: 'ws',
-      tags: new Set(),
-      received: new Uint8Array(0),
-      receivedAt: new Float64Array(0),
-      lastSeq: -1,
-      outOfOrder: 0,
-      close: () => void client?.dispose(),
-    };
+    const subscriber = newSubscriber('ws', () => void client?.dispose());
     let connected = false;
     client = createClient({
       url: request.url.replace(/^http/, 'ws'),
@@ -353,16 +343,4 @@ async function handle(command: Command): Promise<unknown> {
   }
 }
 
-if (process.send) {
-  process.on('message', (command: Command) => {
-    handle(command).then(
-      (result) => process.send!({ type: 'result', id: command.id, result: result ?? null }),
-      (error: unknown) => process.send!({ type: 'result', id: command.id, error: String(error) }),
-    );
-  });
-  process.on('disconnect', () => {
-    closeAll();
-    process.exit(0);
-  });
-  process.send({ type: 'ready' });
-}
+serveRpc(handle, closeAll);

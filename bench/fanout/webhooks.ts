@@ -9,6 +9,7 @@
 // so a mistake in the facade's verifier cannot hide behind the same mistake in the signer.
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { Pool } from 'undici';
+import { serveRpc } from '../lib/rpc.ts';
 import { clock, eventText, FANOUT_WEBHOOK_TOKEN, summarise, type SendRequest, type SendResult } from './shared.ts';
 
 const pools = new Map<string, Pool>();
@@ -130,17 +131,9 @@ export async function sendWebhooks(request: SendRequest): Promise<SendResult> {
 }
 
 // As a child process: one batch of webhooks per message.
-if (process.send) {
-  process.on('message', (message: { type: string; id: number; request: SendRequest }) => {
-    if (message.type !== 'send') return;
-    sendWebhooks(message.request).then(
-      (result) => process.send!({ type: 'result', id: message.id, result }),
-      (error: unknown) => process.send!({ type: 'result', id: message.id, error: String(error) }),
-    );
-  });
-  process.on('disconnect', () => {
+serveRpc<{ type: string; id: number; request: SendRequest }>(
+  (message) => (message.type === 'send' ? sendWebhooks(message.request) : Promise.reject(new Error(`unknown command ${message.type}`))),
+  () => {
     for (const pool of pools.values()) void pool.destroy();
-    process.exit(0);
-  });
-  process.send({ type: 'ready' });
-}
+  },
+);

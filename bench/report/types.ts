@@ -96,6 +96,34 @@ export interface OtelResult {
   rows: { phase: string; tracing: string; rps: number; p50: number; p99: number; cpuPer1000: number }[];
 }
 
+/** Milliseconds, summarised. */
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/** One transport's deliveries in one fan-out phase: what bench/fanout/subscribers.ts collects, as stored. */
+export interface FanoutTransport {
+  transport: 'sse' | 'ws';
+  subscribers: number;
+  /** Deliveries of the measured events (subscribers × events when nothing was lost). */
+  delivered: number;
+  /** Not arrived when the phase ended (its grace period after the last webhook): lost or late. */
+  missed: number;
+  duplicated: number;
+  outOfOrder: number;
+  /** Payloads with errors, and streams or sockets that ended. */
+  errors: number;
+  ended: number;
+  firstError?: string;
+  /** Send → receipt, every delivery; a missed one counts with its time so far (a lower bound). */
+  latencyMs: LatencySummary;
+}
+
 /** One measured load of the fan-out workload on one server (bench/fanout/trial.ts). */
 export interface FanoutPhase {
   /** 'spaced': events far enough apart that each fans out alone; 'target': the rate. */
@@ -115,19 +143,7 @@ export interface FanoutPhase {
     answerP50: number;
     answerP99: number;
   };
-  transports: {
-    transport: 'sse' | 'ws';
-    subscribers: number;
-    delivered: number;
-    /** Not arrived when the phase ended (its grace period after the last webhook): lost or late. */
-    missed: number;
-    duplicated: number;
-    outOfOrder: number;
-    errors: number;
-    firstError?: string;
-    /** Send → receipt; a missed delivery counts with its time so far (a lower bound). */
-    latencyMs: { count: number; p50: number; p90: number; p99: number; max: number; mean: number };
-  }[];
+  transports: FanoutTransport[];
   /** Server CPU (utime + stime, /proc) from the first webhook to the last delivery (or the phase's end). */
   cpuS: number;
   deliveredPerCpuS: number;

@@ -1,4 +1,4 @@
-// Contestant (c), this facade, in its own process, wired as src/main.ts wires it with the default
+// Contestant (c), this facade, in its own process, wired by src/service.ts as src/main.ts wires it, with the default
 // configuration (loadConfig({}): pool size, timeouts, retries, breaker, query limits, LOG_LEVEL
 // info with one log line per request, Prometheus metrics, tracing off), served by node:http. Only
 // the upstream URL differs (the bench upstream), GraphiQL is off, and credentials come from each
@@ -6,16 +6,9 @@
 //
 // BENCH_TRACING=1 turns OpenTelemetry tracing on as TRACING=otlp would (NodeTracerProvider,
 // BatchSpanProcessor), but with an exporter that drops the spans, to price tracing itself.
-import type { AddressInfo } from 'node:net';
 import type { Tracer } from '@opentelemetry/api';
-import { loadConfig } from '../../src/config.ts';
-import { createLive, liveOptionsFrom } from '../../src/live/index.ts';
-import { createLogger } from '../../src/observability/logger.ts';
-import { createHttpServer } from '../../src/server/http-server.ts';
-import { attachWebSockets } from '../../src/server/websocket.ts';
-import { Metrics } from '../../src/observability/metrics.ts';
-import { UpstreamClient } from '../../src/upstream/client.ts';
-import { configuredOptions, createFacade } from '../../src/yoga.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { createService } from '../../src/service.ts';
 
 const upstreamUrl = process.env.BENCH_UPSTREAM_URL;
 if (!upstreamUrl) throw new Error('BENCH_UPSTREAM_URL is not set');
@@ -43,35 +36,17 @@ async function benchTracer(): Promise<Tracer | undefined> {
 // workload (bench/fanout/) passes the few variables it needs (PUBLIC_URL, WEBHOOK_AUTH_TOKEN, the
 // subscriber limits) as JSON in BENCH_FACADE_CONFIG.
 const config = loadConfig(JSON.parse(process.env.BENCH_FACADE_CONFIG ?? '{}') as Record<string, string>);
-const logger = createLogger(config.logLevel);
-const metrics = new Metrics();
 const tracer = await benchTracer();
-const client = new UpstreamClient({
-  baseUrl: upstreamUrl,
-  ...config.upstreamHttp,
-  observer: metrics.upstreamObserver(),
-  tracer,
-});
-// Live updates wired as src/main.ts wires them (webhooks when PUBLIC_URL is set).
-const live = createLive({ ...liveOptionsFrom(config.live), upstream: client, logger, metrics });
-const yoga = createFacade({
-  ...configuredOptions(config),
-  upstream: client,
+const service = createService(config, {
+  upstreamUrl,
   serverCredentials: null,
-  cursorSecret: process.env.BENCH_CURSOR_SECRET ?? 'bench cursor secret',
-  graphiql: false,
-  logger,
-  metrics,
   tracer,
-  live,
+  facade: { cursorSecret: process.env.BENCH_CURSOR_SECRET ?? 'bench cursor secret', graphiql: false },
 });
-
-const server = createHttpServer(yoga, config.requestTimeoutMs);
-attachWebSockets(server, yoga);
+const { live, server } = service;
 server.keepAliveTimeout = 60_000;
-server.listen(Number(process.env.BENCH_PORT ?? 0), '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  process.send?.({ type: 'ready', url: `http://127.0.0.1:${port}/graphql` });
+service.listen(Number(process.env.BENCH_PORT ?? 0), '127.0.0.1').then((base) => {
+  process.send?.({ type: 'ready', url: `${base}/graphql` });
 });
 process.on('message', (message: { type?: string }) => {
   if (message?.type === 'spans') process.send?.({ type: 'spans', count: exportedSpans });

@@ -63,15 +63,9 @@ export interface DispatchLimits {
   maxLogged?: number;
 }
 
-export interface NewDelivery {
-  token: string;
-  eventType: string;
-  username: string;
-  accountId: string;
-  conversationId: string;
-  resourceId: string;
-  url: string;
-  method: string;
+/** A delivery to make: what the log will show of it, plus the body to send and the key to sign it with. */
+export interface NewDelivery
+  extends Pick<WebhookDelivery, 'token' | 'eventType' | 'username' | 'accountId' | 'conversationId' | 'resourceId' | 'url' | 'method'> {
   body: string;
   key: SigningKey | undefined;
 }

@@ -18,23 +18,32 @@ export interface DeliveryOrigin {
 export class Delivery<T> {
   readonly loaders: Loaders | undefined;
   readonly origin: DeliveryOrigin | undefined;
+  /** Names what is delivered (an event's payload, an edge by its cursor); unset: never shared. */
+  readonly shareKey: string | undefined;
   readonly #value: T | undefined;
   readonly #failure: Error | undefined;
 
-  private constructor(value: T | undefined, loaders: Loaders | undefined, failure: Error | undefined, origin: DeliveryOrigin | undefined) {
+  private constructor(
+    value: T | undefined,
+    loaders: Loaders | undefined,
+    failure: Error | undefined,
+    origin: DeliveryOrigin | undefined,
+    shareKey?: string,
+  ) {
     this.#value = value;
+    this.shareKey = shareKey;
     this.loaders = loaders;
     this.#failure = failure;
     this.origin = origin;
   }
 
-  static of<T>(value: T, loaders: Loaders, origin?: DeliveryOrigin): Delivery<T> {
-    return new Delivery<T>(value, loaders, undefined, origin);
+  static of<T>(value: T, loaders: Loaders, origin?: DeliveryOrigin, shareKey?: string): Delivery<T> {
+    return new Delivery<T>(value, loaders, undefined, origin, shareKey);
   }
 
   /** A delivery of a live event's own payload. */
   static ofEvent<T>(value: T, loaders: Loaders, event: LiveEvent): Delivery<T> {
-    return new Delivery<T>(value, loaders, undefined, { source: event.source, receivedAt: event.receivedAt });
+    return new Delivery<T>(value, loaders, undefined, { source: event.source, receivedAt: event.receivedAt }, `event\u0000${event.eventId}`);
   }
 
   /** The stream's last delivery: the subscription field raises it, the stream then ends. */
@@ -52,6 +61,11 @@ export class Delivery<T> {
 /** The loaders a root value (a delivery) brings, if any. */
 export function loadersOf(root: unknown): Loaders | undefined {
   return root instanceof Delivery ? root.loaders : undefined;
+}
+
+/** What a root value (a delivery) delivers, when it says so. */
+export function shareKeyOf(root: unknown): string | undefined {
+  return root instanceof Delivery ? root.shareKey : undefined;
 }
 
 /** What brought a root value (a delivery), if anything. */

@@ -3,7 +3,7 @@
 // de-duplication store, the event source (webhooks, or the poller), the webhook verification
 // settings and the subscription limits. Subscription resolvers reach it as `context.live`.
 // Everything in process for now; a Redis bus and deduper slot in here without touching the rest.
-import { VARIABLES, type LiveConfig, type LiveLimits } from '../config.ts';
+import { VARIABLES, type LiveConfig, type LiveLimits } from '../config/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { conversationsApi } from '../upstream/api.ts';
@@ -14,7 +14,7 @@ import { Poller, type PollSettings } from './poller.ts';
 import { webhookSource, type LiveSource } from './source.ts';
 import { WEBHOOK_PATH, type WebhookSettings } from './webhook.ts';
 
-export type { LiveLimits } from '../config.ts';
+export type { LiveLimits } from '../config/index.ts';
 export type { WebhookSettings } from './webhook.ts';
 export { WEBHOOK_PATH } from './webhook.ts';
 
@@ -52,7 +52,7 @@ export interface LiveOptions {
 
 const defaultOf = <T>(spec: { read(raw: string | undefined): T }): T => spec.read(undefined);
 
-/** The configuration's defaults (config.ts is the one place they are written). */
+/** The configuration's defaults (src/config/variables.ts is the one place they are written). */
 export const DEFAULT_LIVE_LIMITS: LiveLimits = {
   maxSubscriptionsPerConnection: defaultOf(VARIABLES.maxSubscriptionsPerConnection),
   maxSubscriptionsPerCaller: defaultOf(VARIABLES.maxSubscriptionsPerCaller),

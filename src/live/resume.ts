@@ -184,7 +184,7 @@ export async function* communicationsAfter(options: ResumeOptions): AsyncGenerat
               madeAt = Date.now();
               loaders.communication.prime({ conversationId, id: edge.node.id }, edge.node);
             }
-            yield Delivery.of(edge, loaders, origin);
+            yield Delivery.of(edge, loaders, origin, `edge\u0000${edge.cursor}`);
           }
           if (!more) break;
           size = LARGE_PAGE;
@@ -206,7 +206,8 @@ export async function* communicationsAfter(options: ResumeOptions): AsyncGenerat
           if (!unlisted(record)) continue;
           seen.add(record.id);
           const eventLoaders = options.eventLoaders(done);
-          yield Delivery.of(unlistedEdge(eventLoaders, record, () => standaloneEdge(record, options.scope, codec)), eventLoaders, fromEvent(done));
+          const edge = unlistedEdge(eventLoaders, record, () => standaloneEdge(record, options.scope, codec));
+          yield Delivery.of(edge, eventLoaders, fromEvent(done), `edge\u0000${edge.cursor}`);
         }
       }
     }

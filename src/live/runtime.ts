@@ -3,7 +3,7 @@
 // are in flight (N subscribers of one credential opening at once read the list's end once), and
 // the metrics. Built once per facade (yoga.ts) from the live settings; the per-request context
 // carries it as `subscriptions`.
-import type { LiveLimits } from '../config.ts';
+import type { LiveLimits } from '../config/index.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { EventLoaderCache } from './event-loaders.ts';
 import { SubscriberRegistry } from './subscribers.ts';

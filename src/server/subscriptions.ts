@@ -5,6 +5,8 @@
 //   and cache must not live on in a long subscription. This is graphql-js's own subscribe
 //   (createSourceEventStream, then execute per event) with that one change; graphql-jit never runs
 //   a subscription (compiled-execution.ts only compiles the documents it rewrote for execute).
+// - Subscribers of one caller with the same operation share each event's execution (and its
+//   result object: serialised once, sse-results.ts); the stream keeps only what execution needs.
 // - An HTTP request that cannot take a stream (no `text/event-stream` in Accept) is refused before
 //   the subscription opens (406, a JSON error): opened and never read, it would hold a slot, a bus
 //   listener and a watch forever. A stream no processor takes is closed all the same.
@@ -12,10 +14,14 @@
 //   sends a keep-alive comment every 12 s.
 // - Each payload handed on counts as delivered (by what brought it and transport), with its latency
 //   from the event's arrival (live/delivery.ts: a delivery's origin).
-import { createSourceEventStream, execute, type ExecutionArgs } from 'graphql';
+import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, mapAsyncIterator, type Plugin } from 'graphql-yoga';
 import { FacadeError } from '../errors.ts';
-import { loadersOf, originOf } from '../live/delivery.ts';
+import { loadersOf, originOf, shareKeyOf } from '../live/delivery.ts';
+import type { Loaders } from '../loaders/index.ts';
+import type { Credentials } from '../upstream/credentials.ts';
+import { SharedExecutions } from './shared-executions.ts';
+import { processSseResult } from './sse-results.ts';
 import { transportOf, type SubscriptionRuntime } from '../live/runtime.ts';
 
 const EVENT_STREAM = 'text/event-stream';
@@ -31,24 +37,49 @@ export function acceptsEventStream(request: Request): boolean {
   });
 }
 
-async function subscribeWithDeliveryLoaders(args: ExecutionArgs) {
-  const stream = await createSourceEventStream(args);
-  if (!isAsyncIterable(stream)) return stream;
-  const context = args.contextValue as { subscriptions?: SubscriptionRuntime };
-  const metrics = context.subscriptions?.metrics;
-  const transport = transportOf(context);
-  return mapAsyncIterator(stream, async (root: unknown) => {
-    const loaders = loadersOf(root);
-    const contextValue = loaders ? { ...(args.contextValue as object), loaders } : args.contextValue;
-    const result = await execute({ ...args, rootValue: root, contextValue });
-    // Handed to the transport next: delivered, and how long since its event arrived.
-    const origin = originOf(root);
-    if (metrics && origin) {
-      metrics.liveEventsDelivered.inc({ source: origin.source, transport });
-      if (origin.receivedAt !== undefined) metrics.liveDeliveryLatency.observe({ transport }, Math.max(0, Date.now() - origin.receivedAt) / 1000);
-    }
-    return result;
-  });
+/** What the subscription's fields read from the context while executing an event (schema/builder.ts Context). */
+const EXECUTION_KEYS = ['cursors', 'maxPagesPerConnection', 'live', 'credentials', 'freshLoaders', 'subscriptions', 'webSocketOperation'] as const;
+
+function executionContext(context: Record<string, unknown>): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const key of EXECUTION_KEYS) if (key in context) kept[key] = context[key];
+  return kept;
+}
+
+/** Results shared by subscribers for this long at most: one event's fan-out (server/shared-executions.ts). */
+const SHARED_RESULT_MS = 5_000;
+const SHARED_RESULTS = 1_000;
+
+function subscribeWithDeliveryLoaders(shared: SharedExecutions) {
+  return async (args: ExecutionArgs) => {
+    const stream = await createSourceEventStream(args);
+    if (!isAsyncIterable(stream)) return stream;
+    const context = args.contextValue as Record<string, unknown> & { subscriptions?: SubscriptionRuntime; credentials?: Credentials | null };
+    const metrics = context.subscriptions?.metrics;
+    const transport = transportOf(context);
+    // The stream keeps only what executing an event needs: the request's own loaders (their API,
+    // signals and cache) and everything else the request brought can go once the stream is open.
+    const base = executionContext(context);
+    delete context.loaders;
+    const { schema, document, operationName, variableValues, fieldResolver, typeResolver } = args;
+    const subscriptionKey = shared.subscriptionKey(document, operationName, variableValues, context.credentials?.key ?? '');
+    const run = (root: unknown, loaders: Loaders | undefined) =>
+      execute({ schema, document, operationName, variableValues, fieldResolver, typeResolver, rootValue: root, contextValue: loaders ? { ...base, loaders } : base }) as
+        | ExecutionResult
+        | Promise<ExecutionResult>;
+    return mapAsyncIterator(stream, async (root: unknown) => {
+      const loaders = loadersOf(root);
+      const shareKey = shareKeyOf(root);
+      const result = shareKey === undefined ? await run(root, loaders) : await shared.run(`${subscriptionKey}\u0000${shareKey}`, async () => run(root, loaders));
+      // Handed to the transport next: delivered, and how long since its event arrived.
+      const origin = originOf(root);
+      if (metrics && origin) {
+        metrics.liveEventsDelivered.inc({ source: origin.source, transport });
+        if (origin.receivedAt !== undefined) metrics.liveDeliveryLatency.observe({ transport }, Math.max(0, Date.now() - origin.receivedAt) / 1000);
+      }
+      return result;
+    });
+  };
 }
 
 function notAStream(): FacadeError {
@@ -60,6 +91,7 @@ function notAStream(): FacadeError {
 }
 
 export function useSubscriptions(): Plugin {
+  const subscribe = subscribeWithDeliveryLoaders(new SharedExecutions({ maxEntries: SHARED_RESULTS, maxAgeMs: SHARED_RESULT_MS }));
   return {
     onSubscribe({ args, setSubscribeFn, setResultAndStopExecution }) {
       const request = (args.contextValue as { request?: Request }).request;
@@ -67,11 +99,15 @@ export function useSubscriptions(): Plugin {
         setResultAndStopExecution({ errors: [notAStream()] });
         return;
       }
-      setSubscribeFn(subscribeWithDeliveryLoaders as Parameters<typeof setSubscribeFn>[0]);
+      setSubscribeFn(subscribe as Parameters<typeof setSubscribeFn>[0]);
     },
-    onResultProcess({ result, resultProcessor }) {
+    onResultProcess({ request, result, resultProcessor, setResultProcessor }) {
+      if (!isAsyncIterable(result)) return;
       // Runs after yoga chose a processor: a stream none takes would otherwise stay open unread.
-      if (!resultProcessor && isAsyncIterable(result)) Promise.resolve(result[Symbol.asyncIterator]().return?.()).catch(() => {});
+      if (!resultProcessor) Promise.resolve(result[Symbol.asyncIterator]().return?.()).catch(() => {});
+      // For a subscription, yoga's only processor of streams is its SSE one: ours writes the same
+      // events, one chunk each, serialising a shared result once (sse-results.ts).
+      else if (acceptsEventStream(request)) setResultProcessor(processSseResult as Parameters<typeof setResultProcessor>[0], EVENT_STREAM);
     },
     onResponse({ response }) {
       if (response.headers.get('content-type')?.startsWith(EVENT_STREAM)) response.headers.set('x-accel-buffering', 'no');

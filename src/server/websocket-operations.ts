@@ -281,7 +281,15 @@ export function formattedError(error: GraphQLError): GraphQLFormattedError {
   return Object.keys(extensions).length ? { ...rest, extensions } : rest;
 }
 
+const formattedResults = new WeakMap<ExecutionResult, FormattedExecutionResult>();
+
+/** The result as sent; made once per result object (subscribers sharing an execution share it: shared-executions.ts). */
 export function formattedResult(result: ExecutionResult): FormattedExecutionResult {
-  const { errors, ...rest } = result;
-  return errors ? { ...rest, errors: errors.map(formattedError) } : rest;
+  let formatted = formattedResults.get(result);
+  if (formatted === undefined) {
+    const { errors, ...rest } = result;
+    formatted = errors ? { ...rest, errors: errors.map(formattedError) } : rest;
+    formattedResults.set(result, formatted);
+  }
+  return formatted;
 }

@@ -10,38 +10,22 @@
 // No page.route()/context.route() here: with request interception on, Playwright answers CORS
 // preflights itself with allow-everything headers, which would hide exactly what is tested.
 // Without /usr/bin/chromium the file skips with a message, except under CI (CI set), where it fails.
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
+import { CHROMIUM, CHROMIUM_ARGS, requireChromium, skipWithoutChromium } from '../helpers/chromium.ts';
 import { seedConversation } from '../helpers/seed.ts';
 import { ACCOUNT_SID, AUTH_TOKEN, startStack, type Stack } from '../helpers/stack.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-  // Every name but evil.test fails to resolve: nothing leaves loopback.
-  '--host-resolver-rules=MAP evil.test 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-];
+// Every name but evil.test fails to resolve: nothing leaves loopback.
+const BROWSER_ARGS = [...CHROMIUM_ARGS, '--host-resolver-rules=MAP evil.test 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'];
 const QUERY = '{ conversations(first: 5) { nodes { name } } }';
 const DATA = { data: { conversations: { nodes: [{ name: 'browser cors' }] } } };
 const BASIC = `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`;
 
-const haveChromium = existsSync(CHROMIUM);
-const inCI = Boolean(process.env.CI);
-if (!haveChromium && !inCI) {
-  console.warn(`test/browser/cors.test.ts skipped: ${CHROMIUM} is not installed (apt-get install chromium; .ci/run does it in CI).`);
-}
+const skip = skipWithoutChromium('test/browser/cors.test.ts');
 
 /** What a page's fetch() came to: a readable response, an opaque one (no-cors), or a rejection. */
 type FetchOutcome =
@@ -114,7 +98,7 @@ const jsonPost = (url: string, credentials: 'include' | 'omit', requestId: strin
   body: JSON.stringify({ query: QUERY }),
 });
 
-describe.skipIf(!haveChromium && !inCI)('CORS in headless Chromium', () => {
+describe.skipIf(skip)('CORS in headless Chromium', () => {
   let appServer: Server;
   let otherServer: Server;
   let named: Awaited<ReturnType<typeof facade>>;
@@ -126,13 +110,13 @@ describe.skipIf(!haveChromium && !inCI)('CORS in headless Chromium', () => {
   let evil: string;
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`${CHROMIUM} is missing; CI must install Debian's chromium (.ci/run does it)`);
+    requireChromium();
     [appServer, otherServer] = await Promise.all([startPageServer(), startPageServer()]);
     app = `http://127.0.0.1:${portOf(appServer)}`;
     other = `http://127.0.0.1:${portOf(otherServer)}`;
     evil = `http://evil.test:${portOf(appServer)}`;
     [named, wildcard] = await Promise.all([facade([app]), facade(['*'])]);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS, headless: true, timeout: 30_000 });
     page = await (await browser.newContext({ serviceWorkers: 'block' })).newPage();
   }, 60_000);
 

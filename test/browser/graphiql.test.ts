@@ -9,37 +9,19 @@
 //
 // Without /usr/bin/chromium the file skips with a message, except under CI (CI set), where it
 // fails: .ci/run installs Debian's chromium first. Screenshots go to the gitignored artifacts/.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS, requireChromium, skipWithoutChromium } from '../helpers/chromium.ts';
 import { exited, liveSubscribers, openTab, run, runSubscription, startService, waitForPane, type Service } from './graphiql-driver.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'artifacts');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
+const skip = skipWithoutChromium('test/browser/graphiql.test.ts');
 
-const haveChromium = existsSync(CHROMIUM);
-const inCI = Boolean(process.env.CI);
-if (!haveChromium && !inCI) {
-  console.warn(
-    `test/browser/graphiql.test.ts skipped: ${CHROMIUM} is not installed (apt-get install chromium; .ci/run does it in CI).`,
-  );
-}
-
-describe.skipIf(!haveChromium && !inCI)('GraphiQL in headless Chromium', () => {
+describe.skipIf(skip)('GraphiQL in headless Chromium', () => {
   let service: Service | undefined;
   let context: BrowserContext | undefined;
   let page: Page;
@@ -47,13 +29,13 @@ describe.skipIf(!haveChromium && !inCI)('GraphiQL in headless Chromium', () => {
   const leftLoopback: string[] = [];
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`${CHROMIUM} is missing; CI must install Debian's chromium (.ci/run does it)`);
+    requireChromium();
     mkdirSync(ARTIFACTS, { recursive: true });
     service = await startService();
     profile = mkdtempSync(join(tmpdir(), 'graphiql-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS],
       headless: true,
       timeout: 30_000,
       viewport: { width: 1400, height: 900 },

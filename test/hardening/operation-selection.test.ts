@@ -10,7 +10,8 @@ import { UpstreamClient } from '../../src/upstream/client.ts';
 import { makeCredentials } from '../../src/upstream/credentials.ts';
 import { createFacade } from '../../src/yoga.ts';
 import { seedCommunications, seedConversation } from '../helpers/seed.ts';
-import { ACCOUNT_SID, AUTH_TOKEN, startStack, TEST_RESILIENCE, type Stack } from '../helpers/stack.ts';
+import { ACCOUNT_SID, AUTH_TOKEN, startStack, type Stack } from '../helpers/stack.ts';
+import { emulatorClientOptions } from '../helpers/upstream-client.ts';
 
 let stack: Stack;
 let sid: string;
@@ -105,15 +106,7 @@ describe('operationName selects what runs', () => {
   it('the check at execution: a mutation that reaches execution from a GET → 405, nothing sent upstream', async () => {
     // graphql-yoga refuses a GET mutation while parsing; this drives execution directly, as a
     // future cache or plugin might, to show the facade's own check holds on its own.
-    const upstream = new UpstreamClient({
-      baseUrl: stack.emulator.url,
-      connectTimeoutMs: 2000,
-      headersTimeoutMs: 5000,
-      bodyTimeoutMs: 5000,
-      maxResponseBytes: 1024 * 1024,
-      connections: 2,
-      resilience: TEST_RESILIENCE,
-    });
+    const upstream = new UpstreamClient(emulatorClientOptions(stack.emulator.url, { connections: 2 }));
     try {
       const yoga = createFacade({
         upstream,

@@ -7,7 +7,8 @@ import { startEmulator } from '../../src/emulator/index.ts';
 import { UpstreamClient } from '../../src/upstream/client.ts';
 import { makeCredentials } from '../../src/upstream/credentials.ts';
 import { createFacade } from '../../src/yoga.ts';
-import { ACCOUNT_SID, AUTH_TOKEN, TEST_RESILIENCE } from './stack.ts';
+import { ACCOUNT_SID, AUTH_TOKEN } from './stack.ts';
+import { emulatorClientOptions } from './upstream-client.ts';
 
 export interface MemoryReport {
   requests: number;
@@ -24,15 +25,7 @@ async function measure(requests: number): Promise<MemoryReport> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with --expose-gc');
   const emulator = await startEmulator({ seedDemoData: false });
-  const upstream = new UpstreamClient({
-    baseUrl: emulator.url,
-    connectTimeoutMs: 2000,
-    headersTimeoutMs: 5000,
-    bodyTimeoutMs: 5000,
-    maxResponseBytes: 1024 * 1024,
-    connections: 2,
-    resilience: TEST_RESILIENCE,
-  });
+  const upstream = new UpstreamClient(emulatorClientOptions(emulator.url, { connections: 2 }));
   const facade = createFacade({
     upstream,
     serverCredentials: makeCredentials(ACCOUNT_SID, AUTH_TOKEN),

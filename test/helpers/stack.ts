@@ -1,21 +1,26 @@
-// A real stack for tests: the emulator as the upstream, the facade served on a free loopback
-// port, and a small GraphQL client that talks HTTP to it. Live updates are wired: webhooks to the
-// facade's own URL, signed with the test account's token, and a helper that posts them signed
-// the way Twilio signs (with Twilio's own helper library).
+// A real stack for tests: the emulator as the upstream, the facade (src/service.ts, wired as main
+// wires it) served on a free loopback port, and a small GraphQL client that talks HTTP to it. Live
+// updates are wired: webhooks to the facade's own URL, signed with the test account's token, and
+// a helper that posts them signed the way Twilio signs (with Twilio's own helper library).
 import { randomUUID } from 'node:crypto';
-import { request as httpRequest, type RequestListener, type Server } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.ts';
-import { UpstreamClient, type UpstreamClientOptions } from '../../src/upstream/client.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { webhookUrl, type Live, type LiveOptions } from '../../src/live/index.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { listenFirst } from '../../src/server/listen.ts';
+import type { WebSocketService } from '../../src/server/websocket.ts';
+import { createService, startingServer } from '../../src/service.ts';
+import type { UpstreamClientOptions } from '../../src/upstream/client.ts';
 import { makeCredentials } from '../../src/upstream/credentials.ts';
-import { createHttpServer } from '../../src/server/http-server.ts';
-import { attachWebSockets, type WebSocketService } from '../../src/server/websocket.ts';
-import { createLive, webhookUrl, type Live, type LiveOptions } from '../../src/live/index.ts';
 import type { ResilienceOptions } from '../../src/upstream/resilience.ts';
-import { createFacade, type FacadeOptions } from '../../src/yoga.ts';
+import type { FacadeOptions } from '../../src/yoga.ts';
 
 export const ACCOUNT_SID = 'AC11111111111111111111111111111111';
+/** The defaults (the process's environment must not change the facade under test); the overrides below are the test's. */
+const TEST_CONFIG = loadConfig({});
 export const AUTH_TOKEN = 'test-token';
 
 /** Quick retries, and a breaker that only opens in the tests that configure it. */
@@ -97,41 +102,42 @@ export interface StackOptions {
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const emulator = await startEmulator({ seedDemoData: false, ...options.emulator });
-  const client = new UpstreamClient({
-    baseUrl: emulator.url,
-    connectTimeoutMs: 2000,
-    headersTimeoutMs: 5000,
-    bodyTimeoutMs: 5000,
-    maxResponseBytes: 16 * 1024 * 1024,
-    connections: 16,
-    resilience: TEST_RESILIENCE,
-    ...options.upstream,
-  });
   // The port first: the webhook URL the facade verifies against is its own.
-  let handler: RequestListener = () => {};
-  const server: Server = createHttpServer((request, response) => handler(request, response), options.facade?.requestTimeoutMs ?? 10_000);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const ownUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const requestTimeoutMs = options.facade?.requestTimeoutMs ?? 10_000;
+  const starting = startingServer(requestTimeoutMs);
+  await listenFirst(starting.server, '127.0.0.1', 0);
+  const ownUrl = `http://127.0.0.1:${(starting.server.address() as AddressInfo).port}`;
   const url = `${ownUrl}/graphql`;
   const liveOptions = typeof options.live === 'function' ? options.live(ownUrl) : options.live;
-  const live = createLive({
-    source: 'webhook',
-    webhook: { url: webhookUrl(ownUrl), accountTokens: new Map([[ACCOUNT_SID, AUTH_TOKEN]]), maxBytes: 1_048_576 },
-    upstream: client, // read by the poller, with live: { source: 'poll' }
-    ...liveOptions,
-  });
-  const yoga = createFacade({
-    upstream: client,
+  const service = createService(TEST_CONFIG, {
+    server: starting,
+    upstreamUrl: emulator.url,
     serverCredentials: makeCredentials(ACCOUNT_SID, AUTH_TOKEN),
-    cursorSecret: 'test-secret',
-    maxPagesPerConnection: 20,
-    requestTimeoutMs: 10_000,
-    graphiql: false,
-    live,
-    ...options.facade,
+    upstreamClient: {
+      connectTimeoutMs: 2000,
+      headersTimeoutMs: 5000,
+      bodyTimeoutMs: 5000,
+      maxResponseBytes: 16 * 1024 * 1024,
+      connections: 16,
+      resilience: TEST_RESILIENCE,
+      ...options.upstream,
+    },
+    live: {
+      source: 'webhook',
+      webhook: { url: webhookUrl(ownUrl), accountTokens: new Map([[ACCOUNT_SID, AUTH_TOKEN]]), maxBytes: 1_048_576 },
+      ...liveOptions,
+    },
+    logger: options.facade?.logger ?? createLogger('silent'),
+    ...(options.facade?.metrics && { metrics: options.facade.metrics }),
+    facade: {
+      cursorSecret: 'test-secret',
+      maxPagesPerConnection: 20,
+      requestTimeoutMs,
+      graphiql: false,
+      ...options.facade,
+    },
   });
-  handler = yoga;
-  const webSockets = attachWebSockets(server, yoga);
+  const { yoga, live, webSockets } = service;
   const signedTo = live.webhook?.url ?? webhookUrl(ownUrl);
   const webhookEndpoint = webhookUrl(ownUrl);
 
@@ -190,11 +196,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return entries;
     },
     async close() {
-      server.closeAllConnections();
-      webSockets.closeAll();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await live.close();
-      await client.close();
+      await service.close();
       await emulator.close();
     },
   };

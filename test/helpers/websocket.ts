@@ -76,6 +76,16 @@ export function run(client: Client, payload: SubscribePayload): Promise<Outcome>
   return subscribe(client, payload).outcome;
 }
 
+/** One operation on a connection of its own, closed once the operation is over. */
+export async function runOnce(httpUrl: string, payload: SubscribePayload, options: ConnectOptions = {}): Promise<Outcome> {
+  const client = connect(httpUrl, options);
+  try {
+    return await run(client, payload);
+  } finally {
+    await client.dispose();
+  }
+}
+
 export const codesOf = (errors: readonly GraphQLFormattedError[] | undefined): unknown[] => (errors ?? []).map((error) => error.extensions?.code);
 
 export interface RawSocket {

@@ -7,11 +7,10 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webhookUrl } from '../../src/live/index.ts';
 import { SseStream, waitFor } from '../helpers/sse.ts';
-import { ACCOUNT_SID, AUTH_TOKEN, startStack, type Stack } from '../helpers/stack.ts';
+import type { Stack } from '../helpers/stack.ts';
 import { codesOf, connect, subscribe } from '../helpers/websocket.ts';
-import { ADDED, basic, delivered, hookedConversation, listReads, send } from './full-path.ts';
+import { ADDED, basic, delivered, hookedConversation, listReads, send, startTwoAccountStack } from './full-path.ts';
 
 const SECOND_ACCOUNT = 'AC44444444444444444444444444444444';
 const SECOND_TOKEN = 'fourth-account-token';
@@ -44,18 +43,7 @@ describe('mutation → emulator → signed webhook → facade → subscriber, ov
   let stack: Stack;
   let client: Client;
   beforeAll(async () => {
-    stack = await startStack({
-      live: (ownUrl) => ({
-        webhook: {
-          url: webhookUrl(ownUrl),
-          accountTokens: new Map([
-            [ACCOUNT_SID, AUTH_TOKEN],
-            [SECOND_ACCOUNT, SECOND_TOKEN],
-          ]),
-          maxBytes: 1_048_576,
-        },
-      }),
-    });
+    stack = await startTwoAccountStack(SECOND_ACCOUNT, SECOND_TOKEN);
     client = connect(stack.url);
     // The second account exists (and its token signs its callbacks) from its first request on.
     expect((await stack.graphql('{ conversations(first: 1) { nodes { sid } } }', {}, SECOND)).errors).toBeUndefined();

@@ -2,7 +2,8 @@
 // facade (so the emulator, as Twilio, signs and posts every change to it), a communication sent
 // with the createCommunication mutation over HTTP, and the communicationAdded document.
 import { expect } from 'vitest';
-import { ACCOUNT_SID, type Stack } from '../helpers/stack.ts';
+import { webhookUrl } from '../../src/live/index.ts';
+import { ACCOUNT_SID, AUTH_TOKEN, startStack, type Stack } from '../helpers/stack.ts';
 
 export const ADDED = `subscription Added($sid: String!, $after: String) {
   communicationAdded(conversationSid: $sid, after: $after) { cursor node { sid content { ... on TextContent { text } } } }
@@ -11,6 +12,22 @@ export const ADDED = `subscription Added($sid: String!, $after: String) {
 const CREATE = `mutation Send($input: CreateCommunicationInput!) { createCommunication(input: $input) { communication { sid } userErrors { code message } } }`;
 
 export const basic = (account: string, token: string) => ({ authorization: `Basic ${Buffer.from(`${account}:${token}`).toString('base64')}` });
+
+/** A stack whose webhook endpoint accepts callbacks of the default account and of a second one, each signed with its own token. */
+export function startTwoAccountStack(secondAccount: string, secondToken: string): Promise<Stack> {
+  return startStack({
+    live: (ownUrl) => ({
+      webhook: {
+        url: webhookUrl(ownUrl),
+        accountTokens: new Map([
+          [ACCOUNT_SID, AUTH_TOKEN],
+          [secondAccount, secondToken],
+        ]),
+        maxBytes: 1_048_576,
+      },
+    }),
+  });
+}
 
 let conversations = 0;
 

@@ -4,7 +4,7 @@
 // variable and never repeats a token.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config/index.ts';
 import { createLive, DEFAULT_LIVE_LIMITS, liveOptionsFrom } from '../../src/live/index.ts';
 
 const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';

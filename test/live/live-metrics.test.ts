@@ -4,7 +4,7 @@
 // account's record, a slow consumer cut off), and webhook signature failures.
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LiveEvent } from '../../src/live/events.ts';
+import { webhookEvent } from '../helpers/live-event.ts';
 import { AGENT, CUSTOMER } from '../helpers/seed.ts';
 import { SseStream, waitFor } from '../helpers/sse.ts';
 import { ACCOUNT_SID, startStack, type Stack } from '../helpers/stack.ts';
@@ -41,6 +41,14 @@ describe('live-update metrics on /metrics', () => {
     const wsResults: unknown[] = [];
     const ws = subscribe(client, { query: ADDED, variables: { sid } }, (result) => wsResults.push(result));
     await waitFor(() => stack.live.bus.listenerCount === 3, 'three subscriptions');
+    /** Sends a message and waits until all three streams showed it (the WebSocket one as its `wsCount`th result). */
+    const sendThroughEveryStream = async (text: string, wsCount: number) => {
+      const sent = await send(stack, sid, text);
+      expect((await sse.next()).data.communicationAdded.node.sid).toBe(sent);
+      expect((await events.next()).data.conversationEvents.__typename).toBe('CommunicationAddedEvent');
+      await waitFor(() => wsResults.length === wsCount, `WebSocket result ${wsCount}`);
+      return sent;
+    };
     let now = await snapshot();
     expect(moved(start, now, 'live_subscribers', 'transport="sse",field="communicationAdded"')).toBe(1);
     expect(moved(start, now, 'live_subscribers', 'transport="sse",field="conversationEvents"')).toBe(1);
@@ -48,10 +56,7 @@ describe('live-update metrics on /metrics', () => {
 
     // One message, through the emulator's signed webhook: three payloads, each timed from its webhook's arrival.
     let before = now;
-    const text = await send(stack, sid, 'metered');
-    expect((await sse.next()).data.communicationAdded.node.sid).toBe(text);
-    expect((await events.next()).data.conversationEvents.__typename).toBe('CommunicationAddedEvent');
-    await waitFor(() => wsResults.length === 1, 'the WebSocket payload');
+    await sendThroughEveryStream('metered', 1);
     now = await snapshot();
     expect(moved(before, now, 'live_events_received_total', 'source="webhook",type="COMMUNICATION_CREATED"')).toBe(1);
     expect(moved(before, now, 'live_events_delivered_total', 'source="webhook",transport="sse"')).toBe(2);
@@ -68,22 +73,16 @@ describe('live-update metrics on /metrics', () => {
     };
     const data = record.communications[0]!;
     for (let i = 0; i < 2; i++) expect((await stack.postWebhook({ eventType: 'COMMUNICATION_CREATED', timestamp: data.createdAt, data }, { idempotencyToken: 'again' })).status).toBe(200);
-    await stack.live.bus.publish({
+    await stack.live.bus.publish(webhookEvent({
       eventId: 'foreign',
       type: 'COMMUNICATION_CREATED',
       accountSid: ACCOUNT_SID,
       conversationSid: sid,
-      occurredAt: new Date().toISOString(),
-      receivedAt: Date.now(),
-      source: 'webhook',
       record: { kind: 'Communication', id: 'conv_communication_foreign', conversationId: sid, accountId: OTHER_ACCOUNT, author: CUSTOMER, recipients: [AGENT], content: null },
-    } as LiveEvent);
+    }));
     expect((await stack.postWebhook({ eventType: 'COMMUNICATION_CREATED', data }, { authToken: 'not-the-token' })).status).toBe(403);
     // A marker through every stream: everything before it was handled.
-    const marker = await send(stack, sid, 'marker');
-    expect((await sse.next()).data.communicationAdded.node.sid).toBe(marker);
-    expect((await events.next()).data.conversationEvents.__typename).toBe('CommunicationAddedEvent');
-    await waitFor(() => wsResults.length === 2, 'the WebSocket marker');
+    const marker = await sendThroughEveryStream('marker', 2);
     now = await snapshot();
     expect(moved(before, now, 'live_events_dropped_total', 'source="webhook",reason="duplicate"')).toBe(3);
     expect(moved(before, now, 'live_events_dropped_total', 'source="webhook",reason="duplicate_delivery"')).toBe(1);
@@ -117,16 +116,13 @@ describe('live-update metrics on /metrics', () => {
     await send(stack, sid, 'slow');
     await waitFor(() => stack.emulator.requests.count({ path: `/v2/Conversations/${sid}` }) > accessChecks, 'the slow read to start');
     for (let i = 0; i < 10; i++) {
-      await stack.live.bus.publish({
+      await stack.live.bus.publish(webhookEvent({
         eventId: `burst-${i}`,
         type: 'CONVERSATION_UPDATED',
         accountSid: ACCOUNT_SID,
         conversationSid: sid,
-        occurredAt: new Date().toISOString(),
-        receivedAt: Date.now(),
-        source: 'webhook',
         record: { kind: 'Conversation', id: sid, accountId: ACCOUNT_SID, name: `burst ${i}` },
-      });
+      }));
     }
     await events.next(); // the slow one
     expect((await events.next()).errors?.map((error) => error.extensions?.code)).toEqual(['RATE_LIMITED']);

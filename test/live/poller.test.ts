@@ -14,6 +14,7 @@ import { makeCredentials } from '../../src/upstream/credentials.ts';
 import { AGENT, CUSTOMER, seedCommunications, seedConversation } from '../helpers/seed.ts';
 import { SseStream, waitFor } from '../helpers/sse.ts';
 import { ACCOUNT_SID, AUTH_TOKEN, startStack, TEST_RESILIENCE } from '../helpers/stack.ts';
+import { emulatorClientOptions } from '../helpers/upstream-client.ts';
 
 const CREDENTIALS = makeCredentials(ACCOUNT_SID, AUTH_TOKEN);
 const WAIT_MS = 5000;
@@ -75,15 +76,9 @@ async function start(options: Partial<PollerOptions> = {}, maxAttempts = TEST_RE
   // The emulator's clock runs a minute behind: what was seeded is older than the baseline's lookback,
   // and what the tests create later is found by comparing reads, not by its timestamp.
   const emulator = await startEmulator({ seedDemoData: false, now: () => Date.now() - 60_000 });
-  const client = new UpstreamClient({
-    baseUrl: emulator.url,
-    connectTimeoutMs: 2000,
-    headersTimeoutMs: 5000,
-    bodyTimeoutMs: 5000,
-    maxResponseBytes: 16 * 1024 * 1024,
-    connections: 8,
-    resilience: { ...TEST_RESILIENCE, maxAttempts },
-  });
+  const client = new UpstreamClient(
+    emulatorClientOptions(emulator.url, { maxResponseBytes: 16 * 1024 * 1024, connections: 8, resilience: { ...TEST_RESILIENCE, maxAttempts } }),
+  );
   const bus = new InProcessBus();
   const ticks = new Ticks();
   const metrics = new Metrics();

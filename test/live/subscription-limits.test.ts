@@ -5,6 +5,7 @@
 // transport (GET, X-Accel-Buffering, keep-alives, Accept), and the error policy on streamed results.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveSource } from '../../src/live/source.ts';
+import { webhookEvent } from '../helpers/live-event.ts';
 import { AGENT, CUSTOMER, seedConversation } from '../helpers/seed.ts';
 import { SseStream, waitFor } from '../helpers/sse.ts';
 import { ACCOUNT_SID, startStack, type Stack } from '../helpers/stack.ts';
@@ -238,14 +239,11 @@ describe('SSE transport and the error policy', () => {
     expect((await recipients.next()).data.communicationAdded.node.sid).toBe(down.id);
     // A record that breaks a resolver (recipients that are not a list): a bug, masked, logged. The
     // list does not show it and it is newer than anything listed, so it comes from its payload.
-    await stack.live.bus.publish({
+    await stack.live.bus.publish(webhookEvent({
       eventId: 'broken',
       type: 'COMMUNICATION_CREATED',
       accountSid: ACCOUNT_SID,
       conversationSid: sid,
-      occurredAt: new Date().toISOString(),
-      receivedAt: Date.now(),
-      source: 'webhook',
       record: {
         kind: 'Communication',
         id: 'conv_communication_broken',
@@ -256,7 +254,7 @@ describe('SSE transport and the error policy', () => {
         content: null,
         createdAt: new Date(Date.now() + 60_000).toISOString(),
       },
-    });
+    }));
     const masked = await recipients.next();
     expect(masked.errors?.map((error) => [error.message, error.extensions?.code])).toEqual([['Unexpected error.', 'INTERNAL_SERVER_ERROR']]);
     expect(masked.errors?.[0]?.extensions?.requestId).toEqual(expect.any(String));

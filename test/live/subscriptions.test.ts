@@ -3,14 +3,15 @@
 // without a gap, never twice, isolation between accounts, the access check first, and every
 // payload type told apart by its brand.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webhookUrl } from '../../src/live/index.ts';
+import { webhookEvent } from '../helpers/live-event.ts';
 import { AGENT, CUSTOMER, seedCommunications, seedConversation } from '../helpers/seed.ts';
 import { SseStream, waitFor } from '../helpers/sse.ts';
-import { ACCOUNT_SID, AUTH_TOKEN, startStack, type Stack } from '../helpers/stack.ts';
+import { ACCOUNT_SID, AUTH_TOKEN, type Stack } from '../helpers/stack.ts';
+import { basic, startTwoAccountStack } from './full-path.ts';
 
 const SECOND_ACCOUNT = 'AC22222222222222222222222222222222';
 const SECOND_TOKEN = 'second-account-token';
-const SECOND = { authorization: `Basic ${Buffer.from(`${SECOND_ACCOUNT}:${SECOND_TOKEN}`).toString('base64')}` };
+const SECOND = basic(SECOND_ACCOUNT, SECOND_TOKEN);
 
 const ADDED = `subscription Added($sid: String!, $after: String) {
   communicationAdded(conversationSid: $sid, after: $after) { cursor node { sid accountSid content { ... on TextContent { text } } } }
@@ -31,18 +32,7 @@ type Resource = { id: string; createdAt?: string; updatedAt?: string } & Record<
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack({
-    live: (ownUrl) => ({
-      webhook: {
-        url: webhookUrl(ownUrl),
-        accountTokens: new Map([
-          [ACCOUNT_SID, AUTH_TOKEN],
-          [SECOND_ACCOUNT, SECOND_TOKEN],
-        ]),
-        maxBytes: 1_048_576,
-      },
-    }),
-  });
+  stack = await startTwoAccountStack(SECOND_ACCOUNT, SECOND_TOKEN);
   // The second account exists from its first request on (the emulator trusts a first password).
   expect((await stack.graphql('{ conversations(first: 1) { nodes { sid } } }', {}, SECOND)).errors).toBeUndefined();
 });
@@ -74,6 +64,15 @@ const sidOf = (payload: { data?: any }) => payload.data.communicationAdded.node.
 
 const listReads = (sid: string) =>
   stack.emulator.requests.entries().filter((entry) => entry.path === `/v2/Conversations/${sid}/Communications` && entry.status !== 0).length;
+
+/** A communication created and announced now is the stream's next payload, with nothing else pending; then the stream closes. */
+async function endsWithNewOne(stream: SseStream, sid: string, label: string): Promise<void> {
+  const [created] = addCommunications(sid, 1, label);
+  await announce('COMMUNICATION_CREATED', [created!]);
+  expect(sidOf(await stream.next())).toBe(created!.id);
+  expect(stream.pending).toBe(0);
+  stream.close();
+}
 
 /** Opens communicationAdded after `after` and waits until its catch-up read was answered: what is created later can only come live. */
 async function resumeAfter(sid: string, after: string): Promise<SseStream> {
@@ -119,11 +118,7 @@ describe('communicationAdded: resume without gaps', () => {
     // Caught-up communications announced again (new deliveries, so the webhook de-duplication lets them
     // through) never reach the subscriber twice; the next new one does.
     await announce('COMMUNICATION_CREATED', gap);
-    const [after] = addCommunications(sid, 1, 'back again');
-    await announce('COMMUNICATION_CREATED', [after!]);
-    expect(sidOf(await stream.next())).toBe(after!.id);
-    expect(stream.pending).toBe(0);
-    stream.close();
+    await endsWithNewOne(stream, sid, 'back again');
   });
 
   it('communications created while the catch-up reads arrive once, after it: the listener opens first, the switch-over drops what the catch-up delivered', async () => {
@@ -141,11 +136,7 @@ describe('communicationAdded: resume without gaps', () => {
     const received = [await stream.next(), await stream.next(), await stream.next()].map(sidOf);
     // The read may or may not include `during` (it is created before the delayed answer): either way each once, in list order.
     expect(received).toEqual([...missed, during!].map((item) => item.id));
-    const [later] = addCommunications(sid, 1, 'later');
-    await announce('COMMUNICATION_CREATED', [later!]);
-    expect(sidOf(await stream.next())).toBe(later!.id);
-    expect(stream.pending).toBe(0);
-    stream.close();
+    await endsWithNewOne(stream, sid, 'later');
   });
 
   it('a communication at or before the after cursor is never delivered, even when announced late', async () => {
@@ -156,11 +147,7 @@ describe('communicationAdded: resume without gaps', () => {
     const records = await rawCommunications(sid);
     expect(records.map((record) => record.id)).toEqual(old);
     await announce('COMMUNICATION_CREATED', [records[2]!, records[1]!]);
-    const [fresh] = addCommunications(sid, 1, 'fresh');
-    await announce('COMMUNICATION_CREATED', [fresh!]);
-    expect(sidOf(await stream.next())).toBe(fresh!.id);
-    expect(stream.pending).toBe(0);
-    stream.close();
+    await endsWithNewOne(stream, sid, 'fresh');
   });
 
   it('each live edge’s cursor works as after on Conversation.communications, in one list call (a walk to it would take two)', async () => {
@@ -209,7 +196,7 @@ describe('duplicates', () => {
 });
 
 /** The conversation as the upstream sends it (a status callback's `data`). */
-async function rawConversation(sid: string, headers = { authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}` }): Promise<Resource> {
+async function rawConversation(sid: string, headers = basic(ACCOUNT_SID, AUTH_TOKEN)): Promise<Resource> {
   return (await (await fetch(`${stack.emulator.url}/v2/Conversations/${sid}`, { headers })).json()) as Resource;
 }
 
@@ -236,16 +223,13 @@ describe('isolation and access', () => {
       expected.two!.push(b!.id);
     }
     // A forged record: the second account's event naming the first account's conversation.
-    await stack.live.bus.publish({
+    await stack.live.bus.publish(webhookEvent({
       eventId: 'forged',
       type: 'COMMUNICATION_CREATED',
       accountSid: SECOND_ACCOUNT,
       conversationSid: mine,
-      occurredAt: new Date().toISOString(),
-      receivedAt: Date.now(),
-      source: 'webhook',
       record: { kind: 'Communication', id: 'conv_communication_forged', conversationId: mine, accountId: SECOND_ACCOUNT, author: CUSTOMER, recipients: [], content: { type: 'TEXT', text: 'forged' } },
-    });
+    }));
     const received = { one: [] as string[], two: [] as string[] };
     for (let i = 0; i < 3; i++) {
       const a = await one.next();

@@ -26,6 +26,14 @@ async function subscribed(sid: string, after?: string): Promise<SseStream> {
   return stream;
 }
 
+/** A message sent now is the stream's next payload, with nothing else pending; then the stream closes. */
+async function endsWithSent(stream: SseStream, sid: string, text: string): Promise<void> {
+  const sent = await send(stack, sid, text);
+  expect(sidOf(await stream.next())).toBe(sent);
+  expect(stream.pending).toBe(0);
+  stream.close();
+}
+
 const metrics = async () => (await fetch(stack.url.replace('/graphql', '/metrics'))).text();
 
 describe('communicationAdded under webhooks in no order (emulator faults, the whole path)', () => {
@@ -51,10 +59,7 @@ describe('communicationAdded under webhooks in no order (emulator faults, the wh
     await delivered(stack, a, c);
     stream = await subscribed(sid, lastCursor);
     expect(sidOf(await stream.next())).toBe(c);
-    const d = await send(stack, sid, 'D');
-    expect(sidOf(await stream.next())).toBe(d);
-    expect(stream.pending).toBe(0);
-    stream.close();
+    await endsWithSent(stream, sid, 'D');
   });
 
   it('three callbacks released in reverse, one delivered three times: each communication once, in list order; a list read only for events that bring something new', async () => {
@@ -104,10 +109,7 @@ describe('communicationAdded under webhooks in no order (emulator faults, the wh
     expect(sidOf(payload)).toBe(first);
     // The failed read (three attempts), then the retry.
     expect(listReads(stack, sid) - readsBefore).toBe(4);
-    const second = await send(stack, sid, 'back');
-    expect(sidOf(await stream.next())).toBe(second);
-    expect(stream.pending).toBe(0);
-    stream.close();
+    await endsWithSent(stream, sid, 'back');
   });
 
   it('a dropped callback: its communication comes with the next event, or with the resume', async () => {
@@ -130,9 +132,6 @@ describe('communicationAdded under webhooks in no order (emulator faults, the wh
     await stack.emulator.webhooks.waitFor((entry) => entry.resourceId === unannounced && entry.state === 'dropped');
     stream = await subscribed(sid, cursorOf(received[1]!));
     expect(sidOf(await stream.next())).toBe(unannounced);
-    const live = await send(stack, sid, 'live again');
-    expect(sidOf(await stream.next())).toBe(live);
-    expect(stream.pending).toBe(0);
-    stream.close();
+    await endsWithSent(stream, sid, 'live again');
   });
 });

@@ -26,7 +26,8 @@ import {
 } from '../../src/upstream/decode.ts';
 import { createFacade } from '../../src/yoga.ts';
 import { AGENT, CUSTOMER, seedConversation } from '../helpers/seed.ts';
-import { ACCOUNT_SID, AUTH_TOKEN, TEST_RESILIENCE } from '../helpers/stack.ts';
+import { ACCOUNT_SID, AUTH_TOKEN } from '../helpers/stack.ts';
+import { emulatorClientOptions } from '../helpers/upstream-client.ts';
 
 type Json = Record<string, unknown>;
 /** Changes a record the real decoder produced, before the facade sees it. */
@@ -79,15 +80,7 @@ async function graphql(query: string, variables: Json = {}) {
 
 beforeAll(async () => {
   emulator = await startEmulator({ seedDemoData: false });
-  upstream = new AlteringClient({
-    baseUrl: emulator.url,
-    connectTimeoutMs: 2000,
-    headersTimeoutMs: 5000,
-    bodyTimeoutMs: 5000,
-    maxResponseBytes: 1024 * 1024,
-    connections: 4,
-    resilience: TEST_RESILIENCE,
-  });
+  upstream = new AlteringClient(emulatorClientOptions(emulator.url));
   const logger = createLogger('info', { write: (line: string) => void logLines.push(line) });
   server = createServer(
     createFacade({

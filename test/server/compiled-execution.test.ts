@@ -13,7 +13,8 @@ import { makeCredentials } from '../../src/upstream/credentials.ts';
 import { createFacade } from '../../src/yoga.ts';
 import { requestCases, type Fixtures, type GeneratedRequest } from '../helpers/operation-documents.ts';
 import { seedCommunications, seedConversation } from '../helpers/seed.ts';
-import { ACCOUNT_SID, AUTH_TOKEN, TEST_RESILIENCE } from '../helpers/stack.ts';
+import { ACCOUNT_SID, AUTH_TOKEN } from '../helpers/stack.ts';
+import { emulatorClientOptions } from '../helpers/upstream-client.ts';
 
 const SEED = process.env.FUZZ_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED ?? 9_001);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 500);
@@ -55,15 +56,7 @@ beforeAll(async () => {
     addresses: [{ channel: 'SMS', address: '+15005550001' }],
   });
   const communicationSids = conversationSids.flatMap((sid, index) => seedCommunications(emulator, sid, 3 + index));
-  client = new UpstreamClient({
-    baseUrl: emulator.url,
-    connectTimeoutMs: 2000,
-    headersTimeoutMs: 5000,
-    bodyTimeoutMs: 5000,
-    maxResponseBytes: 16 * 1024 * 1024,
-    connections: 8,
-    resilience: TEST_RESILIENCE,
-  });
+  client = new UpstreamClient(emulatorClientOptions(emulator.url, { maxResponseBytes: 16 * 1024 * 1024, connections: 8 }));
   const options = {
     upstream: client,
     serverCredentials: makeCredentials(ACCOUNT_SID, AUTH_TOKEN),

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config/index.ts';
 import { seedConversation } from '../helpers/seed.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
 

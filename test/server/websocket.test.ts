@@ -8,7 +8,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
 import { seedConversation } from '../helpers/seed.ts';
 import { ACCOUNT_SID, AUTH_TOKEN, startStack, type Stack } from '../helpers/stack.ts';
-import { codesOf, connect, rawSocket, run, waitFor } from '../helpers/websocket.ts';
+import { codesOf, connect, rawSocket, run, runOnce, waitFor } from '../helpers/websocket.ts';
 
 const QUERY = 'query Inbox { conversations(first: 5) { nodes { name } } }';
 const OTHER_ACCOUNT = 'AC22222222222222222222222222222222';
@@ -49,21 +49,21 @@ describe('operations over WebSocket', () => {
   it('a query returns exactly what HTTP returns, for the same upstream calls', async () => {
     const http = await stack.graphql(QUERY);
     expect(stack.takeUpstreamCalls()).toHaveLength(1);
-    const client = connect(stack.url);
-    const outcome = await run(client, { query: QUERY });
-    await client.dispose();
+    const outcome = await runOnce(stack.url, { query: QUERY });
     expect(outcome).toEqual({ results: [{ data: http.data }], completed: true });
     expect(outcome.results[0]).toEqual({ data: { conversations: { nodes: [{ name: 'over websocket' }] } } });
     expect(stack.takeUpstreamCalls()).toHaveLength(1);
   });
 
   it('a mutation runs once (the upgrade passed the origin policy, so it is no cross-site request)', async () => {
-    const client = connect(stack.url, { connectionParams: { authorization: basic(WRITER_ACCOUNT, 'writer-token') } });
-    const outcome = await run(client, {
-      query: 'mutation Create($input: CreateConversationInput!) { createConversation(input: $input) { conversation { name } userErrors { code } } }',
-      variables: { input: { configurationSid: 'conv_configuration_01jaaaaaaaaaaaaaaaaaaaaaaa', name: 'made over websocket' } },
-    });
-    await client.dispose();
+    const outcome = await runOnce(
+      stack.url,
+      {
+        query: 'mutation Create($input: CreateConversationInput!) { createConversation(input: $input) { conversation { name } userErrors { code } } }',
+        variables: { input: { configurationSid: 'conv_configuration_01jaaaaaaaaaaaaaaaaaaaaaaa', name: 'made over websocket' } },
+      },
+      { connectionParams: { authorization: basic(WRITER_ACCOUNT, 'writer-token') } },
+    );
     expect(outcome.results).toEqual([{ data: { createConversation: { conversation: { name: 'made over websocket' }, userErrors: [] } } }]);
     expect(stack.takeUpstreamCalls().map((call) => call.method)).toEqual(['POST']);
   });
@@ -71,9 +71,7 @@ describe('operations over WebSocket', () => {
   it('a document error is graphql-ws’s error message: BAD_USER_INPUT with the same text as HTTP, nothing upstream', async () => {
     const document = '{ conversations(first: 5) { nodes { nme } } }';
     const http = await stack.graphql(document);
-    const client = connect(stack.url);
-    const outcome = await run(client, { query: document });
-    await client.dispose();
+    const outcome = await runOnce(stack.url, { query: document });
     expect(outcome.results).toEqual([]);
     expect(outcome.errors).toEqual(http.errors);
     expect(codesOf(outcome.errors)).toEqual(['BAD_USER_INPUT']);
@@ -82,9 +80,7 @@ describe('operations over WebSocket', () => {
 
   it('an upstream failure carries its contract code and nothing of the upstream', async () => {
     stack.emulator.faults.enqueue({ match: { path: '/v2/Conversations' }, kind: 'status', status: 500, times: 3 });
-    const client = connect(stack.url);
-    const outcome = await run(client, { query: QUERY });
-    await client.dispose();
+    const outcome = await runOnce(stack.url, { query: QUERY });
     stack.emulator.faults.clear();
     expect(codesOf(outcome.results[0]?.errors)).toEqual(['UPSTREAM_UNAVAILABLE']);
     expect(JSON.stringify(outcome)).not.toMatch(/127\.0\.0\.1|\/v2\/|stack|http/i);
@@ -93,28 +89,23 @@ describe('operations over WebSocket', () => {
 
 describe('credentials over WebSocket', () => {
   it('connectionParams.authorization (Basic) is the caller’s own credentials', async () => {
-    const client = connect(stack.url, { connectionParams: { authorization: basic(OTHER_ACCOUNT, 'other-token') } });
-    const outcome = await run(client, { query: QUERY });
-    await client.dispose();
+    const outcome = await runOnce(stack.url, { query: QUERY }, { connectionParams: { authorization: basic(OTHER_ACCOUNT, 'other-token') } });
     expect(outcome.results).toEqual([{ data: { conversations: { nodes: [{ name: 'of the other account' }] } } }]);
     expect(stack.takeUpstreamCalls().map((call) => call.username)).toEqual([OTHER_ACCOUNT]);
   });
 
   it('the upgrade request’s Authorization header, when connectionParams carry none', async () => {
-    const client = connect(stack.url, { headers: { authorization: basic(OTHER_ACCOUNT, 'other-token') } });
-    const outcome = await run(client, { query: QUERY });
-    await client.dispose();
+    const outcome = await runOnce(stack.url, { query: QUERY }, { headers: { authorization: basic(OTHER_ACCOUNT, 'other-token') } });
     expect(outcome.results).toEqual([{ data: { conversations: { nodes: [{ name: 'of the other account' }] } } }]);
     expect(stack.takeUpstreamCalls().map((call) => call.username)).toEqual([OTHER_ACCOUNT]);
   });
 
   it('connectionParams.authorization wins over the upgrade header', async () => {
-    const client = connect(stack.url, {
-      headers: { authorization: basic(OTHER_ACCOUNT, 'other-token') },
-      connectionParams: { authorization: basic(ACCOUNT_SID, AUTH_TOKEN) },
-    });
-    const outcome = await run(client, { query: QUERY });
-    await client.dispose();
+    const outcome = await runOnce(
+      stack.url,
+      { query: QUERY },
+      { headers: { authorization: basic(OTHER_ACCOUNT, 'other-token') }, connectionParams: { authorization: basic(ACCOUNT_SID, AUTH_TOKEN) } },
+    );
     expect(outcome.results[0]?.data).toEqual({ conversations: { nodes: [{ name: 'over websocket' }] } });
     expect(stack.takeUpstreamCalls().map((call) => call.username)).toEqual([ACCOUNT_SID]);
   });
@@ -125,9 +116,7 @@ describe('credentials over WebSocket', () => {
     ['not a string', { authorization: { user: ACCOUNT_SID } }],
     ['not a header value', { authorization: 'Basic abc\r\nX-Injected: 1' }],
   ])('%s in connectionParams → UNAUTHENTICATED, never the server’s credentials, nothing upstream', async (_name, params) => {
-    const client = connect(stack.url, { connectionParams: params });
-    const outcome = await run(client, { query: QUERY });
-    await client.dispose();
+    const outcome = await runOnce(stack.url, { query: QUERY }, { connectionParams: params });
     expect(outcome.results).toEqual([]);
     expect(codesOf(outcome.errors)).toEqual(['UNAUTHENTICATED']);
     expect(JSON.stringify(outcome.errors)).not.toMatch(/http"|status/);
@@ -135,13 +124,10 @@ describe('credentials over WebSocket', () => {
   });
 
   it('access policy: no bearer token → UNAUTHENTICATED with nothing upstream; a static token or a JWT, in connectionParams or the upgrade header, → data', async () => {
-    const anonymous = connect(guarded.url);
-    const refused = await run(anonymous, { query: QUERY });
-    await anonymous.dispose();
+    const refused = await runOnce(guarded.url, { query: QUERY });
     expect(codesOf(refused.errors)).toEqual(['UNAUTHENTICATED']);
-    const wrong = connect(guarded.url, { connectionParams: { authorization: 'Bearer not-a-token' } });
-    expect(codesOf((await run(wrong, { query: QUERY })).errors)).toEqual(['UNAUTHENTICATED']);
-    await wrong.dispose();
+    const wrong = await runOnce(guarded.url, { query: QUERY }, { connectionParams: { authorization: 'Bearer not-a-token' } });
+    expect(codesOf(wrong.errors)).toEqual(['UNAUTHENTICATED']);
     expect(guarded.takeUpstreamCalls()).toHaveLength(0);
 
     const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
@@ -149,9 +135,7 @@ describe('credentials over WebSocket', () => {
       { connectionParams: { authorization: 'Bearer static-token' } },
       { headers: { authorization: `Bearer ${jwt}` } },
     ]) {
-      const client = connect(guarded.url, options);
-      const outcome = await run(client, { query: QUERY });
-      await client.dispose();
+      const outcome = await runOnce(guarded.url, { query: QUERY }, options);
       expect(outcome.results).toEqual([{ data: { conversations: { nodes: [{ name: 'guarded' }] } } }]);
     }
     expect(guarded.takeUpstreamCalls()).toHaveLength(2);
@@ -173,9 +157,7 @@ describe('origin policy on the upgrade', () => {
   it('the facade’s own origin, an origin in CORS_ORIGINS and no Origin at all (not a browser) connect', async () => {
     const own = new URL(stack.url).origin;
     for (const origin of [own, ALLOWED_ORIGIN, undefined]) {
-      const client = connect(stack.url, origin ? { origin } : {});
-      const outcome = await run(client, { query: QUERY });
-      await client.dispose();
+      const outcome = await runOnce(stack.url, { query: QUERY }, origin ? { origin } : {});
       expect(outcome.results).toHaveLength(1);
     }
   });
@@ -220,9 +202,7 @@ describe('limits over WebSocket, before anything runs', () => {
     ['an argument over its bound', 'BAD_USER_INPUT', `{ conversation(sid: "${'x'.repeat(300)}") { name } }`],
   ])('%s → %s with zero upstream calls, the same as HTTP', async (_name, code, query) => {
     const http = await stack.graphql(query);
-    const client = connect(stack.url);
-    const outcome = await run(client, { query });
-    await client.dispose();
+    const outcome = await runOnce(stack.url, { query });
     const errors = outcome.errors ?? outcome.results[0]?.errors;
     expect(codesOf(errors)).toEqual([code]);
     expect(errors).toEqual(http.errors);
@@ -232,9 +212,7 @@ describe('limits over WebSocket, before anything runs', () => {
   it('variables nested past the limit are refused as on HTTP (the params hooks run too)', async () => {
     let nested: unknown = 'leaf';
     for (let i = 0; i < 70; i++) nested = [nested];
-    const client = connect(stack.url);
-    const outcome = await run(client, { query: 'query Q($x: String) { conversation(sid: $x) { name } }', variables: { x: nested } });
-    await client.dispose();
+    const outcome = await runOnce(stack.url, { query: 'query Q($x: String) { conversation(sid: $x) { name } }', variables: { x: nested } });
     expect(codesOf(outcome.errors)).toEqual(['BAD_USER_INPUT']);
     expect(outcome.errors?.[0]?.message).toMatch(/nests deeper than 64 levels/);
     expect(stack.takeUpstreamCalls()).toHaveLength(0);

@@ -10,7 +10,8 @@ import { conversationsApi } from '../../src/upstream/api.ts';
 import { UpstreamClient } from '../../src/upstream/client.ts';
 import { makeCredentials } from '../../src/upstream/credentials.ts';
 import { UpstreamError } from '../../src/upstream/errors.ts';
-import { ACCOUNT_SID, AUTH_TOKEN, TEST_RESILIENCE } from '../helpers/stack.ts';
+import { ACCOUNT_SID, AUTH_TOKEN } from '../helpers/stack.ts';
+import { emulatorClientOptions } from '../helpers/upstream-client.ts';
 
 const CONFIGURATION_ID = 'conv_configuration_01jaaaaaaaaaaaaaaaaaaaaaaa';
 
@@ -26,15 +27,7 @@ function calls() {
 
 beforeAll(async () => {
   emulator = await startEmulator({ seedDemoData: false });
-  client = new UpstreamClient({
-    baseUrl: emulator.url,
-    connectTimeoutMs: 2000,
-    headersTimeoutMs: 5000,
-    bodyTimeoutMs: 5000,
-    maxResponseBytes: 1024 * 1024,
-    connections: 4,
-    resilience: TEST_RESILIENCE,
-  });
+  client = new UpstreamClient(emulatorClientOptions(emulator.url));
 });
 
 beforeEach(() => {
