@@ -107,8 +107,8 @@ describe('graphql-codegen', () => {
       `export type CodegenUpdateConversationMutation = { updateConversation: { clientMutationId: string | null, conversation: { id: string, name: string | null, status: ConversationStatus | null, metadata: unknown, updatedAt: string | null } | null, ${userErrors} } };`,
     );
     // Inputs: a create needs what the upstream needs; an update only the sid (a field left out is unchanged).
-    expect(types).toMatch(/export type CreateConversationInput = \{[^}]*\n  configurationSid: string;\n/);
-    expect(types).toMatch(/export type AddParticipantInput = \{[^}]*\n  addresses: Array<ParticipantAddressInput>;\n/);
+    expect(types).toMatch(/export type CreateConversationInput = \{[^}]*\n {2}configurationSid: string;\n/);
+    expect(types).toMatch(/export type AddParticipantInput = \{[^}]*\n {2}addresses: Array<ParticipantAddressInput>;\n/);
     const update = /export type UpdateConversationInput = \{([^}]*)\};/.exec(types)?.[1] ?? '';
     expect(update.match(/^ {2}\w+\??:/gm)).toEqual(['  clientMutationId?:', '  idempotencyKey?:', '  metadata?:', '  name?:', '  sid:', '  status?:']);
     expect(update).toContain('  status?: ConversationStatus | null | undefined;');

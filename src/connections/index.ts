@@ -40,7 +40,7 @@ export function serveConnection<T extends { id: string }>(
  * it under way. Invalid arguments start nothing: the field reports them.
  */
 export function prefetchConnection<T>(args: RawConnectionArgs, source: ListSource<T>, settings: ConnectionSettings): void {
-  let first;
+  let first: ReturnType<typeof firstPageOf>;
   try {
     first = firstPageOf(parseConnectionArgs(args, settings.codec, scopeTag(source.scope)), settings.maxPages);
   } catch {

@@ -209,7 +209,7 @@ export class Operations {
     const record = this.#openConversation(caller, conversationId);
     const body = parseBody(createCommunicationBody, input);
     checkParticipant(record, 'author', body.author);
-    body.recipients.forEach((recipient, i) => checkParticipant(record, `recipients[${i}]`, recipient));
+    for (const [i, recipient] of body.recipients.entries()) checkParticipant(record, `recipients[${i}]`, recipient);
     const existing = body.resourceId === undefined ? undefined : record.communicationsByResourceId.get(body.resourceId);
     const ms = this.#clock.tick();
     if (existing) {

@@ -145,24 +145,33 @@ export class WebhookDispatcher {
       loopbackProblem(input.url) ??
       (input.method !== 'POST' ? `${input.method} status callbacks are not emulated: the emulator POSTs JSON` : undefined) ??
       (input.key === undefined ? 'no auth token to sign with: the account never authenticated over HTTP' : undefined);
-    if (refusal !== undefined || input.key === undefined) return this.#settleEntry(entry, 'refused', refusal);
+    if (refusal !== undefined || input.key === undefined) {
+      this.#settleEntry(entry, 'refused', refusal);
+      return;
+    }
     if (this.#outstanding.size >= this.#limits.maxPending || this.#pendingBytes + input.body.length > this.#limits.maxPendingBytes) {
-      return this.#settleEntry(entry, 'dropped', 'the delivery queue is full');
+      this.#settleEntry(entry, 'dropped', 'the delivery queue is full');
+      return;
     }
     const delivery: Delivery = { entry, body: input.body, key: input.key, copiesLeft: 0 };
     this.#outstanding.add(delivery);
     this.#pendingBytes += input.body.length;
 
     const group = this.#group;
-    if (group && faultMatches(group.match, entry.eventType, entry.url)) return this.#hold(group, delivery);
+    if (group && faultMatches(group.match, entry.eventType, entry.url)) {
+      this.#hold(group, delivery);
+      return;
+    }
     const action = this.#faults.plan(entry.eventType, entry.url);
     if (action) entry.fault = action.kind;
     switch (action?.kind) {
       case 'drop':
-        return this.#settle(delivery, 'dropped', 'dropped by an injected fault');
+        this.#settle(delivery, 'dropped', 'dropped by an injected fault');
+        return;
       case 'duplicate':
         delivery.copiesLeft = action.copies ?? 1;
-        return this.#enqueue(delivery);
+        this.#enqueue(delivery);
+        return;
       case 'delay':
         entry.state = 'delayed';
         this.#after(action.ms, () => this.#enqueue(delivery));
@@ -170,10 +179,11 @@ export class WebhookDispatcher {
       case 'reorder': {
         const timer = this.#after(action.holdMs ?? 5_000, () => this.#release());
         this.#group = { action, match: action.match, members: [], timer };
-        return this.#hold(this.#group, delivery);
+        this.#hold(this.#group, delivery);
+        return;
       }
       default:
-        return this.#enqueue(delivery);
+        this.#enqueue(delivery);
     }
   }
 

@@ -80,7 +80,7 @@ export function boundViolations(
       found.push({ path, message: `At most ${maxItems} items.` });
       return found;
     }
-    items.forEach((item, i) => boundViolations(nullable.ofType, item, [...path, String(i)], bounds, found));
+    for (const [i, item] of items.entries()) boundViolations(nullable.ofType, item, [...path, String(i)], bounds, found);
     return found;
   }
   if (isInputObjectType(nullable)) {

@@ -8,10 +8,8 @@ import { UpstreamError } from '../upstream/errors.ts';
 /** A readiness probe result is reused this long, so probes do not load the upstream. */
 const READY_CACHE_MS = 2000;
 
-export interface ReadinessProbe {
-  /** Resolves when the upstream answered as expected; rejects with the reason otherwise. */
-  (): Promise<void>;
-}
+/** Resolves when the upstream answered as expected; rejects with the reason otherwise. */
+export type ReadinessProbe = () => Promise<void>;
 
 export function useOperationalEndpoints(options: { metrics: Metrics; probe: ReadinessProbe }): Plugin {
   let cached: { at: number; result: Promise<string | null> } | undefined;

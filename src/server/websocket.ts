@@ -23,6 +23,7 @@ import {
   type Facade,
   type OperationServices,
 } from './websocket-operations.ts';
+import { serialisedPayload, spliceSerialisedPayloads } from './websocket-payloads.ts';
 
 const GRAPHQL_PATH = '/graphql';
 /** How long a closing peer gets to answer the close frame before its socket is dropped. */
@@ -130,7 +131,8 @@ export function attachWebSockets(server: Server, facade: Facade): WebSocketServi
       },
       execute: preparedResult,
       subscribe: preparedResult,
-      onNext: (_context, _id, _payload, _args, result) => formattedResult(result),
+      // Serialised once per result, however many subscribers share it (websocket-payloads.ts).
+      onNext: (_context, _id, _payload, _args, result) => serialisedPayload(result, formattedResult),
       onComplete: (context, id) => states.get(context.extra.socket)?.answered(id),
       onError: (context, id, _payload, errors) => {
         states.get(context.extra.socket)?.answered(id);
@@ -152,6 +154,7 @@ export function attachWebSockets(server: Server, facade: Facade): WebSocketServi
       metrics.webSocketConnections.dec();
       logger.debug({ msg: 'websocket closed', code, durationMs: Math.round(performance.now() - opened) });
     });
+    spliceSerialisedPayloads(socket);
     sockets.emit('connection', socket, request);
     // graphql-ws prints a socket's errors to the console and closes it with 4500; they are the
     // peer's doing (a message over the limit, a broken frame) and ws has already closed it with

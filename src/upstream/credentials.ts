@@ -32,6 +32,12 @@ export function parseBasicAuthorization(header: string | null | undefined): Cred
   if (colon <= 0 || colon === decoded.length - 1) return null;
   const username = decoded.slice(0, colon);
   const password = decoded.slice(colon + 1);
-  if (username.length > 256 || password.length > 512 || /[\u0000-\u001f]/.test(decoded)) return null;
+  if (username.length > 256 || password.length > 512 || hasControlCharacter(decoded)) return null;
   return makeCredentials(username, password);
+}
+
+/** C0 control characters (U+0000–U+001F) never belong in a credential. */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) < 0x20) return true;
+  return false;
 }

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
 import { CHROMIUM, CHROMIUM_ARGS, requireChromium, skipWithoutChromium } from '../helpers/chromium.ts';
 import { seedConversation } from '../helpers/seed.ts';
-import { ACCOUNT_SID, AUTH_TOKEN, startStack, type Stack } from '../helpers/stack.ts';
+import { ACCOUNT_SID, AUTH_TOKEN, startStack, } from '../helpers/stack.ts';
 
 // Every name but evil.test fails to resolve: nothing leaves loopback.
 const BROWSER_ARGS = [...CHROMIUM_ARGS, '--host-resolver-rules=MAP evil.test 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'];

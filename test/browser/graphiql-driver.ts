@@ -58,6 +58,7 @@ export function exited(child: ChildProcess, ms: number): Promise<{ code: number 
 
 /** The response pane's text (Monaco renders spaces as no-break spaces). */
 async function responsePane(page: Page): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText, as rendered (Monaco's line breaks)
   const text = await page.locator('.graphiql-response').innerText({ timeout: 5_000 });
   return text.replace(/\u00a0/g, ' ');
 }
@@ -75,6 +76,7 @@ export async function waitForPane(page: Page, predicate: (text: string) => boole
 
 /** The query editor's visible text (Monaco: no-break spaces). */
 async function queryEditor(page: Page): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText, as rendered (Monaco's line breaks)
   const text = await page.locator('.graphiql-query-editor .view-lines').innerText({ timeout: 5_000 });
   return text.replace(/\u00a0/g, ' ');
 }

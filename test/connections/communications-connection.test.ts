@@ -162,7 +162,7 @@ describe('backward paging (last/before)', () => {
     expect(pages[0]!.pageSizesSent).toEqual(['1000', '1000', '1000']);
     expect(pages[0]!.ids).toEqual(long.ids.slice(-100));
     expect(pages.slice(1).map((p) => p.listCalls)).toEqual(Array(pages.length - 1).fill(1));
-    pages.forEach((result, i) => expectExactPage(long.ids, result, 'backward', i > 0));
+    for (const [i, result] of pages.entries()) expectExactPage(long.ids, result, 'backward', i > 0);
     // Every page is full except one: where a page meets the boundary of the upstream's
     // 1000-item pages it stops there, so the next request starts on the boundary at one call.
     const short = pages.filter((p, i) => p.ids.length < 100 && i < pages.length - 1);
@@ -186,7 +186,7 @@ describe('mixed page sizes and direction changes', () => {
   it('backward with a different size each request: no duplicates, no gaps, exact pageInfo', async () => {
     const { seen, pages } = await walkBackward(small.sid, (step) => sizes[step % sizes.length]!);
     expect(seen).toEqual(small.ids);
-    pages.forEach((result, i) => expectExactPage(small.ids, result, 'backward', i > 0));
+    for (const [i, result] of pages.entries()) expectExactPage(small.ids, result, 'backward', i > 0);
   });
 
   it('mixed sizes across upstream pages of a long list never send a token with another pageSize', async () => {

@@ -96,9 +96,9 @@ describe('schema.graphql breaking changes (graphql-inspector)', () => {
     it('fails a removed field, a removed enum value, a new required argument and a nullable field made non-null input', async () => {
       const broken = workingTree
         // a field consumers select
-        .replace(/\n  occurredAt: DateTime\n/, '\n')
+        .replace(/\n {2}occurredAt: DateTime\n/, '\n')
         // an enum value consumers may send or switch on
-        .replace(/\n  WHATSAPP\n/, '\n')
+        .replace(/\n {2}WHATSAPP\n/, '\n')
         // a new required argument on a field consumers call
         .replace('conversation(sid: String!): Conversation', 'conversation(sid: String!, region: String!): Conversation')
         // an optional input field made required
@@ -116,7 +116,7 @@ describe('schema.graphql breaking changes (graphql-inspector)', () => {
     });
 
     it('lets an allow-listed breaking change through, and only that one', async () => {
-      const broken = workingTree.replace(/\n  occurredAt: DateTime\n/, '\n').replace(/\n  WHATSAPP\n/, '\n');
+      const broken = workingTree.replace(/\n {2}occurredAt: DateTime\n/, '\n').replace(/\n {2}WHATSAPP\n/, '\n');
       const all = await changes(workingTree, broken);
       allowList.allowed.push({ type: 'FIELD_REMOVED', path: 'Communication.occurredAt', reason: 'a test of the allow-list itself' });
       try {

@@ -5,12 +5,12 @@ import { ACCOUNT, call, CONFIGURATION_ID, DEMO_SID, DEMO_TOKEN, twilioError } fr
 
 let emulator: Emulator;
 beforeAll(async () => {
-  emulator = await startEmulator({ demoAccountSid: 'AC' + 'd'.repeat(32), demoAuthToken: 'demo-token' });
+  emulator = await startEmulator({ demoAccountSid: `AC${'d'.repeat(32)}`, demoAuthToken: 'demo-token' });
 });
 afterAll(() => emulator.close());
 beforeEach(() => emulator.data.reset());
 
-const DEMO: [string, string] = ['AC' + 'd'.repeat(32), 'demo-token'];
+const DEMO: [string, string] = [`AC${'d'.repeat(32)}`, 'demo-token'];
 
 async function raw(authorization?: string) {
   const response = await fetch(`${emulator.url}/v2/Conversations`, { headers: authorization === undefined ? {} : { authorization } });
@@ -29,10 +29,10 @@ describe('authentication', () => {
 
   it('accepts only AC or SK followed by 32 hex digits as the username, with a non-empty password', async () => {
     for (const [username, password] of [
-      ['US' + 'a'.repeat(32), 'x'],
-      ['AC' + 'a'.repeat(31), 'x'],
-      ['AC' + 'g'.repeat(32), 'x'],
-      ['AC' + 'a'.repeat(32), ''],
+      [`US${'a'.repeat(32)}`, 'x'],
+      [`AC${'a'.repeat(31)}`, 'x'],
+      [`AC${'g'.repeat(32)}`, 'x'],
+      [`AC${'a'.repeat(32)}`, ''],
     ] as [string, string][]) {
       const response = await call(emulator, 'GET', '/v2/Conversations', { auth: [username, password] });
       expect(response.status, username).toBe(401);
@@ -48,7 +48,7 @@ describe('authentication', () => {
   });
 
   it('trusts the first password of any other username and refuses others later, until reset', async () => {
-    const username = 'AC' + '1'.repeat(32);
+    const username = `AC${'1'.repeat(32)}`;
     expect((await call(emulator, 'GET', '/v2/Conversations', { auth: [username, 'first'] })).status).toBe(200);
     const wrong = await call(emulator, 'GET', '/v2/Conversations', { auth: [username, 'second'] });
     expect(wrong.status).toBe(401);
@@ -65,7 +65,7 @@ describe('authentication', () => {
 
 describe('accounts', () => {
   it('keeps each username’s data separate, including an API key and its own account', async () => {
-    const key = 'SK' + ACCOUNT.slice(2);
+    const key = `SK${ACCOUNT.slice(2)}`;
     const mine = await call(emulator, 'POST', '/v2/Conversations', { body: { configurationId: CONFIGURATION_ID, name: 'mine' } });
     expect(mine.body.accountId).toBe(ACCOUNT);
 
@@ -77,7 +77,7 @@ describe('accounts', () => {
     expect(await names([ACCOUNT, 'secret-1'])).toEqual(['mine']);
     expect(await names([key, 'key-secret'])).toEqual(['via key']);
 
-    const stranger: [string, string] = ['AC' + 'e'.repeat(32), 'x'];
+    const stranger: [string, string] = [`AC${'e'.repeat(32)}`, 'x'];
     expect(await names(stranger)).toEqual([]);
     expect((await call(emulator, 'GET', `/v2/Conversations/${mine.body.id}`, { auth: stranger })).status).toBe(404);
     expect((await call(emulator, 'POST', `/v2/Conversations/${mine.body.id}/Participants`, { auth: stranger, body: { addresses: [] } })).status).toBe(404);

@@ -126,7 +126,7 @@ describe('cacheListPages', () => {
     expect((await call(cached, 'GET', path)).body.meta.pageSize).toBe(7);
 
     expect((await call(cached, 'GET', '/v2/Conversations')).body.conversations).toHaveLength(1);
-    expect((await call(cached, 'GET', '/v2/Conversations', { auth: ['AC' + '3'.repeat(32), 'x'] })).body.conversations).toEqual([]);
+    expect((await call(cached, 'GET', '/v2/Conversations', { auth: [`AC${'3'.repeat(32)}`, 'x'] })).body.conversations).toEqual([]);
   });
 
   it('still checks credentials before answering from the cache', async () => {

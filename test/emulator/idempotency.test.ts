@@ -53,7 +53,7 @@ describe('Idempotency-Key', () => {
 
   it('scopes keys to the account', async () => {
     await post(textBody('mine'));
-    const other = 'AC' + '2'.repeat(32);
+    const other = `AC${'2'.repeat(32)}`;
     const theirConversation = emulator.data.createConversation(other, { configurationId: CONFIGURATION_ID }).id;
     const theirs = await call(emulator, 'POST', `/v2/Conversations/${theirConversation}/Communications`, {
       auth: [other, 'x'],

@@ -28,7 +28,7 @@ async function firstLine(output: () => { stdout: string }, timeoutMs = 10_000): 
 
 describe('npm run emulator', () => {
   it('listens where it says, opens the demo account with the configured credentials, and stops on SIGTERM', async () => {
-    const sid = 'AC' + 'ab'.repeat(16);
+    const sid = `AC${'ab'.repeat(16)}`;
     const { child, exited, output } = run({ EMULATOR_PORT: '0', EMULATOR_ACCOUNT_SID: sid, EMULATOR_AUTH_TOKEN: 'tok' });
     try {
       const line = await firstLine(output);

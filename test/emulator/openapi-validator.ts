@@ -15,12 +15,12 @@ export function makeValidator(doc: any) {
   // OpenAPI keys that are not JSON Schema keywords (Ajv handles `nullable` itself).
   ajv.addVocabulary(['example', 'x-twilio', 'openapi', 'servers', 'info', 'paths', 'components', 'security', 'tags']);
   ajv.addSchema(doc, 'openapi');
-  const escape = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+  const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
   return (template: string, method: string, status: number): { validate: ValidateFunction; documented: boolean } => {
     const operation = doc.paths[template]?.[method.toLowerCase()];
     if (!operation) throw new Error(`no operation ${method} ${template} in the document`);
-    let pointer = `#/paths/${escape(template)}/${method.toLowerCase()}/responses/${status}`;
+    let pointer = `#/paths/${escapePointer(template)}/${method.toLowerCase()}/responses/${status}`;
     let response = operation.responses[String(status)];
     const documented = response !== undefined;
     if (!documented) {
@@ -28,7 +28,7 @@ export function makeValidator(doc: any) {
       // are checked against the schema the document gives for the same kind of answer.
       const stand = status === 200 ? '201' : null;
       response = stand ? operation.responses[stand] : doc.components.responses.BadRequest;
-      pointer = stand ? `#/paths/${escape(template)}/${method.toLowerCase()}/responses/${stand}` : '#/components/responses/BadRequest';
+      pointer = stand ? `#/paths/${escapePointer(template)}/${method.toLowerCase()}/responses/${stand}` : '#/components/responses/BadRequest';
     }
     if (response.$ref) pointer = response.$ref;
     const validate = ajv.getSchema(`openapi${pointer}/content/application~1json/schema`);

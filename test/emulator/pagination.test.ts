@@ -200,7 +200,7 @@ describe('tokens are bound to the request that issued them', () => {
     expect((await call(emulator, 'GET', `/v2/Conversations/${a}/Participants?pageSize=1&pageToken=${token}`)).status).toBe(400);
     expect((await call(emulator, 'GET', `/v2/Conversations?pageSize=1&pageToken=${token}`)).status).toBe(400);
 
-    const otherAccount = 'AC' + 'f'.repeat(32);
+    const otherAccount = `AC${'f'.repeat(32)}`;
     const own = seedConversation(emulator, 3, otherAccount).conversationId;
     const foreign = (await call(emulator, 'GET', `/v2/Conversations/${own}/Communications?pageSize=1`, { auth: [otherAccount, 'x'] })).body.meta.nextToken;
     expect((await list(a, `pageSize=1&pageToken=${foreign}`)).status).toBe(400);

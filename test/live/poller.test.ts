@@ -92,7 +92,13 @@ async function start(options: Partial<PollerOptions> = {}, maxAttempts = TEST_RE
     pageSize: 3,
     bus,
     reads: (context) => conversationsApi(client, context),
-    observer: { ...observer, onTick: (report) => (observer.onTick?.(report), ticks.record(report)) },
+    observer: {
+      ...observer,
+      onTick: (report) => {
+        observer.onTick?.(report);
+        ticks.record(report);
+      },
+    },
     ...options,
   });
   world = { emulator, client, bus, poller, ticks, metrics };
@@ -286,8 +292,14 @@ describe('LIVE_SOURCE=poll behind a subscription (SSE, the whole facade)', () =>
         const base = super.pollObserver();
         return {
           ...base,
-          onTick: (report) => (base.onTick?.(report), ticks.record(report)),
-          onPollers: (active) => (base.onPollers?.(active), loops.push(active)),
+          onTick: (report) => {
+            base.onTick?.(report);
+            ticks.record(report);
+          },
+          onPollers: (active) => {
+            base.onPollers?.(active);
+            loops.push(active);
+          },
         };
       }
     }

@@ -26,7 +26,7 @@ async function announce(stack: Stack, data: Resource): Promise<void> {
   expect(answer.status).toBe(200);
 }
 
-const conversationReads = (stack: Stack, sid: string) => stack.takeUpstreamCalls().filter((call) => call.path === `/v2/Conversations/${sid}`).length;
+const _conversationReads = (stack: Stack, sid: string) => stack.takeUpstreamCalls().filter((call) => call.path === `/v2/Conversations/${sid}`).length;
 
 describe('cost and deadlines', () => {
   let stack: Stack;

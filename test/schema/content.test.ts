@@ -71,7 +71,7 @@ beforeAll(async () => {
       ...extra,
     });
   raw(0, { type: 'TRANSCRIPTION', text: 'Hi there', transcription: { channel: 0, confidence: 0.5, engine: 'x', words: [...words, { nope: true }] } });
-  rawContents.forEach((content, i) => raw(i + 1, content));
+  for (const [i, content] of rawContents.entries()) raw(i + 1, content);
   raw(9, { type: 'TEXT', text: 'from email' }, {
     author: { channel: 'EMAIL', address: 'dana@example.com' },
     recipients: [{ channel: 'SMS', address: '+15005550002', deliveryStatus: 'QUEUED_FOR_LATER' }],

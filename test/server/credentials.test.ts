@@ -50,7 +50,7 @@ describe('credentials', () => {
 
   it('a malformed Basic header → UNAUTHENTICATED with no upstream call (never the server’s credentials)', async () => {
     stack.takeUpstreamCalls();
-    for (const header of ['Basic !!!', 'Basic ' + Buffer.from('no-colon').toString('base64'), 'Basic ']) {
+    for (const header of ['Basic !!!', `Basic ${Buffer.from('no-colon').toString('base64')}`, 'Basic ']) {
       const response = await stack.graphql(NAMES, undefined, { authorization: header });
       expect(response.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
     }

@@ -113,30 +113,45 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
     throw error;
   }
 
-  async function* guarded(): AsyncGenerator<Delivery<T>> {
-    try {
-      yield* spec.deliveries(subscriber);
-    } catch (error) {
-      if (error instanceof SlowConsumerError) metrics?.liveEventsDropped.inc({ source, reason: 'slow_consumer' });
-      // After the end was asked for, a failure is only the work being cut short: nobody listens.
-      if (!ending.signal.aborted) yield Delivery.failure<T>(failureOf(error));
-    } finally {
-      end();
-    }
-  }
-  const generator = guarded();
-  // A generator waiting for the next event would only see return() once an event came: ending
-  // first closes the listener (and aborts reads), so the wait ends now and the slot is freed now.
+  // A hand-written iterator over the field's deliveries, not a generator wrapping them: one
+  // async step less per delivery and subscriber. A failure becomes the stream's last delivery.
+  // A read waiting for the next event would only see return() once an event came: ending first
+  // closes the listener (and aborts reads), so the wait ends now and the slot is freed now.
+  const deliveries = spec.deliveries(subscriber)[Symbol.asyncIterator]();
+  let finished = false;
+  const done = (): IteratorReturnResult<undefined> => ({ value: undefined, done: true });
+  const finish = () => {
+    finished = true;
+    end();
+    Promise.resolve()
+      .then(() => deliveries.return?.())
+      .catch(() => {});
+    return Promise.resolve(done());
+  };
   const stream: AsyncIterableIterator<Delivery<T>> = {
-    next: () => generator.next(),
-    return: (value?: unknown) => {
-      end();
-      return generator.return(value as undefined);
+    next: () => {
+      if (finished) return Promise.resolve(done());
+      return deliveries.next().then(
+        (step) => {
+          if (step.done) {
+            finished = true;
+            end();
+          }
+          return step;
+        },
+        (error: unknown) => {
+          if (finished) return done();
+          finished = true;
+          if (error instanceof SlowConsumerError) metrics?.liveEventsDropped.inc({ source, reason: 'slow_consumer' });
+          // After the end was asked for, a failure is only the work being cut short: nobody listens.
+          const cutShort = ending.signal.aborted;
+          end();
+          return cutShort ? done() : { value: Delivery.failure<T>(failureOf(error)), done: false };
+        },
+      );
     },
-    throw: (error?: unknown) => {
-      end();
-      return generator.throw(error);
-    },
+    return: () => finish(),
+    throw: () => finish(),
     [Symbol.asyncIterator]: () => stream,
   };
   return stream;
