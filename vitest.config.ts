@@ -7,7 +7,13 @@ export default defineConfig({
   // Vite would hand the tests' own imports the ESM build, and `instanceof GraphQLError` would lie.
   resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
-    include: ['test/**/*.test.ts'],
+    // Two projects, so `npm test` runs the in-memory unit tests (seconds, no sockets) before the
+    // HTTP ones and a broken piece of the pure core is named first. Each project's include is its
+    // own: no root include, which `extends: true` would merge into both.
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/**/*.unit.test.ts'] } },
+      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: ['test/**/*.unit.test.ts'] } },
+    ],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 20_000,

@@ -4,10 +4,11 @@
 // - each event is one chunk (yoga enqueues `event: next` and `data:` separately: two socket writes);
 // - a result shared by many subscribers (shared-executions.ts) is serialised once (a WeakMap from
 //   the result object to its text), so a thousand subscribers cost one JSON.stringify per event.
+import { Readable } from 'node:stream';
 import type { ExecutionResult } from 'graphql';
 import { formattedResult } from './websocket-operations.ts';
 
-type FetchAPI = { ReadableStream: typeof ReadableStream; Response: typeof Response; TextEncoder: typeof TextEncoder };
+type FetchAPI = { Response: typeof Response };
 
 const serialised = new WeakMap<object, string>();
 
@@ -43,44 +44,74 @@ function frameOf(result: ExecutionResult): Uint8Array {
   return frame;
 }
 
+/**
+ * Pushes queued in one later turn, all together: an event reaches its subscribers' streams over
+ * many small promise steps, and a thousand writes spread over them cost the receiving side a
+ * wake-up each; written in one burst they cost far less (the same order per stream).
+ */
+const queued: Array<() => void> = [];
+function inTurn(push: () => void): void {
+  queued.push(push);
+  if (queued.length === 1) setImmediate(flushQueued);
+}
+function flushQueued(): void {
+  for (const push of queued.splice(0)) push();
+}
+
 export function processSseResult(result: AsyncIterable<ExecutionResult>, fetchAPI: FetchAPI): Response {
   // yoga's test setting, kept so that keep-alives show within a test's time.
   const pingIntervalMs = globalThis.process?.env?.['NODE_ENV'] === 'test' ? 300 : 12_000;
-  let iterator: AsyncIterator<ExecutionResult>;
-  let pingInterval: NodeJS.Timeout | undefined;
-  const body = new fetchAPI.ReadableStream<Uint8Array>({
-    start(controller) {
-      // Some browsers do not hand over a response before its first bytes.
-      controller.enqueue(COMMENT);
-      pingInterval = setInterval(() => {
-        if (controller.desiredSize === null) clearInterval(pingInterval);
-        else if (controller.desiredSize > 0) controller.enqueue(COMMENT);
-      }, pingIntervalMs);
-      iterator = result[Symbol.asyncIterator]();
+  const iterator = result[Symbol.asyncIterator]();
+  let reading = false;
+  let closed = false;
+  // A Node stream, not a web ReadableStream: the server adapter pipes it straight into the
+  // response (a web stream goes through a ponyfill and a promise per chunk on top).
+  const body: Readable = new Readable({
+    // Pulls one result when the response wants more: a client that does not read holds its
+    // results back in the subscription's bounded buffer (and is cut off there), not here.
+    highWaterMark: 1,
+    read() {
+      if (reading || closed) return;
+      reading = true;
+      iterator.next().then(
+        (step) => {
+          reading = false;
+          if (closed) return;
+          const frame = step.value != null ? frameOf(step.value) : undefined;
+          if (step.done) {
+            closed = true;
+            clearInterval(pingInterval);
+          }
+          inTurn(() => {
+            if (frame) body.push(frame);
+            if (step.done) {
+              body.push(COMPLETE);
+              body.push(null);
+            }
+          });
+        },
+        (error: unknown) => {
+          reading = false;
+          body.destroy(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
     },
-    async pull(controller) {
-      let step: IteratorResult<ExecutionResult>;
-      try {
-        step = await iterator.next();
-      } catch (error) {
-        clearInterval(pingInterval);
-        controller.error(error);
-        return;
-      }
-      if (step.value != null) controller.enqueue(frameOf(step.value));
-      if (step.done) {
-        controller.enqueue(COMPLETE);
-        clearInterval(pingInterval);
-        controller.close();
-      }
-    },
-    async cancel(reason) {
+    destroy(error, callback) {
       clearInterval(pingInterval);
-      await iterator.return?.(reason);
+      if (!closed) {
+        closed = true;
+        Promise.resolve(iterator.return?.()).catch(() => {});
+      }
+      callback(error);
     },
   });
-  return new fetchAPI.Response(body, {
-    status: 200,
-    headers: { 'Content-Type': 'text/event-stream', Connection: 'keep-alive', 'Cache-Control': 'no-cache', 'Content-Encoding': 'none' },
-  });
+  // Some browsers do not hand over a response before its first bytes.
+  body.push(COMMENT);
+  const pingInterval = setInterval(() => {
+    if (!closed && body.readableLength === 0) body.push(COMMENT);
+  }, pingIntervalMs);
+  const headers = { 'Content-Type': 'text/event-stream', Connection: 'keep-alive', 'Cache-Control': 'no-cache', 'Content-Encoding': 'none' };
+  // The server adapter's own Response takes a Node stream; a platform Response takes a web one.
+  const bodyInit = fetchAPI.Response === globalThis.Response ? (Readable.toWeb(body) as ReadableStream<Uint8Array>) : (body as unknown as BodyInit);
+  return new fetchAPI.Response(bodyInit, { status: 200, headers });
 }

@@ -4,7 +4,7 @@
 // requests; a POST only on 429, which Twilio never processes, or when it carries an
 // Idempotency-Key), spaced by exponential backoff with full jitter or by Retry-After, and bounded
 // by an attempt limit and by the GraphQL request's own deadline.
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as wait } from 'node:timers/promises';
 import CircuitBreaker from 'opossum';
 import { UpstreamError } from './errors.ts';
 
@@ -27,8 +27,16 @@ export interface ResilienceOptions {
     /** How long the breaker stays open before letting a probe through. */
     resetTimeoutMs: number;
   };
+  // Seams for in-memory tests (a fake clock, a seeded random); each defaults to the real thing.
+  /** Uniform in [0, 1): draws the full-jitter backoff. */
   random?: () => number;
+  /** Epoch ms, the clock `AttemptInfo.deadline` is read against. */
+  now?: () => number;
+  /** Waits between attempts; rejects when the signal aborts. */
+  sleep?: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
 }
+
+const realSleep = (ms: number, signal: AbortSignal | undefined): Promise<void> => wait(ms, undefined, signal ? { signal } : {});
 
 export interface AttemptInfo {
   method: string;
@@ -88,7 +96,9 @@ class Limiter {
         const onAbort = () => {
           const index = this.#waiting.indexOf(grant);
           if (index >= 0) this.#waiting.splice(index, 1);
-          reject(signal?.reason instanceof Error ? signal.reason : deadlineError());
+          // The request's deadline (or its client leaving) passed while it waited: a contract error,
+          // never the signal's own DOMException, which would reach the caller as an internal error.
+          reject(signal?.reason instanceof UpstreamError ? signal.reason : deadlineError());
         };
         const grant = () => {
           signal?.removeEventListener('abort', onAbort);
@@ -130,11 +140,15 @@ export class UpstreamGuard {
   readonly #breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
   readonly #observer: ResilienceObserver;
   readonly #random: () => number;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
 
   constructor(options: ResilienceOptions, observer: ResilienceObserver = {}) {
     this.#options = options;
     this.#observer = observer;
     this.#random = options.random ?? Math.random;
+    this.#now = options.now ?? Date.now;
+    this.#sleep = options.sleep ?? realSleep;
     this.#limiter = new Limiter(options.maxConcurrent, options.maxQueue, () => observer.onRejected?.('queue-full'));
     this.#breaker = new CircuitBreaker((attempt: () => Promise<unknown>) => attempt(), {
       timeout: false,
@@ -163,10 +177,10 @@ export class UpstreamGuard {
         const reason = retryReason(error, info);
         if (reason === undefined || attemptNumber >= this.#options.maxAttempts) throw error;
         const delay = this.#delayFor(error as UpstreamError, attemptNumber);
-        if (delay === undefined || (info.deadline !== undefined && Date.now() + delay >= info.deadline)) throw error;
+        if (delay === undefined || (info.deadline !== undefined && this.#now() + delay >= info.deadline)) throw error;
         this.#observer.onRetry?.(reason);
         try {
-          await sleep(delay, undefined, info.signal ? { signal: info.signal } : {});
+          await this.#sleep(delay, info.signal);
         } catch {
           throw deadlineError();
         }
