@@ -43,7 +43,13 @@ export class Delivery<T> {
 
   /** A delivery of a live event's own payload. */
   static ofEvent<T>(value: T, loaders: Loaders, event: LiveEvent): Delivery<T> {
-    return new Delivery<T>(value, loaders, undefined, { source: event.source, receivedAt: event.receivedAt }, `event\u0000${event.eventId}`);
+    return new Delivery<T>(
+      value,
+      loaders,
+      undefined,
+      { source: event.source, receivedAt: event.receivedAt },
+      `event\u0000${event.eventId}`,
+    );
   }
 
   /** The stream's last delivery: the subscription field raises it, the stream then ends. */

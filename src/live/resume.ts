@@ -120,7 +120,10 @@ class EventsOrTimer {
     }
     let timer: NodeJS.Timeout | undefined;
     try {
-      const result = await Promise.race([this.#pending, new Promise<'retry'>((resolve) => (timer = setTimeout(resolve, Math.max(0, at - Date.now()), 'retry')))]);
+      const result = await Promise.race([
+        this.#pending,
+        new Promise<'retry'>((resolve) => (timer = setTimeout(resolve, Math.max(0, at - Date.now()), 'retry'))),
+      ]);
       if (result !== 'retry') this.#pending = undefined;
       return result;
     } finally {
@@ -165,7 +168,9 @@ export async function* communicationsAfter(options: ResumeOptions): AsyncGenerat
   let failures = 0;
   let retryAt: number | undefined;
   let trigger: Trigger | undefined =
-    'after' in options.start ? { loaders: options.pageLoaders(), origin: CATCH_UP, size: options.start.after.page?.size ?? LARGE_PAGE, catchUp: true } : undefined;
+    'after' in options.start
+      ? { loaders: options.pageLoaders(), origin: CATCH_UP, size: options.start.after.page?.size ?? LARGE_PAGE, catchUp: true }
+      : undefined;
 
   for (;;) {
     if (trigger) {
@@ -184,7 +189,8 @@ export async function* communicationsAfter(options: ResumeOptions): AsyncGenerat
               madeAt = Date.now();
               loaders.communication.prime({ conversationId, id: edge.node.id }, edge.node);
             }
-            yield Delivery.of(edge, loaders, origin, `edge\u0000${edge.cursor}`);
+            // Shared only when read with the event's loaders (no subscriber's signal can cut it short for the others).
+            yield Delivery.of(edge, loaders, origin, event && loaders === trigger.loaders ? `edge\u0000${edge.cursor}` : undefined);
           }
           if (!more) break;
           size = LARGE_PAGE;

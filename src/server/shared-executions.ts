@@ -7,7 +7,9 @@
 // slow-consumer cut-off and resume state: only the execution is shared.
 //
 // Bounded by entries and age: an entry only matters while one event fans out; a subscriber that
-// comes later than that executes on its own (the same answer, at the old cost).
+// comes later than that executes on its own (the same answer, at the old cost). Keys are bounded
+// in bytes too: the variables (up to a whole request body) go in as a SHA-256 digest.
+import { createHash } from 'node:crypto';
 import type { DocumentNode, ExecutionResult } from 'graphql';
 
 export interface SharedExecutionOptions {
@@ -17,6 +19,8 @@ export interface SharedExecutionOptions {
 
 interface Entry {
   result: Promise<ExecutionResult>;
+  /** The result once made: handed out as is, without a promise step per subscriber. */
+  value?: ExecutionResult;
   madeAt: number;
 }
 
@@ -40,20 +44,29 @@ export class SharedExecutions {
       id = this.#nextDocument++;
       this.#documents.set(document, id);
     }
-    return `${id}\u0000${operationName ?? ''}\u0000${JSON.stringify(variables ?? null)}\u0000${credentialsKey}`;
+    const variablesDigest = createHash('sha256')
+      .update(JSON.stringify(variables ?? null))
+      .digest('base64url');
+    return `${id}\u0000${operationName ?? ''}\u0000${variablesDigest}\u0000${credentialsKey}`;
   }
 
-  /** `execute()`'s result, or the one already made under the same key (its promise: a failure too, then forgotten). */
-  run(key: string, execute: () => Promise<ExecutionResult>): Promise<ExecutionResult> {
+  /** `execute()`'s result, or the one already made under the same key (its promise while in flight: a failure too, then forgotten). */
+  run(key: string, execute: () => Promise<ExecutionResult>): ExecutionResult | Promise<ExecutionResult> {
     const now = Date.now();
     const known = this.#entries.get(key);
-    if (known && now - known.madeAt < this.#options.maxAgeMs) return known.result;
+    if (known && now - known.madeAt < this.#options.maxAgeMs) return known.value ?? known.result;
     const result = execute();
+    const entry: Entry = { result, madeAt: now };
     this.#entries.delete(key);
-    this.#entries.set(key, { result, madeAt: now });
-    result.catch(() => {
-      if (this.#entries.get(key)?.result === result) this.#entries.delete(key);
-    });
+    this.#entries.set(key, entry);
+    result.then(
+      (value) => {
+        entry.value = value;
+      },
+      () => {
+        if (this.#entries.get(key) === entry) this.#entries.delete(key);
+      },
+    );
     for (const oldest of this.#entries.keys()) {
       if (this.#entries.size <= this.#options.maxEntries) break;
       this.#entries.delete(oldest);

@@ -44,23 +44,9 @@ function frameOf(result: ExecutionResult): Uint8Array {
   return frame;
 }
 
-/**
- * Pushes queued in one later turn, all together: an event reaches its subscribers' streams over
- * many small promise steps, and a thousand writes spread over them cost the receiving side a
- * wake-up each; written in one burst they cost far less (the same order per stream).
- */
-const queued: Array<() => void> = [];
-function inTurn(push: () => void): void {
-  queued.push(push);
-  if (queued.length === 1) setImmediate(flushQueued);
-}
-function flushQueued(): void {
-  for (const push of queued.splice(0)) push();
-}
-
 export function processSseResult(result: AsyncIterable<ExecutionResult>, fetchAPI: FetchAPI): Response {
   // yoga's test setting, kept so that keep-alives show within a test's time.
-  const pingIntervalMs = globalThis.process?.env?.['NODE_ENV'] === 'test' ? 300 : 12_000;
+  const pingIntervalMs = globalThis.process?.env?.NODE_ENV === 'test' ? 300 : 12_000;
   const iterator = result[Symbol.asyncIterator]();
   let reading = false;
   let closed = false;
@@ -77,18 +63,13 @@ export function processSseResult(result: AsyncIterable<ExecutionResult>, fetchAP
         (step) => {
           reading = false;
           if (closed) return;
-          const frame = step.value != null ? frameOf(step.value) : undefined;
+          if (step.value != null) body.push(frameOf(step.value));
           if (step.done) {
             closed = true;
             clearInterval(pingInterval);
+            body.push(COMPLETE);
+            body.push(null);
           }
-          inTurn(() => {
-            if (frame) body.push(frame);
-            if (step.done) {
-              body.push(COMPLETE);
-              body.push(null);
-            }
-          });
         },
         (error: unknown) => {
           reading = false;
@@ -110,8 +91,14 @@ export function processSseResult(result: AsyncIterable<ExecutionResult>, fetchAP
   const pingInterval = setInterval(() => {
     if (!closed && body.readableLength === 0) body.push(COMMENT);
   }, pingIntervalMs);
-  const headers = { 'Content-Type': 'text/event-stream', Connection: 'keep-alive', 'Cache-Control': 'no-cache', 'Content-Encoding': 'none' };
+  const headers = {
+    'Content-Type': 'text/event-stream',
+    Connection: 'keep-alive',
+    'Cache-Control': 'no-cache',
+    'Content-Encoding': 'none',
+  };
   // The server adapter's own Response takes a Node stream; a platform Response takes a web one.
-  const bodyInit = fetchAPI.Response === globalThis.Response ? (Readable.toWeb(body) as ReadableStream<Uint8Array>) : (body as unknown as BodyInit);
+  const bodyInit =
+    fetchAPI.Response === globalThis.Response ? (Readable.toWeb(body) as ReadableStream<Uint8Array>) : (body as unknown as BodyInit);
   return new fetchAPI.Response(bodyInit, { status: 200, headers });
 }

@@ -15,7 +15,7 @@
 // - Each payload handed on counts as delivered (by what brought it and transport), with its latency
 //   from the event's arrival (live/delivery.ts: a delivery's origin).
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import { isAsyncIterable, mapAsyncIterator, type Plugin } from 'graphql-yoga';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { FacadeError } from '../errors.ts';
 import { loadersOf, originOf, shareKeyOf } from '../live/delivery.ts';
 import type { Loaders } from '../loaders/index.ts';
@@ -38,7 +38,15 @@ export function acceptsEventStream(request: Request): boolean {
 }
 
 /** What the subscription's fields read from the context while executing an event (schema/builder.ts Context). */
-const EXECUTION_KEYS = ['cursors', 'maxPagesPerConnection', 'live', 'credentials', 'freshLoaders', 'subscriptions', 'webSocketOperation'] as const;
+const EXECUTION_KEYS = [
+  'cursors',
+  'maxPagesPerConnection',
+  'live',
+  'credentials',
+  'freshLoaders',
+  'subscriptions',
+  'webSocketOperation',
+] as const;
 
 function executionContext(context: Record<string, unknown>): Record<string, unknown> {
   const kept: Record<string, unknown> = {};
@@ -54,7 +62,10 @@ function subscribeWithDeliveryLoaders(shared: SharedExecutions) {
   return async (args: ExecutionArgs) => {
     const stream = await createSourceEventStream(args);
     if (!isAsyncIterable(stream)) return stream;
-    const context = args.contextValue as Record<string, unknown> & { subscriptions?: SubscriptionRuntime; credentials?: Credentials | null };
+    const context = args.contextValue as Record<string, unknown> & {
+      subscriptions?: SubscriptionRuntime;
+      credentials?: Credentials | null;
+    };
     const metrics = context.subscriptions?.metrics;
     const transport = transportOf(context);
     // The stream keeps only what executing an event needs: the request's own loaders (their API,
@@ -64,22 +75,57 @@ function subscribeWithDeliveryLoaders(shared: SharedExecutions) {
     const { schema, document, operationName, variableValues, fieldResolver, typeResolver } = args;
     const subscriptionKey = shared.subscriptionKey(document, operationName, variableValues, context.credentials?.key ?? '');
     const run = (root: unknown, loaders: Loaders | undefined) =>
-      execute({ schema, document, operationName, variableValues, fieldResolver, typeResolver, rootValue: root, contextValue: loaders ? { ...base, loaders } : base }) as
-        | ExecutionResult
-        | Promise<ExecutionResult>;
-    return mapAsyncIterator(stream, async (root: unknown) => {
-      const loaders = loadersOf(root);
-      const shareKey = shareKeyOf(root);
-      const result = shareKey === undefined ? await run(root, loaders) : await shared.run(`${subscriptionKey}\u0000${shareKey}`, async () => run(root, loaders));
+      execute({
+        schema,
+        document,
+        operationName,
+        variableValues,
+        fieldResolver,
+        typeResolver,
+        rootValue: root,
+        contextValue: loaders ? { ...base, loaders } : base,
+      }) as ExecutionResult | Promise<ExecutionResult>;
+    const delivered = (root: unknown, result: ExecutionResult): ExecutionResult => {
       // Handed to the transport next: delivered, and how long since its event arrived.
       const origin = originOf(root);
       if (metrics && origin) {
         metrics.liveEventsDelivered.inc({ source: origin.source, transport });
-        if (origin.receivedAt !== undefined) metrics.liveDeliveryLatency.observe({ transport }, Math.max(0, Date.now() - origin.receivedAt) / 1000);
+        if (origin.receivedAt !== undefined)
+          metrics.liveDeliveryLatency.observe({ transport }, Math.max(0, Date.now() - origin.receivedAt) / 1000);
       }
       return result;
-    });
+    };
+    const results = (root: unknown): ExecutionResult | Promise<ExecutionResult> => {
+      const loaders = loadersOf(root);
+      const shareKey = shareKeyOf(root);
+      const result =
+        shareKey === undefined ? run(root, loaders) : shared.run(`${subscriptionKey}\u0000${shareKey}`, async () => run(root, loaders));
+      // A result already made (another subscriber's) is handed on in the same step.
+      return result instanceof Promise ? result.then((made) => delivered(root, made)) : delivered(root, result);
+    };
+    return mapStream(stream, results);
   };
+}
+
+/** The stream's values mapped, with no promise step when the mapping answers at once (unlike yoga's mapAsyncIterator). */
+function mapStream<S, T>(source: AsyncIterable<S>, map: (value: S) => T | Promise<T>): AsyncIterableIterator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  const mapped: AsyncIterableIterator<T> = {
+    next: () =>
+      iterator.next().then((step): IteratorResult<T> | Promise<IteratorResult<T>> => {
+        if (step.done) return step;
+        const value = map(step.value);
+        return value instanceof Promise ? value.then((made) => ({ value: made, done: false })) : { value, done: false };
+      }),
+    return: (value?: unknown) =>
+      Promise.resolve(iterator.return?.(value)).then(() => ({ value: undefined, done: true }) as IteratorResult<T>),
+    throw: (error?: unknown) =>
+      Promise.resolve(iterator.throw ? iterator.throw(error) : iterator.return?.()).then(
+        () => ({ value: undefined, done: true }) as IteratorResult<T>,
+      ),
+    [Symbol.asyncIterator]: () => mapped,
+  };
+  return mapped;
 }
 
 function notAStream(): FacadeError {

@@ -38,7 +38,11 @@ export interface Facade {
   getResultForParams(
     input: { params: GraphQLParams; request: Request },
     serverContext: Record<string, unknown>,
-  ): PromiseLike<ExecutionResult | AsyncIterable<ExecutionResult> | undefined> | ExecutionResult | AsyncIterable<ExecutionResult> | undefined;
+  ):
+    | PromiseLike<ExecutionResult | AsyncIterable<ExecutionResult> | undefined>
+    | ExecutionResult
+    | AsyncIterable<ExecutionResult>
+    | undefined;
 }
 
 export interface OperationServices {
@@ -232,7 +236,9 @@ export async function runOperation(
     let result: ExecutionResult | AsyncIterable<ExecutionResult> | undefined;
     if (typeof connection.authorization === 'object') {
       result = {
-        errors: [new FacadeError('UNAUTHENTICATED', 'connectionParams.authorization must be a string: the value of an HTTP Authorization header.')],
+        errors: [
+          new FacadeError('UNAUTHENTICATED', 'connectionParams.authorization must be a string: the value of an HTTP Authorization header.'),
+        ],
       };
     } else {
       try {
@@ -263,11 +269,16 @@ export function isStreamAnswer(answer: ExecutionArgs | readonly GraphQLError[]):
 }
 
 /** A subscription's results, each through the error policy; its log line when it ends, however it ends. */
-function policedStream(services: OperationServices, operation: Operation, source: AsyncIterable<ExecutionResult>): AsyncIterableIterator<ExecutionResult> {
+function policedStream(
+  services: OperationServices,
+  operation: Operation,
+  source: AsyncIterable<ExecutionResult>,
+): AsyncIterableIterator<ExecutionResult> {
   return endableStream<ExecutionResult, ExecutionResult>(source, {
     map: (result) => police(services, operation, result),
     // yoga turns a resolver's failure into a result; what is left is the connection going away.
-    recover: (error) => (error instanceof Error && error.name === 'AbortError' ? undefined : police(services, operation, { errors: [asGraphQLError(error)] })),
+    recover: (error) =>
+      error instanceof Error && error.name === 'AbortError' ? undefined : police(services, operation, { errors: [asGraphQLError(error)] }),
     onEnd: () => finish(services, operation, 'stream'),
   });
 }

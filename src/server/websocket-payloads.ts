@@ -49,5 +49,6 @@ export function withPayload(data: string): string {
 /** Makes the socket's text messages go through withPayload (graphql-ws sends with socket.send). */
 export function spliceSerialisedPayloads(socket: WebSocket): void {
   const send = socket.send.bind(socket) as (data: unknown, ...rest: unknown[]) => void;
-  socket.send = ((data: unknown, ...rest: unknown[]) => send(typeof data === 'string' ? withPayload(data) : data, ...rest)) as WebSocket['send'];
+  socket.send = ((data: unknown, ...rest: unknown[]) =>
+    send(typeof data === 'string' ? withPayload(data) : data, ...rest)) as WebSocket['send'];
 }
