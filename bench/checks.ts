@@ -77,8 +77,7 @@ export async function checkAnswers(world: World): Promise<Checked> {
     if (truth.sids.length !== PAGE_SIZE || !truth.hasNextPage) {
       out.ok = false;
       out.lines.push(
-        `FAIL ${workload}: the upstream page has ${truth.sids.length} items (want ${PAGE_SIZE}) ` +
-          `and hasNextPage ${truth.hasNextPage}`,
+        `FAIL ${workload}: the upstream page has ${truth.sids.length} items (want ${PAGE_SIZE}) ` + `and hasNextPage ${truth.hasNextPage}`,
       );
     }
     for (const [id, got] of extracted) {

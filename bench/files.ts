@@ -13,8 +13,7 @@ export const RESULTS = join(ROOT, 'bench', 'results');
  * Twilio's OpenAPI document, from ../shared (reference material every developer and CI run has
  * next to the repository; see the README). BENCH_OPENAPI_PATH points elsewhere.
  */
-export const OPENAPI =
-  process.env.BENCH_OPENAPI_PATH ?? resolve(ROOT, '..', 'shared', 'upstream', 'conversations-v2.openapi.json');
+export const OPENAPI = process.env.BENCH_OPENAPI_PATH ?? resolve(ROOT, '..', 'shared', 'upstream', 'conversations-v2.openapi.json');
 
 export function readResult<T>(name: string): T | null {
   const path = join(RESULTS, name);

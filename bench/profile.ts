@@ -53,8 +53,7 @@ const BUCKETS: { name: string; where: string; match: (f: CallFrame, pkg: string 
   {
     name: 'HTTP server side (node:_http_*, @whatwg-node Request/Response adapter)',
     where: 'node:_http_*, @whatwg-node/*',
-    match: (f, pkg) =>
-      Boolean(pkg?.startsWith('@whatwg-node/')) || /^node:_http_(server|outgoing|incoming|common)$/.test(f.url),
+    match: (f, pkg) => Boolean(pkg?.startsWith('@whatwg-node/')) || /^node:_http_(server|outgoing|incoming|common)$/.test(f.url),
   },
   {
     name: 'yoga + envelop pipeline (plugins hooks, request parsing, result processing)',
@@ -194,10 +193,7 @@ const GRAPHQL_JS = named([
 ]);
 const EXECUTOR = named(['execute', 'executeOperation', 'executeFields', 'completeValue', 'normalizedExecutor']);
 const YOGA = named(['jsonStringifyResultWithoutInternals', 'processResult', 'processRequest', 'parseRequest']);
-const YOGA_PREFIXES = named(
-  ['processRequest', 'processResult', 'processGraphQLParams', 'parseRequest', 'handleRequest'],
-  true,
-);
+const YOGA_PREFIXES = named(['processRequest', 'processResult', 'processGraphQLParams', 'parseRequest', 'handleRequest'], true);
 /** Packages whose every named function gets a row. */
 const WHOLE_PACKAGES = (pkg: string | null) =>
   pkg === 'dataloader' || ['@envelop/', '@escape.tech/', '@pothos/'].some((scope) => pkg?.startsWith(scope));
@@ -309,7 +305,10 @@ export function summariseProfile(
     rps: load.rps,
     busyMs: Math.round(busy),
     busyMsPerRequest: busy / Math.max(1, load.requests),
-    byCategory: rows([...cats].map(([name, ms]) => ({ name, where: '', ms })), 40),
+    byCategory: rows(
+      [...cats].map(([name, ms]) => ({ name, where: '', ms })),
+      40,
+    ),
     topFunctions: rows(fns.values(), 30),
     inclusive: rows(inclusive.values(), 30),
     opentelemetryShare: (100 * otelMs) / busy,

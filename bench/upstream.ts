@@ -54,9 +54,7 @@ function seed(data: Awaited<ReturnType<typeof startEmulator>>['data']): { conver
     data.createParticipant(account, conversation.id, {
       name: `Author ${i + 1}`,
       type: i === 0 ? 'CUSTOMER' : i % 2 ? 'HUMAN_AGENT' : 'AI_AGENT',
-      addresses: [
-        { channel: i === BENCH_AUTHORS - 1 ? 'VOICE' : 'SMS', address: `+1415555${String(100 + i).padStart(4, '0')}` },
-      ],
+      addresses: [{ channel: i === BENCH_AUTHORS - 1 ? 'VOICE' : 'SMS', address: `+1415555${String(100 + i).padStart(4, '0')}` }],
     }),
   );
   const start = Date.parse('2025-06-02T09:00:00Z');
@@ -214,7 +212,10 @@ process.on('message', (message: { type?: string }) => {
   if (message?.type === 'stop') {
     server.closeAllConnections();
     server.close();
-    void origin.close().then(() => emulator.close()).finally(() => process.exit(0));
+    void origin
+      .close()
+      .then(() => emulator.close())
+      .finally(() => process.exit(0));
   }
 });
 process.on('disconnect', () => process.exit(0));

@@ -111,12 +111,7 @@ type Json = Record<string, any>;
  * A REST-shaped answer (direct REST, Mesh): the communications of the page, joined by the client
  * to the participants list for their authors' names.
  */
-function fromRestShape(
-  workload: Workload,
-  items: Json[],
-  participants: Json | undefined,
-  nextToken: unknown,
-): Extracted {
+function fromRestShape(workload: Workload, items: Json[], participants: Json | undefined, nextToken: unknown): Extracted {
   const names = new Map<string, string>(((participants?.participants ?? []) as Json[]).map((p) => [p.id, p.name]));
   return {
     sids: items.map((c) => c.id as string),

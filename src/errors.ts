@@ -33,11 +33,7 @@ export class FacadeError extends GraphQLError {
   readonly code: ErrorCode;
   readonly detail: string | undefined;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options: { detail?: string; extensions?: Record<string, unknown> } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, options: { detail?: string; extensions?: Record<string, unknown> } = {}) {
     super(message, { extensions: { code, ...options.extensions } });
     this.name = 'FacadeError';
     this.code = code;

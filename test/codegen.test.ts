@@ -88,7 +88,10 @@ describe('graphql-codegen', () => {
 
   it('types all six writes: a typed document each, their payloads, and inputs with the schema’s PATCH semantics', () => {
     for (const [name, document] of Object.entries(WRITES)) {
-      expect(validate(schema, parse(document)).map((error) => error.message), name).toEqual([]);
+      expect(
+        validate(schema, parse(document)).map((error) => error.message),
+        name,
+      ).toEqual([]);
       expect(types, name).toContain(`export const ${name}Document = `);
       expect(types, name).toMatch(new RegExp(`export type ${name}MutationVariables = Exact<\\{\\s*input: \\w+Input;\\s*\\}>;`));
     }
@@ -110,12 +113,21 @@ describe('graphql-codegen', () => {
     expect(types).toMatch(/export type CreateConversationInput = \{[^}]*\n {2}configurationSid: string;\n/);
     expect(types).toMatch(/export type AddParticipantInput = \{[^}]*\n {2}addresses: Array<ParticipantAddressInput>;\n/);
     const update = /export type UpdateConversationInput = \{([^}]*)\};/.exec(types)?.[1] ?? '';
-    expect(update.match(/^ {2}\w+\??:/gm)).toEqual(['  clientMutationId?:', '  idempotencyKey?:', '  metadata?:', '  name?:', '  sid:', '  status?:']);
+    expect(update.match(/^ {2}\w+\??:/gm)).toEqual([
+      '  clientMutationId?:',
+      '  idempotencyKey?:',
+      '  metadata?:',
+      '  name?:',
+      '  sid:',
+      '  status?:',
+    ]);
     expect(update).toContain('  status?: ConversationStatus | null | undefined;');
     // The key's description per kind: an update's key is passed on, not replayed.
     expect(update).toContain('The upstream documents no replay for updates');
     expect(update).not.toContain('creates nothing new');
-    expect(/export type CreateConversationInput = \{([^}]*)\};/.exec(types)?.[1]).toContain('a retry with the same key creates nothing new');
+    expect(/export type CreateConversationInput = \{([^}]*)\};/.exec(types)?.[1]).toContain(
+      'a retry with the same key creates nothing new',
+    );
     const updateParticipant = /export type UpdateParticipantInput = \{([^}]*)\};/.exec(types)?.[1] ?? '';
     expect(updateParticipant.match(/^ {2}\w+\??:/gm)).toEqual([
       '  addresses?:',

@@ -38,7 +38,10 @@ describe('loadConfig', () => {
   });
 
   it('a public HOST with server credentials is allowed once an access policy is set', () => {
-    expect(loadConfig({ HOST: '0.0.0.0', TWILIO_API_KEY: 'SK', TWILIO_API_SECRET: 's', ACCESS_TOKENS: 'a, b' }).access.tokens).toEqual(['a', 'b']);
+    expect(loadConfig({ HOST: '0.0.0.0', TWILIO_API_KEY: 'SK', TWILIO_API_SECRET: 's', ACCESS_TOKENS: 'a, b' }).access.tokens).toEqual([
+      'a',
+      'b',
+    ]);
   });
 
   it('documents every variable, in --help and in the README', () => {

@@ -35,7 +35,9 @@ describe('idempotency keys of the examples', () => {
     expect(keys).toHaveLength(12);
     for (const key of keys) expect(key).toMatch(UUID);
     expect(new Set(keys).size).toBe(12);
-    const readmeKeys = [...readFileSync(new URL('../README.md', import.meta.url), 'utf8').matchAll(/idempotencyKey: "([^"]+)"/g)].map((match) => match[1]!);
+    const readmeKeys = [...readFileSync(new URL('../README.md', import.meta.url), 'utf8').matchAll(/idempotencyKey: "([^"]+)"/g)].map(
+      (match) => match[1]!,
+    );
     expect(readmeKeys.length).toBeGreaterThanOrEqual(1);
     for (const key of readmeKeys) expect(key).toMatch(UUID);
     expect(new Set(readmeKeys).size).toBe(readmeKeys.length);
@@ -66,10 +68,21 @@ describe('the default tabs’ documents', () => {
       const document = parse(tab.query);
       expect(document.definitions).toHaveLength(1);
       expect(validate(schema, document).map((error) => error.message)).toEqual([]);
-      const coerced = getVariableValues(schema, operationOf(tab.query).variableDefinitions ?? [], JSON.parse(tab.variables) as Record<string, unknown>);
+      const coerced = getVariableValues(
+        schema,
+        operationOf(tab.query).variableDefinitions ?? [],
+        JSON.parse(tab.variables) as Record<string, unknown>,
+      );
       expect(coerced.errors?.map((error) => error.message) ?? []).toEqual([]);
     }
-    expect(tabs.map((tab) => operationOf(tab.query).operation)).toEqual(['query', 'subscription', 'mutation', 'mutation', 'mutation', 'mutation']);
+    expect(tabs.map((tab) => operationOf(tab.query).operation)).toEqual([
+      'query',
+      'subscription',
+      'mutation',
+      'mutation',
+      'mutation',
+      'mutation',
+    ]);
   });
 });
 
@@ -94,10 +107,15 @@ describe('the default tabs on the demo data, over HTTP', () => {
   /** Runs tab `index` as GraphiQL sends it (the first tab without variables: GraphiQL drops them, graphql/graphiql#3392). */
   async function runTab(index: number) {
     stack.takeUpstreamCalls();
-    const response = await stack.graphql(tabs[index]!.query, index === 0 ? undefined : (JSON.parse(tabs[index]!.variables) as Record<string, unknown>));
+    const response = await stack.graphql(
+      tabs[index]!.query,
+      index === 0 ? undefined : (JSON.parse(tabs[index]!.variables) as Record<string, unknown>),
+    );
     expect(response.status).toBe(200);
     expect(response.errors, OPERATIONS[index]).toBeUndefined();
-    const calls = stack.takeUpstreamCalls().map((call) => `${call.method} ${call.path}${call.idempotencyKey ? ` key=${call.idempotencyKey}` : ''}`);
+    const calls = stack
+      .takeUpstreamCalls()
+      .map((call) => `${call.method} ${call.path}${call.idempotencyKey ? ` key=${call.idempotencyKey}` : ''}`);
     return { data: response.data as Record<string, any>, calls };
   }
 
@@ -174,14 +192,21 @@ describe('the default tabs on the demo data, over HTTP', () => {
 
     // Run again, as the tabs' comments invite: the creates replay (the same objects, one upstream call
     // each, nothing new created), the close leaves the same state.
-    for (const [index, first] of [[2, sent], [3, opened], [4, joined]] as const) {
+    for (const [index, first] of [
+      [2, sent],
+      [3, opened],
+      [4, joined],
+    ] as const) {
       const again = await runTab(index);
       expect(again.data).toEqual(first.data);
       expect(again.calls[0]).toBe(first.calls[0]);
     }
     const closedAgain = await runTab(5);
     expect(closedAgain.calls).toEqual(closed.calls);
-    expect({ ...closedAgain.data.updateConversation.conversation, updatedAt: null }).toEqual({ ...closed.data.updateConversation.conversation, updatedAt: null });
+    expect({ ...closedAgain.data.updateConversation.conversation, updatedAt: null }).toEqual({
+      ...closed.data.updateConversation.conversation,
+      updatedAt: null,
+    });
     const participants = await stack.graphql<{ conversation: { participants: { nodes: Array<{ name: string }> } } }>(
       'query ($sid: String!) { conversation(sid: $sid) { participants(first: 50) { nodes { name } } } }',
       { sid: DEMO_LONG_CONVERSATION },
@@ -200,10 +225,12 @@ describe('the default tabs on the demo data, over HTTP', () => {
       expect(stream.status).toBe(200);
       expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
       // Subscribing: the access check (the conversation) and where its list ends now (its last page).
-      expect(stack.takeUpstreamCalls().map((call) => `${call.method} ${call.path}`).sort()).toEqual([
-        `GET /v2/Conversations/${DEMO_LONG_CONVERSATION}`,
-        `GET /v2/Conversations/${DEMO_LONG_CONVERSATION}/Communications`,
-      ]);
+      expect(
+        stack
+          .takeUpstreamCalls()
+          .map((call) => `${call.method} ${call.path}`)
+          .sort(),
+      ).toEqual([`GET /v2/Conversations/${DEMO_LONG_CONVERSATION}`, `GET /v2/Conversations/${DEMO_LONG_CONVERSATION}/Communications`]);
       const sent = await stack.graphql(tabs[2]!.query, newMessage('Seen live in GraphiQL'));
       expect(sent.errors).toBeUndefined();
       const communication = sent.data.createCommunication.communication as { sid: string };
@@ -234,10 +261,13 @@ describe('the default tabs on the demo data, over HTTP', () => {
     expect(seen.node.content.text).toBe('before the break');
     first.close();
     // Away: two messages nobody is subscribed to.
-    for (const text of ['while away 1', 'while away 2']) expect((await stack.graphql(tabs[2]!.query, newMessage(text))).errors).toBeUndefined();
+    for (const text of ['while away 1', 'while away 2'])
+      expect((await stack.graphql(tabs[2]!.query, newMessage(text))).errors).toBeUndefined();
     const resumed = await SseStream.open(stack.url, live.query, { ...variables, after: seen.cursor }, { method: 'GET' });
     try {
-      const caughtUp = [await resumed.next(10_000), await resumed.next(10_000)].map((payload) => payload.data.communicationAdded.node.content.text);
+      const caughtUp = [await resumed.next(10_000), await resumed.next(10_000)].map(
+        (payload) => payload.data.communicationAdded.node.content.text,
+      );
       expect(caughtUp).toEqual(['while away 1', 'while away 2']);
       await stack.graphql(tabs[2]!.query, newMessage('back, live'));
       expect((await resumed.next(10_000)).data.communicationAdded.node.content.text).toBe('back, live');

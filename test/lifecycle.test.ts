@@ -54,7 +54,9 @@ async function waitFor(what: string, ready: () => boolean | Promise<boolean>, ti
 
 /** The request is in flight: the emulator has received the facade's list call (it logs a request before delaying it). */
 async function upstreamListReceived(emulatorUrl: string): Promise<boolean> {
-  const { requests } = (await (await fetch(`${emulatorUrl}/__emulator/requests`)).json()) as { requests: Array<{ method: string; path: string }> };
+  const { requests } = (await (await fetch(`${emulatorUrl}/__emulator/requests`)).json()) as {
+    requests: Array<{ method: string; path: string }>;
+  };
   return requests.some((entry) => entry.method === 'GET' && entry.path === '/v2/Conversations');
 }
 

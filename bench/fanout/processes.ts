@@ -25,8 +25,7 @@ export interface FanoutClients {
 }
 
 export async function startFanoutClients(upstream: Upstream): Promise<FanoutClients> {
-  const fork = async (name: string, file: string) =>
-    rpc((await forkNode(name, join(ROOT, 'bench', 'fanout', file))).child);
+  const fork = async (name: string, file: string) => rpc((await forkNode(name, join(ROOT, 'bench', 'fanout', file))).child);
   const [webhooks, sse, ws] = await Promise.all([
     fork('fanout-webhooks', 'webhooks.ts'),
     fork('fanout-sse', 'subscribers.ts'),
@@ -54,11 +53,7 @@ export interface FanoutServer {
   webhookUrl: string;
 }
 
-export async function startFanoutServer(
-  id: FanoutServerId,
-  upstream: Upstream,
-  execArgv: string[] = [],
-): Promise<FanoutServer> {
+export async function startFanoutServer(id: FanoutServerId, upstream: Upstream, execArgv: string[] = []): Promise<FanoutServer> {
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
   const env: Record<string, string> = { BENCH_UPSTREAM_URL: upstream.url, BENCH_PORT: String(port) };

@@ -79,12 +79,7 @@ function onPayload(subscriber: Subscriber, payload: any, at: number): void {
   onEvent(subscriber, event, at, () => payload);
 }
 
-function onEvent(
-  subscriber: Subscriber,
-  event: { tag: string; seq: number },
-  at: number,
-  payload: () => unknown,
-): void {
+function onEvent(subscriber: Subscriber, event: { tag: string; seq: number }, at: number, payload: () => unknown): void {
   if (event.tag !== measuredTag) {
     subscriber.tags.add(event.tag);
     return;

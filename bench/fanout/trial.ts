@@ -31,15 +31,7 @@ import {
   type FanoutServer,
   type FanoutServerId,
 } from './processes.ts';
-import type {
-  OpenRequest,
-  OpenResult,
-  SendRequest,
-  SendResult,
-  SubscriberStatus,
-  Transport,
-  TransportResult,
-} from './shared.ts';
+import type { OpenRequest, OpenResult, SendRequest, SendResult, SubscriberStatus, Transport, TransportResult } from './shared.ts';
 
 export interface FanoutSettings {
   sse: number;
@@ -189,8 +181,7 @@ async function measurePhase(
     upstream: upstream.child.pid,
     harness: process.pid,
   };
-  const cpuByProcess = () =>
-    Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, sample(pid).cpuS]));
+  const cpuByProcess = () => Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, sample(pid).cpuS]));
   const before = cpuByProcess();
   const ours0 = cpuOf(everyone);
   const machine0 = machineBusyS();
@@ -205,8 +196,7 @@ async function measurePhase(
   const windowS = (performance.now() - t0) / 1000;
   const foreignCores = Math.max(0, (machineBusyS() - machine0 - (cpuOf(everyone) - ours0)) / windowS);
   const upstreamCalls = ((await control(upstream, 'GET', '/__bench/stats')) as { total: number }).total;
-  const collect = (t: Transport) =>
-    clients.subscribers[t].call<TransportResult[]>({ type: 'collect', sentAt: sent.sentAt });
+  const collect = (t: Transport) => clients.subscribers[t].call<TransportResult[]>({ type: 'collect', sentAt: sent.sentAt });
   const collected = (await Promise.all(TRANSPORTS.map(collect))).flat();
   const delivered = collected.reduce((sum, t) => sum + t.delivered, 0);
   const lastAt = Math.max(...collected.map((t) => t.lastAt));
@@ -287,9 +277,7 @@ export async function runTrial(
     const spaced = await measurePhase('spaced', context, settings.spaced.events, settings.spaced.rate);
     const target = await measurePhase('target', context, Math.round(settings.rate * settings.seconds), settings.rate);
     for (const { phase } of [spaced, target]) {
-      const latency = phase.transports.map(
-        (t) => `${t.transport} p50 ${t.latencyMs.p50.toFixed(1)} p99 ${t.latencyMs.p99.toFixed(1)} ms`,
-      );
+      const latency = phase.transports.map((t) => `${t.transport} p50 ${t.latencyMs.p50.toFixed(1)} p99 ${t.latencyMs.p99.toFixed(1)} ms`);
       log(
         `  ${LABELS[id]} ${phase.key.padEnd(6)} ${phase.rate}/s: ${phase.delivered}/${phase.expected} delivered, ` +
           `${latency.join(', ')}, ${phase.deliveredPerCpuS.toFixed(0)} deliveries per CPU s`,

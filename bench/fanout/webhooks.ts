@@ -41,13 +41,7 @@ interface Outcome {
 }
 
 /** One event: its communication created upstream, then its webhook; sentAt[index] is set when the webhook goes. */
-async function send(
-  request: SendRequest,
-  seq: number,
-  signal: AbortSignal,
-  sentAt: number[],
-  index: number,
-): Promise<Outcome> {
+async function send(request: SendRequest, seq: number, signal: AbortSignal, sentAt: number[], index: number): Promise<Outcome> {
   const data = await createCommunication(request.upstreamUrl, eventText(request.tag, seq));
   const at = clock();
   sentAt[index] = at;

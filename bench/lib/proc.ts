@@ -212,13 +212,7 @@ export function spawnNode(
 }
 
 /** Runs a Node program to completion; rejects with its output when it fails or overruns. */
-export function runNode(
-  script: string,
-  args: string[],
-  env: Record<string, string>,
-  timeoutMs: number,
-  cwd?: string,
-): Promise<string> {
+export function runNode(script: string, args: string[], env: Record<string, string>, timeoutMs: number, cwd?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], {
       cwd,

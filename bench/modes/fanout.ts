@@ -40,10 +40,7 @@ export const FANOUT_SMOKE: FanoutSettings = {
 };
 
 /** Every server's payload for the same event, over each transport, must be the same data. */
-function dataCheck(
-  samples: Map<FanoutServerId, Record<string, unknown>>,
-  conversationId: string,
-): { ok: boolean; line: string } {
+function dataCheck(samples: Map<FanoutServerId, Record<string, unknown>>, conversationId: string): { ok: boolean; line: string } {
   const seen = [...samples].flatMap(([id, byTransport]) =>
     Object.entries(byTransport).map(([transport, payload]) => ({
       who: `${LABELS[id]} over ${transport}`,
@@ -73,14 +70,11 @@ function deliveryCheck(s: FanoutServerResult, strict: boolean): { ok: boolean; l
       (p) =>
         `${p.key}: ` +
         p.transports
-          .map((t) => `${t.transport} ${t.delivered} delivered, ${t.missed} missed, ${t.duplicated} repeated, ` +
-            `${t.errors} errors`)
+          .map((t) => `${t.transport} ${t.delivered} delivered, ${t.missed} missed, ${t.duplicated} repeated, ` + `${t.errors} errors`)
           .join('; '),
     )
     .join(' | ');
-  const firstError = s.phases
-    .flatMap((p) => [...p.transports.map((t) => t.firstError), p.webhooks.firstError])
-    .find(Boolean);
+  const firstError = s.phases.flatMap((p) => [...p.transports.map((t) => t.firstError), p.webhooks.firstError]).find(Boolean);
   const error = firstError ? ` (first error: ${firstError.slice(0, 300)})` : '';
   return { ok, line: `${ok ? 'ok  ' : 'FAIL'} fan-out ${s.label}: ${detail}${error}` };
 }
@@ -90,12 +84,7 @@ export interface FanoutRun extends FanoutResult {
 }
 
 /** Both servers under the workload, one after the other, against `upstream`. */
-export async function runFanout(
-  upstream: Upstream,
-  settings: FanoutSettings,
-  strict = false,
-  profileDir?: string,
-): Promise<FanoutRun> {
+export async function runFanout(upstream: Upstream, settings: FanoutSettings, strict = false, profileDir?: string): Promise<FanoutRun> {
   const started = Date.now();
   const clients = await startFanoutClients(upstream);
   try {
@@ -116,8 +105,7 @@ export async function runFanout(
     const data = dataCheck(samples, upstream.conversationId);
     checks.push(data.line);
     ok &&= data.ok;
-    const target = (s: FanoutServerResult | undefined) =>
-      s?.phases.find((p) => p.key === 'target')?.deliveredPerCpuS ?? NaN;
+    const target = (s: FanoutServerResult | undefined) => s?.phases.find((p) => p.key === 'target')?.deliveredPerCpuS ?? NaN;
     return {
       at: new Date().toISOString(),
       commit: machineInfo(ROOT).commit,

@@ -55,9 +55,7 @@ export async function full(options: BenchOptions): Promise<number> {
       }
     }
     await setLatency(world.upstream, 0, 0);
-    const hwm = Object.fromEntries(
-      world.servers.filter((s) => s.child).map((s) => [s.id, sample(s.child!.pid).hwmBytes / 2 ** 20]),
-    );
+    const hwm = Object.fromEntries(world.servers.filter((s) => s.child).map((s) => [s.id, sample(s.child!.pid).hwmBytes / 2 ** 20]));
     const results: RunResults = {
       at: new Date().toISOString(),
       machine: machineInfo(ROOT),

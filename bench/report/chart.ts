@@ -57,7 +57,10 @@ function panelsOf(results: RunResults): Panel[] {
       unit: 'req/s',
       note: 'higher is better; direct REST cut short',
       scaleWithoutDirect: true,
-      bars: single((c) => t(c)?.rps ?? 0, (c) => fmt(t(c)?.rps, 0)),
+      bars: single(
+        (c) => t(c)?.rps ?? 0,
+        (c) => fmt(t(c)?.rps, 0),
+      ),
     },
     {
       title: 'Server CPU per request, 0 ms',
@@ -85,7 +88,10 @@ function panelsOf(results: RunResults): Panel[] {
       unit: 'req/s',
       note: 'higher is better; direct REST cut short',
       scaleWithoutDirect: true,
-      bars: single((c) => n1(c)?.rps ?? 0, (c) => fmt(n1(c)?.rps, 0)),
+      bars: single(
+        (c) => n1(c)?.rps ?? 0,
+        (c) => fmt(n1(c)?.rps, 0),
+      ),
     },
     {
       title: 'Peak RSS of the server process',
@@ -139,8 +145,7 @@ export function chartSvg(results: RunResults): string {
   const height = 70 + Math.ceil(panels.length / COLS) * (PANEL_H + 10) + 20;
   const { machine } = results;
   const subtitle =
-    `${machine.nproc} cores, ${machine.cpuModel}, Node ${machine.node}, ` +
-    `${results.at.slice(0, 10)}, commit ${machine.commit}`;
+    `${machine.nproc} cores, ${machine.cpuModel}, Node ${machine.node}, ` + `${results.at.slice(0, 10)}, commit ${machine.commit}`;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" ` +
       `font-family="${FONT}" font-size="12">`,

@@ -26,7 +26,9 @@ function runValues(root: string, results: RunResults): TemplateValues {
     memoryGiB: m.memoryGiB,
     kernel: m.kernel,
     node: m.node,
-    versions: Object.entries(m.versions).map(([p, v]) => `${p} ${v}`).join(', '),
+    versions: Object.entries(m.versions)
+      .map(([p, v]) => `${p} ${v}`)
+      .join(', '),
     rate: rateOf(results),
     warmUpSeconds: WARM_UP_MS / 1000,
     phaseDurations: results.phases.map((p) => `${p.durationMs / 1000} s (${p.key})`).join(', '),

@@ -176,9 +176,7 @@ export function fanoutNotes(result: FanoutResult): string[] {
   if (!first) return notes;
   const subscribers = first.subscribers.sse + first.subscribers.ws;
   const perDelivery = (s: FanoutServerResult, key: FanoutPhase['key']) => phaseOf(s, key)?.cpuUsPerDelivery ?? NaN;
-  const fanOut = result.servers.map(
-    (s) => `${s.label} ${fmt((perDelivery(s, 'spaced') * subscribers) / 1000, 0)} ms`,
-  );
+  const fanOut = result.servers.map((s) => `${s.label} ${fmt((perDelivery(s, 'spaced') * subscribers) / 1000, 0)} ms`);
   notes.push(
     `One event fans out to ${subscribers} subscribers on one event loop. At each server's CPU per delivery in the ` +
       `spaced load that is, per event: ${fanOut.join(', ')} (webhook intake and any upstream read included): ` +
@@ -187,7 +185,10 @@ export function fanoutNotes(result: FanoutResult): string[] {
   );
   const perSecond = result.rate * subscribers;
   const cores = result.servers.map((s) => `${s.label} ${fmt((perDelivery(s, 'target') * perSecond) / 1e6, 2)}`);
-  const limitTarget = phaseOf(result.servers.find((s) => s.server === 'limit'), 'target');
+  const limitTarget = phaseOf(
+    result.servers.find((s) => s.server === 'limit'),
+    'target',
+  );
   const clientCpuS = (p: FanoutPhase) => (p.processCpuS.sse ?? 0) + (p.processCpuS.ws ?? 0);
   const clientUs = limitTarget ? (clientCpuS(limitTarget) / Math.max(1, limitTarget.delivered)) * 1e6 : NaN;
   notes.push(

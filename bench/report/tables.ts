@@ -5,10 +5,8 @@ import type { ProfileSummary } from '../profile.ts';
 import type { ContestantId } from '../workload.ts';
 import type { Aggregate, CallCount, RunResults, SoakResult } from './types.ts';
 
-export const fmt = (value: number | undefined, digits = 1) =>
-  value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits);
-export const ratio = (a: number | undefined, b: number | undefined) =>
-  a === undefined || b === undefined || !b ? NaN : a / b;
+export const fmt = (value: number | undefined, digits = 1) => (value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits));
+export const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || !b ? NaN : a / b);
 const signed = (v: number) => (Number.isNaN(v) ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(2)}`);
 
 export function get(results: RunResults, phase: string, contestant: ContestantId): Aggregate | undefined {
@@ -26,7 +24,11 @@ const latency = (a: Aggregate | undefined) => {
 };
 
 const callsByOperation = (c: CallCount | undefined) =>
-  c ? Object.entries(c.byOperation).map(([op, n]) => `${fmt(n, 2)} ${op}`).join(' + ') : '—';
+  c
+    ? Object.entries(c.byOperation)
+        .map(([op, n]) => `${fmt(n, 2)} ${op}`)
+        .join(' + ')
+    : '—';
 
 export interface Target {
   name: string;
@@ -79,8 +81,7 @@ export function targets(results: RunResults, soak: SoakResult | null): Target[] 
     {
       name: 'memory flat: ≤ 10 % RSS growth after warm-up over a 3-minute soak',
       measured: soak
-        ? `${fmt(soak.growth * 100, 1)} % (${fmt(soak.baselineMB)} → ${fmt(soak.endMB)} MB; ` +
-          `peak +${fmt(soak.peakGrowth * 100, 1)} %)`
+        ? `${fmt(soak.growth * 100, 1)} % (${fmt(soak.baselineMB)} → ${fmt(soak.endMB)} MB; ` + `peak +${fmt(soak.peakGrowth * 100, 1)} %)`
         : 'not run (npm run bench -- --soak)',
       met: soak ? soak.growth <= 0.1 : null,
     },
@@ -165,9 +166,7 @@ export function ratioRows(results: RunResults): string[][] {
 
 /** The N+1-prone read: throughput and upstream calls. */
 export function n1Rows(results: RunResults): string[][] {
-  const rows = [
-    ['contestant', 'req/s, 0 ms (32 users)', 'server CPU s / 1000 req', 'upstream calls / query', 'calls by operation'],
-  ];
+  const rows = [['contestant', 'req/s, 0 ms (32 users)', 'server CPU s / 1000 req', 'upstream calls / query', 'calls by operation']];
   for (const c of ORDER) {
     const a = get(results, 'n1', c);
     const calls = results.calls.find((x) => x.contestant === c && x.workload === 'authors');
@@ -177,7 +176,11 @@ export function n1Rows(results: RunResults): string[][] {
       fmt(a?.rps, 0),
       c === 'direct' ? '—' : fmt(a?.cpuServer, 3),
       fmt(calls?.perQuery, 2),
-      calls ? Object.entries(calls.byOperation).map(([op, n]) => `${op} ${fmt(n, 2)}`).join(', ') : '—',
+      calls
+        ? Object.entries(calls.byOperation)
+            .map(([op, n]) => `${op} ${fmt(n, 2)}`)
+            .join(', ')
+        : '—',
     ]);
   }
   return rows;

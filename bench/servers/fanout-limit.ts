@@ -121,8 +121,7 @@ async function subscribeSse(req: IncomingMessage, res: ServerResponse): Promise<
 
 // ---- status callbacks ----
 
-const isObject = (value: unknown): value is Record<string, any> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, any> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** The payload every subscriber of the communication's conversation receives. */
 function communicationAddedPayload(c: Record<string, any>): string {
@@ -155,10 +154,9 @@ async function webhook(req: IncomingMessage, res: ServerResponse): Promise<void>
   const rawUrl = req.url ?? '';
   const query = rawUrl.includes('?') ? rawUrl.slice(rawUrl.indexOf('?')) : '';
   const signature = req.headers['x-twilio-signature'];
-  const verdict = verifyTwilioSignature(
-    { signature: typeof signature === 'string' ? signature : null, url: webhookUrl + query, body },
-    [FANOUT_WEBHOOK_TOKEN],
-  );
+  const verdict = verifyTwilioSignature({ signature: typeof signature === 'string' ? signature : null, url: webhookUrl + query, body }, [
+    FANOUT_WEBHOOK_TOKEN,
+  ]);
   if (!verdict.ok) throw new Refusal(403, verdict.reason);
   const callback: unknown = JSON.parse(body.toString('utf8'));
   if (!isObject(callback) || typeof callback.eventType !== 'string') throw new Refusal(400, 'malformed');

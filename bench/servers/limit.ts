@@ -136,9 +136,7 @@ async function page(sid: string, authorization: string, withAuthors: boolean): P
   };
   return {
     data: {
-      conversation: withAuthors
-        ? { sid: conversation.id, name: str(conversation.name), communications }
-        : { communications },
+      conversation: withAuthors ? { sid: conversation.id, name: str(conversation.name), communications } : { communications },
     },
   };
 }

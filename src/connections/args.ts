@@ -63,10 +63,9 @@ export function parseConnectionArgs(args: RawConnectionArgs, codec: CursorCodec,
  */
 function checkWindow(after: Cursor, before: Cursor): void {
   if (after.page === null || before.page === null) {
-    throw badUserInput(
-      'A cursor returned by a mutation cannot be combined with another cursor; pass `after` or `before` alone.',
-      { argument: after.page === null ? 'after' : 'before' },
-    );
+    throw badUserInput('A cursor returned by a mutation cannot be combined with another cursor; pass `after` or `before` alone.', {
+      argument: after.page === null ? 'after' : 'before',
+    });
   }
   if (after.page.offset >= before.page.offset) {
     throw badUserInput('`after` must point to an item earlier in the list than `before`.', { argument: 'after' });

@@ -29,9 +29,7 @@ export function serveConnection<T extends { id: string }>(
   const tag = scopeTag(source.scope);
   // Arguments are checked synchronously, before anything is read upstream.
   const request = parseConnectionArgs(args, settings.codec, tag);
-  return new ListPaginator({ read: source.read, codec: settings.codec, tag, maxPages: settings.maxPages }).paginate(
-    request,
-  );
+  return new ListPaginator({ read: source.read, codec: settings.codec, tag, maxPages: settings.maxPages }).paginate(request);
 }
 
 /**

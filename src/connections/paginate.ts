@@ -341,7 +341,7 @@ function staleCursor(): FacadeError {
 function notInWindow(argument: 'after' | 'before'): FacadeError {
   return badUserInput(
     argument === 'before'
-      ? 'No item of this list between `after` (or the list\'s start) and its end is the one `before` points to; read the list again without it.'
+      ? "No item of this list between `after` (or the list's start) and its end is the one `before` points to; read the list again without it."
       : 'No item of this list between its start and `before` is the one `after` points to; read the list again without it.',
     { argument },
   );

@@ -170,9 +170,7 @@ export function firstPageOf(request: ConnectionRequest, budget: number): PageReq
  * What the cost model knows of a cursor: enough to bound the calls any plan above makes from it,
  * and coarse enough (its position by the thousand) that consecutive pages share a cost verdict.
  */
-export type CursorClass =
-  | 'no-page'
-  | { size: number; next: boolean; previous: boolean; first: boolean; last: boolean; thousands: number };
+export type CursorClass = 'no-page' | { size: number; next: boolean; previous: boolean; first: boolean; last: boolean; thousands: number };
 
 export function classOf(cursor: Cursor): CursorClass {
   const page = cursor.page;

@@ -20,7 +20,11 @@ export const MAX_CONFIGURATIONS_PER_ACCOUNT = 100;
 const SETTING_CHANNELS = ['VOICE', 'SMS', 'RCS', 'WHATSAPP', 'CHAT'] as const;
 const MEMORY_STORE_FILTER = /^mem_(store|service)_[0-7][0-9a-z]{25}$/;
 
-const displayName = z.string().min(1).max(32).regex(/^[a-zA-Z0-9\-_ ]+$/, 'must be letters, digits, spaces, dashes or underscores');
+const displayName = z
+  .string()
+  .min(1)
+  .max(32)
+  .regex(/^[a-zA-Z0-9\-_ ]+$/, 'must be letters, digits, spaces, dashes or underscores');
 const description = z.string().max(512);
 const groupingType = z.enum(CONVERSATION_GROUPING_TYPES);
 const memoryStoreId = z.string().min(1).max(128);
@@ -41,7 +45,8 @@ const bridge = z.object({ serviceId: z.string().regex(/^IS[0-9a-f]{32}$/, 'must 
 function channelSettings<V extends z.ZodType>(value: V) {
   return z.record(z.string(), value).superRefine((settings, ctx) => {
     for (const key of Object.keys(settings)) {
-      if (!(SETTING_CHANNELS as readonly string[]).includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: `must be one of ${SETTING_CHANNELS.join(', ')}` });
+      if (!(SETTING_CHANNELS as readonly string[]).includes(key))
+        ctx.addIssue({ code: 'custom', path: [key], message: `must be one of ${SETTING_CHANNELS.join(', ')}` });
     }
   });
 }
@@ -107,7 +112,8 @@ export class ConfigurationOperations {
     const filter = query.getAll('memoryStoreId');
     if (filter.length > 1) throw invalidParameter('memoryStoreId', 'must be given at most once');
     const [storeId] = filter;
-    if (storeId !== undefined && !MEMORY_STORE_FILTER.test(storeId)) throw invalidParameter('memoryStoreId', 'must look like mem_store_01k1etk2y5f1y9fpe2epfdtvv2');
+    if (storeId !== undefined && !MEMORY_STORE_FILTER.test(storeId))
+      throw invalidParameter('memoryStoreId', 'must look like mem_store_01k1etk2y5f1y9fpe2epfdtvv2');
     const scope = JSON.stringify([caller.username, 'configurations', storeId ?? null]);
     const matches = (c: StoredRecord): boolean => storeId === undefined || c.body.memoryStoreId === storeId;
     const page = this.#tokens.page(this.#account(caller).configurations.items, matches, scope, q.pageSize, q.pageToken);
@@ -222,7 +228,12 @@ export class ConfigurationOperations {
   }
 
   #update(caller: Caller, stored: StoredRecord, changes: Body, removed: string[]): void {
-    const next: Body = { ...stored.body, ...changes, updatedAt: isoTime(this.#clock.tick()), version: Number(stored.body.version ?? 0) + 1 };
+    const next: Body = {
+      ...stored.body,
+      ...changes,
+      updatedAt: isoTime(this.#clock.tick()),
+      version: Number(stored.body.version ?? 0) + 1,
+    };
     for (const key of removed) delete next[key];
     stored.body = next;
     this.#account(caller).changed();
@@ -231,8 +242,14 @@ export class ConfigurationOperations {
   /** "One configuration per V1 Service SID" (the document): another configuration with it → 409. */
   #checkBridgeUnique(account: AccountData, serviceId: string | undefined, self: string | undefined): void {
     if (serviceId === undefined) return;
-    const taken = account.configurations.items.find((c) => c.id !== self && (c.body.conversationsV1Bridge as { serviceId?: unknown } | undefined)?.serviceId === serviceId);
-    if (taken) throw new ApiError(409, `Conflict on parameter 'conversationsV1Bridge.serviceId': configuration ${taken.id} already bridges ${serviceId}`);
+    const taken = account.configurations.items.find(
+      (c) => c.id !== self && (c.body.conversationsV1Bridge as { serviceId?: unknown } | undefined)?.serviceId === serviceId,
+    );
+    if (taken)
+      throw new ApiError(
+        409,
+        `Conflict on parameter 'conversationsV1Bridge.serviceId': configuration ${taken.id} already bridges ${serviceId}`,
+      );
   }
 
   #accepted(configurationId: string): Reply {

@@ -59,7 +59,9 @@ export function handleControl(request: ControlRequest, deps: ControlDeps): HttpR
         return NO_CONTENT;
     }
     const known = ['health', 'requests', 'faults', 'faults/queue', 'reset'].some((name) => request.path === `/__emulator/${name}`);
-    throw known ? new ApiError(405, `Method ${request.method} not allowed on ${request.path}`) : new ApiError(404, `The requested resource ${request.path} was not found`);
+    throw known
+      ? new ApiError(405, `Method ${request.method} not allowed on ${request.path}`)
+      : new ApiError(404, `The requested resource ${request.path} was not found`);
   } catch (error) {
     return controlError(error);
   }

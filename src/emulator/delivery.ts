@@ -46,7 +46,13 @@ export async function sendFault(res: ServerResponse, action: ReplacingAction, si
 }
 
 /** Delivers the API's answer as `action` (if any) asks; returns the status sent. */
-export async function sendReply(res: ServerResponse, reply: HttpReply, action: FaultAction | undefined, tokens: PageTokens, signal: AbortSignal): Promise<number> {
+export async function sendReply(
+  res: ServerResponse,
+  reply: HttpReply,
+  action: FaultAction | undefined,
+  tokens: PageTokens,
+  signal: AbortSignal,
+): Promise<number> {
   switch (action?.kind) {
     case 'delay':
       await sleep(action.ms, undefined, { signal });

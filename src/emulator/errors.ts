@@ -12,16 +12,25 @@ export interface TwilioErrorBody {
 /** Twilio error codes for the statuses the emulator produces. */
 export function codeForStatus(status: number): number {
   switch (status) {
-    case 400: return 20001;
-    case 401: return 20003;
-    case 403: return 20403;
-    case 404: return 20404;
-    case 405: return 20004;
-    case 409: return 20409;
-    case 429: return 20429;
+    case 400:
+      return 20001;
+    case 401:
+      return 20003;
+    case 403:
+      return 20403;
+    case 404:
+      return 20404;
+    case 405:
+      return 20004;
+    case 409:
+      return 20409;
+    case 429:
+      return 20429;
     case 503:
-    case 504: return 20503;
-    default: return status >= 500 ? 20500 : 20001;
+    case 504:
+      return 20503;
+    default:
+      return status >= 500 ? 20500 : 20001;
   }
 }
 

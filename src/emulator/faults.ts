@@ -56,7 +56,7 @@ export interface FaultMatch {
   path?: string;
 }
 
-export type ScriptedFault = { match?: FaultMatch; /** default 1 */ times?: number } & FaultAction;
+export type ScriptedFault = { match?: FaultMatch /** default 1 */; times?: number } & FaultAction;
 
 export interface FaultController {
   /** Replaces the standing faults (`{}` for none). Throws a TypeError for an invalid config. */
@@ -108,7 +108,15 @@ const matchSchema = z.object({ method: z.string().max(16).optional(), path: path
 const common = { match: matchSchema.optional(), times: z.number().int().min(1).optional() };
 
 const scriptedFaultSchema = z.discriminatedUnion('kind', [
-  z.object({ ...common, kind: z.literal('status'), status: z.number().int().min(100).max(599), retryAfter: z.union([z.number(), z.string()]).optional(), body: z.unknown().optional() }).strict(),
+  z
+    .object({
+      ...common,
+      kind: z.literal('status'),
+      status: z.number().int().min(100).max(599),
+      retryAfter: z.union([z.number(), z.string()]).optional(),
+      body: z.unknown().optional(),
+    })
+    .strict(),
   z.object({ ...common, kind: z.literal('hang') }).strict(),
   z.object({ ...common, kind: z.literal('reset') }).strict(),
   z.object({ ...common, kind: z.literal('resetMidBody') }).strict(),
@@ -128,7 +136,11 @@ function standingOdds(config: FaultConfig): [number, FaultAction][] {
     if (config.retryAfterSeconds !== undefined) action.retryAfter = config.retryAfterSeconds;
     odds.push([p ?? 0, action]);
   }
-  odds.push([config.hangRate ?? 0, { kind: 'hang' }], [config.resetRate ?? 0, { kind: 'reset' }], [config.malformedRate ?? 0, { kind: 'malformed' }]);
+  odds.push(
+    [config.hangRate ?? 0, { kind: 'hang' }],
+    [config.resetRate ?? 0, { kind: 'reset' }],
+    [config.malformedRate ?? 0, { kind: 'malformed' }],
+  );
   return odds.filter(([p]) => p > 0);
 }
 
@@ -142,7 +154,6 @@ function matches(match: FaultMatch | undefined, method: string, path: string): b
   if (match?.method !== undefined && match.method.toUpperCase() !== method) return false;
   return match?.path === undefined || globMatches(match.path, path);
 }
-
 
 interface Queued {
   fault: ScriptedFault;

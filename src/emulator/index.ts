@@ -27,7 +27,13 @@ export type * from './model.ts';
 export type { RawKind } from './operations.ts';
 export type { DeliveryState, DispatchLimits, WebhookDelivery } from './webhook-dispatch.ts';
 export { loopbackProblem, signDelivery } from './webhook-target.ts';
-export type { ScriptedWebhookFault, WebhookFaultAction, WebhookFaultConfig, WebhookFaultController, WebhookFaultMatch } from './webhook-faults.ts';
+export type {
+  ScriptedWebhookFault,
+  WebhookFaultAction,
+  WebhookFaultConfig,
+  WebhookFaultController,
+  WebhookFaultMatch,
+} from './webhook-faults.ts';
 export { STATUS_CALLBACK_EVENTS, type StatusCallbackEvent, type WebhookController } from './webhooks.ts';
 export { MAX_CONFIGURATIONS_PER_ACCOUNT } from './configurations.ts';
 export {
@@ -116,13 +122,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const dispatcher = new WebhookDispatcher(webhookFaults, options.webhooks);
   let url = '';
   let emitter: StatusCallbackEmitter | undefined;
-  const operations = new Operations(store, clock, tokens, () => url, (change) => emitter?.emit(change));
+  const operations = new Operations(
+    store,
+    clock,
+    tokens,
+    () => url,
+    (change) => emitter?.emit(change),
+  );
   emitter = new StatusCallbackEmitter(store, accounts, operations.configurations, dispatcher);
   const seeded = options.seedDemoData ?? true;
   let demoCallbackUrl: string | null = null;
   const applyDemoCallback = (): void => {
     if (!seeded) return;
-    operations.configurations.setStatusCallbacks(demo, DEMO_CONFIGURATION.id, demoCallbackUrl === null ? [] : [{ url: demoCallbackUrl, method: 'POST' }]);
+    operations.configurations.setStatusCallbacks(
+      demo,
+      DEMO_CONFIGURATION.id,
+      demoCallbackUrl === null ? [] : [{ url: demoCallbackUrl, method: 'POST' }],
+    );
   };
 
   const reset = (): void => {
@@ -161,10 +177,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const data: EmulatorData = {
     createConversation: (accountSid, body) => operations.createConversation(callerFor(accountSid), body).body as Conversation,
-    createParticipant: (accountSid, conversationId, body) => operations.createParticipant(callerFor(accountSid), conversationId, body).body as Participant,
-    createCommunication: (accountSid, conversationId, body) => operations.createCommunication(callerFor(accountSid), conversationId, body).body as Communication,
+    createParticipant: (accountSid, conversationId, body) =>
+      operations.createParticipant(callerFor(accountSid), conversationId, body).body as Participant,
+    createCommunication: (accountSid, conversationId, body) =>
+      operations.createCommunication(callerFor(accountSid), conversationId, body).body as Communication,
     insertRaw: (accountSid, kind, resource) => operations.insertRaw(callerFor(accountSid), kind, resource as Body),
-    removeParticipant: (accountSid, conversationId, participantId) => operations.removeParticipant(callerFor(accountSid), conversationId, participantId) as unknown as Participant,
+    removeParticipant: (accountSid, conversationId, participantId) =>
+      operations.removeParticipant(callerFor(accountSid), conversationId, participantId) as unknown as Participant,
     reset,
   };
   const close = async (): Promise<void> => {

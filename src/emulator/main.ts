@@ -22,7 +22,9 @@ const { port, accountSid, authToken } = readConfig();
 const emulator = await startEmulator({ port, demoAccountSid: accountSid, demoAuthToken: authToken }).catch((error: unknown) => {
   fail(`cannot listen on 127.0.0.1:${port}: ${error instanceof Error ? error.message : String(error)}`);
 });
-console.log(`Conversations v2 emulator listening on ${emulator.url} (demo account: ${accountSid}, auth token: ${authToken}; try curl -u ${accountSid}:${authToken} ${emulator.url}/v2/Conversations)`);
+console.log(
+  `Conversations v2 emulator listening on ${emulator.url} (demo account: ${accountSid}, auth token: ${authToken}; try curl -u ${accountSid}:${authToken} ${emulator.url}/v2/Conversations)`,
+);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

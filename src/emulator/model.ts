@@ -95,7 +95,11 @@ export interface Communication {
   occurredAt: string;
 }
 
-export const CONVERSATION_GROUPING_TYPES = ['GROUP_BY_PROFILE', 'GROUP_BY_PARTICIPANT_ADDRESSES', 'GROUP_BY_PARTICIPANT_ADDRESSES_AND_CHANNEL_TYPE'] as const;
+export const CONVERSATION_GROUPING_TYPES = [
+  'GROUP_BY_PROFILE',
+  'GROUP_BY_PARTICIPANT_ADDRESSES',
+  'GROUP_BY_PARTICIPANT_ADDRESSES_AND_CHANNEL_TYPE',
+] as const;
 export type ConversationGroupingType = (typeof CONVERSATION_GROUPING_TYPES)[number];
 
 export interface ChannelSetting {

@@ -48,7 +48,13 @@ export class Operations {
   readonly #notify: (change: ResourceChange) => void;
   readonly configurations: ConfigurationOperations;
 
-  constructor(store: Store, clock: MonotonicClock, tokens: PageTokens, baseUrl: () => string, notify: (change: ResourceChange) => void = () => {}) {
+  constructor(
+    store: Store,
+    clock: MonotonicClock,
+    tokens: PageTokens,
+    baseUrl: () => string,
+    notify: (change: ResourceChange) => void = () => {},
+  ) {
     this.#store = store;
     this.#clock = clock;
     this.#tokens = tokens;
@@ -63,8 +69,7 @@ export class Operations {
     const q = parseListQuery(query, { status: true, channelId: true });
     const { statuses, channelId } = q;
     const matches = (c: ConversationRecord): boolean =>
-      (statuses === undefined || statuses.includes(c.body.status as string)) &&
-      (channelId === undefined || usesChannelId(c, channelId));
+      (statuses === undefined || statuses.includes(c.body.status as string)) && (channelId === undefined || usesChannelId(c, channelId));
     const scope = JSON.stringify([caller.username, 'conversations', statuses ?? null, channelId ?? null]);
     return this.#listPage('conversations', this.#account(caller).conversations.items, matches, scope, q);
   }
@@ -121,7 +126,8 @@ export class Operations {
         if (value === null) delete merged[key];
         else merged[key] = value;
       }
-      if (Object.keys(merged).length > 8) throw invalidParameter('metadata', 'must have at most 8 entries once merged with the stored ones');
+      if (Object.keys(merged).length > 8)
+        throw invalidParameter('metadata', 'must have at most 8 entries once merged with the stored ones');
       changes.metadata = merged;
     }
     const callbacks = body.configuration?.statusCallbacks;
@@ -189,7 +195,13 @@ export class Operations {
     const record = this.#conversation(caller, conversationId);
     record.participants.remove(id);
     this.#account(caller).changed();
-    this.#notify({ caller, eventType: 'PARTICIPANT_REMOVED', conversation: record, data: stored.body, timestamp: isoTime(this.#clock.tick()) });
+    this.#notify({
+      caller,
+      eventType: 'PARTICIPANT_REMOVED',
+      conversation: record,
+      data: stored.body,
+      timestamp: isoTime(this.#clock.tick()),
+    });
     return stored.body;
   }
 
@@ -358,6 +370,8 @@ function checkParticipant(record: ConversationRecord, path: string, address: Com
 function usesChannelId(record: ConversationRecord, channelId: string): boolean {
   return (
     record.communications.items.some((c) => c.body.channelId === channelId) ||
-    record.participants.items.some((p) => Array.isArray(p.body.addresses) && p.body.addresses.some((a: { channelId?: unknown } | null) => a?.channelId === channelId))
+    record.participants.items.some(
+      (p) => Array.isArray(p.body.addresses) && p.body.addresses.some((a: { channelId?: unknown } | null) => a?.channelId === channelId),
+    )
   );
 }

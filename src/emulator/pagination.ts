@@ -128,6 +128,10 @@ export class PageTokens {
   }
 
   #sign(scope: string, pageSize: number, encodedPayload: string): string {
-    return createHmac('sha256', this.#secret).update(`${scope}\n${pageSize}\n${encodedPayload}`).digest().subarray(0, 16).toString('base64url');
+    return createHmac('sha256', this.#secret)
+      .update(`${scope}\n${pageSize}\n${encodedPayload}`)
+      .digest()
+      .subarray(0, 16)
+      .toString('base64url');
   }
 }

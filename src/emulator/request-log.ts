@@ -61,7 +61,8 @@ export class RequestRecorder implements RequestLog {
   constructor(limits: RequestLogLimits = {}) {
     this.#maxEntries = limits.maxEntries ?? DEFAULT_MAX_LOGGED_REQUESTS;
     this.#maxBytes = limits.maxBytes ?? DEFAULT_MAX_LOGGED_BYTES;
-    if (!(Number.isInteger(this.#maxEntries) && this.#maxEntries >= 1)) throw new TypeError('maxEntries must be a whole number of at least 1');
+    if (!(Number.isInteger(this.#maxEntries) && this.#maxEntries >= 1))
+      throw new TypeError('maxEntries must be a whole number of at least 1');
     if (!(Number.isFinite(this.#maxBytes) && this.#maxBytes >= 0)) throw new TypeError('maxBytes must be a number of at least 0');
   }
 

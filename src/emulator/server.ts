@@ -92,7 +92,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: ServerDep
     entry.status = await sendFault(res, plan.action, signal);
     return;
   }
-  const reply = body === undefined ? errorReply(new ApiError(413, `Request body larger than ${MAX_BODY_BYTES} bytes`)) : deps.router.handle(apiRequest);
+  const reply =
+    body === undefined ? errorReply(new ApiError(413, `Request body larger than ${MAX_BODY_BYTES} bytes`)) : deps.router.handle(apiRequest);
   entry.status = await sendReply(res, reply, plan.action, deps.tokens, signal);
 }
 

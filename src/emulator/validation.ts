@@ -32,13 +32,9 @@ const channel = z.enum(CHANNELS);
 const participantType = z.enum(PARTICIPANT_TYPES);
 const conversationStatus = z.enum(CONVERSATION_STATUSES);
 
-const participantAddress = z
-  .object({ channel, address: z.string(), channelId: z.string().optional() })
-  .superRefine(checkAddress);
+const participantAddress = z.object({ channel, address: z.string(), channelId: z.string().optional() }).superRefine(checkAddress);
 
-const communicationAddress = z
-  .object({ address: z.string(), channel, participantId: z.string().optional() })
-  .superRefine(checkAddress);
+const communicationAddress = z.object({ address: z.string(), channel, participantId: z.string().optional() }).superRefine(checkAddress);
 
 const METADATA_KEY = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -64,17 +60,25 @@ const participantFields = {
 const statusCallback = z.object({ url: z.url(), method: z.enum(['POST', 'GET']).optional() });
 
 export const createConversationBody = z.object({
-  configurationId: z.string().regex(idPattern('configuration'), 'must be a configuration id such as conv_configuration_01jq2x8d5ve0yqa1srhm2w4g9c'),
+  configurationId: z
+    .string()
+    .regex(idPattern('configuration'), 'must be a configuration id such as conv_configuration_01jq2x8d5ve0yqa1srhm2w4g9c'),
   name: z.string().optional(),
   configuration: z
     .object({
       intelligenceConfigurationIds: z.array(z.string()).max(5).optional(),
       traitExtractionStrategyIds: z.array(z.string()).max(1).optional(),
       observationExtractionStrategyIds: z.array(z.string()).max(1).optional(),
-      workflows: z.array(z.object({ flowId: z.string().regex(/^FW[0-9a-fA-F]{32}$/, 'must be FW followed by 32 hex digits') })).max(5).optional(),
+      workflows: z
+        .array(z.object({ flowId: z.string().regex(/^FW[0-9a-fA-F]{32}$/, 'must be FW followed by 32 hex digits') }))
+        .max(5)
+        .optional(),
     })
     .optional(),
-  participants: z.array(z.object({ ...participantFields, addresses: z.array(participantAddress).optional() })).max(50).optional(),
+  participants: z
+    .array(z.object({ ...participantFields, addresses: z.array(participantAddress).optional() }))
+    .max(50)
+    .optional(),
   metadata: metadata(z.string().max(512)).optional(),
 });
 
@@ -94,7 +98,11 @@ export const patchConversationBody = z.object({
 export const createParticipantBody = z.object({ ...participantFields, addresses: z.array(participantAddress) });
 
 // `name: null` clears the name (the response types it as nullable; the request schema is silent).
-export const replaceParticipantBody = z.object({ ...participantFields, name: z.string().nullable().optional(), addresses: z.array(participantAddress).optional() });
+export const replaceParticipantBody = z.object({
+  ...participantFields,
+  name: z.string().nullable().optional(),
+  addresses: z.array(participantAddress).optional(),
+});
 
 const textContent = z.object({ type: z.literal('TEXT'), text: z.string() });
 const transcriptionContent = z.object({
@@ -163,11 +171,32 @@ function issueToError(issue: z.core.$ZodIssue, body: unknown): ApiError {
       // Only the content `oneOf` is a union; zod reports its discriminator `type` as the path.
       return invalidParameter(path, `must be one of ${describeOptions(issue)}`);
     case 'too_small':
-      return invalidParameter(path, issue.origin === 'array' ? `must contain at least ${issue.minimum} item(s)` : issue.origin === 'string' ? `must be at least ${issue.minimum} character(s) long` : `must be at least ${issue.minimum}`);
+      return invalidParameter(
+        path,
+        issue.origin === 'array'
+          ? `must contain at least ${issue.minimum} item(s)`
+          : issue.origin === 'string'
+            ? `must be at least ${issue.minimum} character(s) long`
+            : `must be at least ${issue.minimum}`,
+      );
     case 'too_big':
-      return invalidParameter(path, issue.origin === 'array' ? `must contain at most ${issue.maximum} item(s)` : issue.origin === 'string' ? `must be at most ${issue.maximum} characters long` : `must be at most ${issue.maximum}`);
+      return invalidParameter(
+        path,
+        issue.origin === 'array'
+          ? `must contain at most ${issue.maximum} item(s)`
+          : issue.origin === 'string'
+            ? `must be at most ${issue.maximum} characters long`
+            : `must be at most ${issue.maximum}`,
+      );
     case 'invalid_format':
-      return invalidParameter(path, issue.format === 'datetime' ? 'must be an RFC 3339 date-time such as 2025-01-31T12:00:00Z' : issue.format === 'url' ? 'must be a URL' : issue.message);
+      return invalidParameter(
+        path,
+        issue.format === 'datetime'
+          ? 'must be an RFC 3339 date-time such as 2025-01-31T12:00:00Z'
+          : issue.format === 'url'
+            ? 'must be a URL'
+            : issue.message,
+      );
     default:
       return invalidParameter(path, issue.message);
   }
@@ -210,7 +239,8 @@ export function parseListQuery(query: URLSearchParams, filters: { status?: boole
   if (filters.status && query.has('status')) {
     const statuses = query.getAll('status');
     const bad = statuses.find((s) => !(CONVERSATION_STATUSES as readonly string[]).includes(s));
-    if (bad !== undefined) throw invalidParameter('status', `must be one of ${CONVERSATION_STATUSES.join(', ')} (repeat the parameter for several)`);
+    if (bad !== undefined)
+      throw invalidParameter('status', `must be one of ${CONVERSATION_STATUSES.join(', ')} (repeat the parameter for several)`);
     result.statuses = [...new Set(statuses)].sort();
   }
   if (filters.channelId) {

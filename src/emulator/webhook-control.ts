@@ -9,10 +9,17 @@ import type { ScriptedWebhookFault, WebhookFaultConfig } from './webhook-faults.
 const NO_CONTENT: HttpReply = { status: 204, headers: {}, body: '' };
 /** How long GET /__emulator/webhooks/idle waits before answering 504. */
 const IDLE_WAIT_MS = 5_000;
-export const WEBHOOK_CONTROL_PATHS = ['webhooks', 'webhooks/idle', 'webhooks/faults', 'webhooks/faults/queue'].map((name) => `/__emulator/${name}`);
+export const WEBHOOK_CONTROL_PATHS = ['webhooks', 'webhooks/idle', 'webhooks/faults', 'webhooks/faults/queue'].map(
+  (name) => `/__emulator/${name}`,
+);
 
 /** Answers a /__emulator/webhooks… request; `parse` reads the body as a JSON object (400 otherwise). */
-export async function handleWebhookControl(method: string, path: string, body: () => Record<string, unknown>, webhooks: WebhookController): Promise<HttpReply> {
+export async function handleWebhookControl(
+  method: string,
+  path: string,
+  body: () => Record<string, unknown>,
+  webhooks: WebhookController,
+): Promise<HttpReply> {
   switch (`${method} ${path}`) {
     case 'GET /__emulator/webhooks':
       return jsonReply(200, { deliveries: webhooks.deliveries(), pending: webhooks.pending() });
@@ -36,5 +43,7 @@ export async function handleWebhookControl(method: string, path: string, body: (
       webhooks.faults.clear();
       return NO_CONTENT;
   }
-  throw WEBHOOK_CONTROL_PATHS.includes(path) ? new ApiError(405, `Method ${method} not allowed on ${path}`) : new ApiError(404, `The requested resource ${path} was not found`);
+  throw WEBHOOK_CONTROL_PATHS.includes(path)
+    ? new ApiError(405, `Method ${method} not allowed on ${path}`)
+    : new ApiError(404, `The requested resource ${path} was not found`);
 }

@@ -121,7 +121,12 @@ export class WebhookDispatcher {
       if (!(Number.isInteger(value) && value >= least)) throw new TypeError(`webhooks.${name} must be a whole number of at least ${least}`);
     }
     const timeout = this.#limits.timeoutMs;
-    this.#agent = new Agent({ connections: 4, headersTimeout: timeout, bodyTimeout: timeout, connect: { timeout, lookup: loopbackLookup as never } });
+    this.#agent = new Agent({
+      connections: 4,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+      connect: { timeout, lookup: loopbackLookup as never },
+    });
   }
 
   /** Takes one delivery; it is sent later, never within this call. */
@@ -205,17 +210,29 @@ export class WebhookDispatcher {
 
   /** Resolves once nothing is queued, held, delayed, in flight or waiting to retry. */
   idle(options: { timeoutMs?: number } = {}): Promise<void> {
-    return this.#until(() => (this.#outstanding.size === 0 ? true : undefined), options.timeoutMs, () => `${this.#outstanding.size} deliveries still pending`).then(() => undefined);
+    return this.#until(
+      () => (this.#outstanding.size === 0 ? true : undefined),
+      options.timeoutMs,
+      () => `${this.#outstanding.size} deliveries still pending`,
+    ).then(() => undefined);
   }
 
   /** Resolves with the logged deliveries matching `predicate` once there are at least `count` (default 1). */
-  waitFor(predicate: (delivery: WebhookDelivery) => boolean, options: { count?: number; timeoutMs?: number } = {}): Promise<WebhookDelivery[]> {
+  waitFor(
+    predicate: (delivery: WebhookDelivery) => boolean,
+    options: { count?: number; timeoutMs?: number } = {},
+  ): Promise<WebhookDelivery[]> {
     const count = options.count ?? 1;
     const found = () => {
       const matching = this.#log.filter(predicate);
       return matching.length >= count ? matching.map((entry) => ({ ...entry })) : undefined;
     };
-    return this.#until(found, options.timeoutMs, () => `fewer than ${count} matching deliveries; log: ${JSON.stringify(this.#log.map((e) => [e.eventType, e.state, e.lastError ?? e.lastStatus]))}`);
+    return this.#until(
+      found,
+      options.timeoutMs,
+      () =>
+        `fewer than ${count} matching deliveries; log: ${JSON.stringify(this.#log.map((e) => [e.eventType, e.state, e.lastError ?? e.lastStatus]))}`,
+    );
   }
 
   /** Forgets every delivery under way (a reset: their data is gone) and the log. */

@@ -60,14 +60,25 @@ const REGEX_SYNTAX = /[\\^$()[\]{}+?|]/;
 
 const rate = z.number().min(0).max(1);
 const configSchema = z
-  .object({ dropRate: rate.optional(), duplicateRate: rate.optional(), delayRate: rate.optional(), delayMs: z.number().int().min(0).max(MAX_MS).optional(), seed: z.number().int().optional() })
+  .object({
+    dropRate: rate.optional(),
+    duplicateRate: rate.optional(),
+    delayRate: rate.optional(),
+    delayMs: z.number().int().min(0).max(MAX_MS).optional(),
+    seed: z.number().int().optional(),
+  })
   .strict()
   .refine((c) => (c.dropRate ?? 0) + (c.duplicateRate ?? 0) + (c.delayRate ?? 0) <= 1 + 1e-9, 'the rates add up to more than 1');
 
 const match = z
   .object({
     eventType: z.string().max(64).optional(),
-    url: z.string().min(1).max(256).refine((p) => !REGEX_SYNTAX.test(p), "must be a URL glob ('*' matches any characters), not a regular expression").optional(),
+    url: z
+      .string()
+      .min(1)
+      .max(256)
+      .refine((p) => !REGEX_SYNTAX.test(p), "must be a URL glob ('*' matches any characters), not a regular expression")
+      .optional(),
   })
   .strict();
 const common = { match: match.optional(), times: z.number().int().min(1).max(10_000).optional() };
@@ -114,7 +125,8 @@ export class WebhookFaults implements WebhookFaultController {
 
   enqueue(fault: ScriptedWebhookFault): void {
     validate(scriptedSchema, fault, 'scripted webhook fault');
-    if (this.#queue.length >= MAX_QUEUED_WEBHOOK_FAULTS) throw new TypeError(`Invalid scripted webhook fault: ${MAX_QUEUED_WEBHOOK_FAULTS} are already queued`);
+    if (this.#queue.length >= MAX_QUEUED_WEBHOOK_FAULTS)
+      throw new TypeError(`Invalid scripted webhook fault: ${MAX_QUEUED_WEBHOOK_FAULTS} are already queued`);
     this.#queue.push({ fault, remaining: fault.kind === 'reorder' ? 1 : (fault.times ?? 1) });
   }
 

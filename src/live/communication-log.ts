@@ -69,7 +69,12 @@ function readLog(settings: LogSettings, loaders: () => Loaders, request: Connect
       for (const item of answer.items) result.newest = latest(result.newest, millis(item.createdAt));
       return answer;
     };
-    const paginator = new ListPaginator<UpstreamCommunication>({ read, codec: settings.codec, tag: settings.tag, maxPages: settings.maxPages });
+    const paginator = new ListPaginator<UpstreamCommunication>({
+      read,
+      codec: settings.codec,
+      tag: settings.tag,
+      maxPages: settings.maxPages,
+    });
     known = paginator.paginate(request).then((connection) => ({ connection, newest: result.newest }));
     reads.set(key, known);
   }
@@ -80,7 +85,11 @@ function readLog(settings: LogSettings, loaders: () => Loaders, request: Connect
 export async function readLogEnd(settings: LogSettings, loaders: Loaders): Promise<LogPlace> {
   const at: LogPlace = { place: null, newest: undefined };
   for (let round = 0; round < MAX_LOG_ROUNDS; round++) {
-    const { connection, newest } = await readLog(settings, () => loaders, { direction: 'backward', count: 1, ...(at.place ? { after: at.place } : {}) });
+    const { connection, newest } = await readLog(settings, () => loaders, {
+      direction: 'backward',
+      count: 1,
+      ...(at.place ? { after: at.place } : {}),
+    });
     at.newest = latest(at.newest, newest);
     const last = connection.edges.at(-1);
     if (last) at.place = placeOf(last) ?? at.place;
@@ -94,8 +103,17 @@ export async function readLogEnd(settings: LogSettings, loaders: Loaders): Promi
  * whether the list goes on after them. `count`: the page size asked for (a client cursor's own
  * continues along its tokens; LARGE_PAGE otherwise).
  */
-export async function readLogRound(settings: LogSettings, at: LogPlace, count: number, loaders: () => Loaders): Promise<{ edges: Edge<UpstreamCommunication>[]; more: boolean }> {
-  const { connection, newest } = await readLog(settings, loaders, { direction: 'forward', count, ...(at.place ? { after: at.place } : {}) });
+export async function readLogRound(
+  settings: LogSettings,
+  at: LogPlace,
+  count: number,
+  loaders: () => Loaders,
+): Promise<{ edges: Edge<UpstreamCommunication>[]; more: boolean }> {
+  const { connection, newest } = await readLog(settings, loaders, {
+    direction: 'forward',
+    count,
+    ...(at.place ? { after: at.place } : {}),
+  });
   at.newest = latest(at.newest, newest);
   const last = connection.edges.at(-1);
   if (last) at.place = placeOf(last) ?? at.place;
@@ -106,7 +124,11 @@ export async function readLogRound(settings: LogSettings, at: LogPlace, count: n
 /** A communication the list does not show, as an edge found by id: made once per loader set (its cursor signed once). */
 const unlistedByLoaders = new WeakMap<Loaders, Map<string, Edge<UpstreamCommunication>>>();
 
-export function unlistedEdge(loaders: Loaders, record: UpstreamCommunication, make: () => Edge<UpstreamCommunication>): Edge<UpstreamCommunication> {
+export function unlistedEdge(
+  loaders: Loaders,
+  record: UpstreamCommunication,
+  make: () => Edge<UpstreamCommunication>,
+): Edge<UpstreamCommunication> {
   let edges = unlistedByLoaders.get(loaders);
   if (!edges) unlistedByLoaders.set(loaders, (edges = new Map()));
   let edge = edges.get(record.id);

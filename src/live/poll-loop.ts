@@ -56,7 +56,9 @@ export class PollLoop {
     this.#shared = shared;
     const since = options.now() - options.baselineLookbackMs;
     this.#window =
-      conversationSid === undefined ? new NewestPageWindow<UpstreamConversation>(since) : new NewestPageWindow<UpstreamCommunication>(since);
+      conversationSid === undefined
+        ? new NewestPageWindow<UpstreamConversation>(since)
+        : new NewestPageWindow<UpstreamCommunication>(since);
     this.#conversation = new SingleRecord(since);
     this.#participants = new SnapshotSet(since);
     // The first tick at once: the sooner the baseline is read, the less the lookback has to cover.
@@ -130,7 +132,9 @@ export class PollLoop {
         onCall: () => calls++,
       });
       const withDetails =
-        this.conversationSid !== undefined && options.detailsEvery > 0 && (this.#ticksSinceDetails ?? options.detailsEvery) >= options.detailsEvery;
+        this.conversationSid !== undefined &&
+        options.detailsEvery > 0 &&
+        (this.#ticksSinceDetails ?? options.detailsEvery) >= options.detailsEvery;
       const read = await this.#read(reads, withDetails);
       controller.signal.throwIfAborted();
       releaseSlot();
@@ -162,7 +166,8 @@ export class PollLoop {
     let token = this.#window.token;
     for (let pages = 0; pages < maxPagesPerTick; pages++) {
       const request = { pageSize, pageToken: token };
-      const page = conversationSid === undefined ? await reads.listConversations(request) : await reads.listCommunications(conversationSid, request);
+      const page =
+        conversationSid === undefined ? await reads.listConversations(request) : await reads.listCommunications(conversationSid, request);
       list.push({ token, page });
       if (page.nextToken === null) break;
       token = page.nextToken;
@@ -198,7 +203,8 @@ export class PollLoop {
         types: { created: 'COMMUNICATION_CREATED', updated: 'COMMUNICATION_UPDATED' },
       });
     }
-    if (read.conversation !== undefined) diffs.push({ diff: this.#conversation.diff(read.conversation), types: { updated: 'CONVERSATION_UPDATED' } });
+    if (read.conversation !== undefined)
+      diffs.push({ diff: this.#conversation.diff(read.conversation), types: { updated: 'CONVERSATION_UPDATED' } });
 
     const events = diffs.flatMap(({ diff, types }) =>
       diff.changes.flatMap(({ change, record }) => {
@@ -277,4 +283,3 @@ export class PollLoop {
     this.#schedule(nextInMs);
   }
 }
-

@@ -24,7 +24,9 @@ export type Change<T> =
  * after a restart) has the same id, so subscribers see it once.
  */
 export function pollEventId(type: LiveEventType, id: string, updatedAt: string | undefined): string {
-  const digest = createHash('sha256').update(`${type}\u0000${id}\u0000${updatedAt ?? ''}`).digest('base64url');
+  const digest = createHash('sha256')
+    .update(`${type}\u0000${id}\u0000${updatedAt ?? ''}`)
+    .digest('base64url');
   return `poll_${digest.slice(0, 27)}`;
 }
 
@@ -179,8 +181,7 @@ export class SingleRecord<T extends Versioned> {
   diff(record: T | null): Diff<T> {
     if (record === null) return { changes: [], commit: () => {} };
     const version = versionOf(record);
-    const changed =
-      this.#version === undefined ? atOrAfter(record.updatedAt, this.#sinceMs) : this.#version !== version;
+    const changed = this.#version === undefined ? atOrAfter(record.updatedAt, this.#sinceMs) : this.#version !== version;
     return {
       changes: changed ? [{ change: 'updated', record }] : [],
       commit: () => {

@@ -115,7 +115,10 @@ export class Poller implements LiveSource {
 
   constructor(options: PollerOptions) {
     for (const name of ['intervalMs', 'jitterMs', 'maxConcurrent', 'timeoutMs', 'detailsEvery'] as const) {
-      if (!Number.isInteger(options[name]) || options[name] < (name === 'intervalMs' || name === 'maxConcurrent' || name === 'timeoutMs' ? 1 : 0)) {
+      if (
+        !Number.isInteger(options[name]) ||
+        options[name] < (name === 'intervalMs' || name === 'maxConcurrent' || name === 'timeoutMs' ? 1 : 0)
+      ) {
         throw new RangeError(`Poller: ${name} must be a whole number in range (got ${options[name]})`);
       }
     }

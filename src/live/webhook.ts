@@ -167,7 +167,11 @@ export function useWebhookEndpoint(options: WebhookEndpointOptions): Plugin {
       return { status: 405, outcome: 'not_allowed', message: 'Status callbacks are POSTed.', headers: { allow: 'POST' } };
     }
     if (!settings) {
-      return { status: 404, outcome: 'disabled', message: 'Webhooks are off: set PUBLIC_URL (and WEBHOOK_AUTH_TOKEN) to receive status callbacks.' };
+      return {
+        status: 404,
+        outcome: 'disabled',
+        message: 'Webhooks are off: set PUBLIC_URL (and WEBHOOK_AUTH_TOKEN) to receive status callbacks.',
+      };
     }
     const coding = (request.headers.get('content-encoding') ?? '').trim().toLowerCase();
     if (coding !== '' && coding !== 'identity') {
@@ -195,7 +199,13 @@ export function useWebhookEndpoint(options: WebhookEndpointOptions): Plugin {
         : verifyTwilioSignature({ signature, url: settings.url + rawQuery(request, serverContext), body: body.bytes }, tokens);
     if (!verdict.ok) {
       metrics.webhookVerificationFailures.inc({ reason: verdict.reason });
-      return { status: 403, outcome: 'bad_signature', reason: verdict.reason, message: 'The X-Twilio-Signature does not verify.', ...unverified };
+      return {
+        status: 403,
+        outcome: 'bad_signature',
+        reason: verdict.reason,
+        message: 'The X-Twilio-Signature does not verify.',
+        ...unverified,
+      };
     }
 
     const account = unverified.account;
@@ -207,7 +217,8 @@ export function useWebhookEndpoint(options: WebhookEndpointOptions): Plugin {
     // A delivery without a usable token is named by its body: the same bytes are the same delivery.
     const deliveryId = idempotencyToken ?? `sha256:${bodySha256(body.bytes)}`;
     const event = eventFrom(type as LiveEventType, callback, deliveryId, receivedAt);
-    if (!event) return { status: 400, outcome: 'malformed', message: `The data is not a ${type.split('_')[0]!.toLowerCase()}.`, eventType, account };
+    if (!event)
+      return { status: 400, outcome: 'malformed', message: `The data is not a ${type.split('_')[0]!.toLowerCase()}.`, eventType, account };
 
     // Keyed by account too: one account's deliveries can never mask another's.
     const key = `${event.accountSid}\u0000${deliveryId}`;

@@ -4,12 +4,7 @@
 // by key, never by position; every list page and every mutation result (writes.ts) primes the by-id loaders.
 import DataLoader from 'dataloader';
 import { MAX_PAGE_SIZE, type ConversationFilter, type ConversationsApi, type PageRequest } from '../upstream/api.ts';
-import type {
-  UpstreamCommunication,
-  UpstreamConversation,
-  UpstreamPage,
-  UpstreamParticipant,
-} from '../upstream/types.ts';
+import type { UpstreamCommunication, UpstreamConversation, UpstreamPage, UpstreamParticipant } from '../upstream/types.ts';
 import { createWrites } from './writes.ts';
 
 /** A resource that lives inside a conversation. */
@@ -129,9 +124,7 @@ export function createLoaders(api: ConversationsApi, onBatch: BatchObserver = ()
 
     listParticipants(conversationId: string, page: PageRequest) {
       return cachedPage(['participants', conversationId, page], async () =>
-        primeAll(await api.listParticipants(conversationId, page), (item) =>
-          participant.prime({ conversationId, id: item.id }, item),
-        ),
+        primeAll(await api.listParticipants(conversationId, page), (item) => participant.prime({ conversationId, id: item.id }, item)),
       );
     },
 

@@ -5,7 +5,12 @@
 import type DataLoader from 'dataloader';
 import type { ConversationsApi, WriteOptions } from '../upstream/api.ts';
 import type { CreateCommunicationBody, UpstreamCommunication, UpstreamConversation, UpstreamParticipant } from '../upstream/types.ts';
-import type { CreateConversationBody, CreateParticipantBody, ReplaceParticipantBody, UpdateConversationBody } from '../upstream/write-bodies.ts';
+import type {
+  CreateConversationBody,
+  CreateParticipantBody,
+  ReplaceParticipantBody,
+  UpdateConversationBody,
+} from '../upstream/write-bodies.ts';
 import type { WriteResult } from '../upstream/write-result.ts';
 
 interface ChildKey {

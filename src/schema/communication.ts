@@ -77,8 +77,7 @@ builder.node(Communication, {
     }),
     recipients: t.field({
       type: [CommunicationRecipient],
-      resolve: (communication) =>
-        communication.recipients.map((address) => ({ conversationId: communication.conversationId, address })),
+      resolve: (communication) => communication.recipients.map((address) => ({ conversationId: communication.conversationId, address })),
     }),
     content: t.field({ type: CommunicationContent, resolve: (communication) => readContent(communication.content) }),
     channelId: t.exposeString('channelId', { nullable: true }),
@@ -95,10 +94,7 @@ export const communicationsScope = (conversationId: string, channelId: string | 
 
 export const CommunicationEdge = builder.edgeObject({ type: Communication, name: 'CommunicationEdge' });
 
-const CommunicationConnection = builder.connectionObject(
-  { type: Communication, name: 'CommunicationConnection' },
-  CommunicationEdge,
-);
+const CommunicationConnection = builder.connectionObject({ type: Communication, name: 'CommunicationConnection' }, CommunicationEdge);
 
 function communicationsOf(conversationId: string, channelId: string | null | undefined, context: Context) {
   const filter = channelId == null ? {} : { channelId };

@@ -32,11 +32,9 @@ interface UnsupportedShape {
 }
 export type ContentShape = TextShape | TranscriptionContentShape | UnsupportedShape;
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const stringOrNull = (value: unknown) => (typeof value === 'string' ? value : null);
-const int32OrNull = (value: unknown) =>
-  Number.isInteger(value) && Math.abs(value as number) <= 2 ** 31 - 1 ? (value as number) : null;
+const int32OrNull = (value: unknown) => (Number.isInteger(value) && Math.abs(value as number) <= 2 ** 31 - 1 ? (value as number) : null);
 
 function readTranscription(value: unknown): TranscriptionShape | null {
   if (!isRecord(value)) return null;
@@ -100,8 +98,7 @@ const TranscriptionContent = builder.objectRef<TranscriptionContentShape>('Trans
 });
 
 const UnsupportedContent = builder.objectRef<UnsupportedShape>('UnsupportedContent').implement({
-  description:
-    'Content this schema does not model (yet): a type the upstream added later, or a value of unexpected shape. Never an error.',
+  description: 'Content this schema does not model (yet): a type the upstream added later, or a value of unexpected shape. Never an error.',
   fields: (t) => ({
     type: t.exposeString('type', { nullable: true, description: "The upstream's `type`, when it sent one." }),
     raw: t.field({ type: JSONScalar, nullable: true, resolve: (content) => content.raw }),

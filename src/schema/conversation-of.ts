@@ -13,9 +13,7 @@ import { selectedFields } from './prefetch.ts';
 const KNOWN_FROM_CHILD = new Set(['__typename', 'id', 'sid', 'accountSid']);
 
 function asksOnlyKnownFields(info: GraphQLResolveInfo): boolean {
-  return info.fieldNodes.every((node) =>
-    selectedFields(node.selectionSet, info).every((field) => KNOWN_FROM_CHILD.has(field.name.value)),
-  );
+  return info.fieldNodes.every((node) => selectedFields(node.selectionSet, info).every((field) => KNOWN_FROM_CHILD.has(field.name.value)));
 }
 
 export async function conversationOf(

@@ -4,8 +4,7 @@ import { builder } from './builder.ts';
 
 function fallback<const T extends string>(values: readonly T[], otherwise: T | null) {
   const known = new Set<string>(values);
-  return (value: string | undefined): T | null =>
-    value === undefined ? null : known.has(value) ? (value as T) : otherwise;
+  return (value: string | undefined): T | null => (value === undefined ? null : known.has(value) ? (value as T) : otherwise);
 }
 
 export const CHANNELS = ['VOICE', 'SMS', 'RCS', 'WHATSAPP', 'CHAT', 'VIDEO', 'UNKNOWN'] as const;

@@ -4,13 +4,7 @@
 // without one gets the default, so a field added later is bounded without anyone remembering to.
 // One walker, two callers: server/argument-bounds.ts refuses a query's arguments before execution
 // (BAD_USER_INPUT), and mutations/run-mutation.ts turns a mutation input's excesses into userErrors.
-import {
-  getNullableType,
-  isEnumType,
-  isInputObjectType,
-  isListType,
-  type GraphQLInputType,
-} from 'graphql';
+import { getNullableType, isEnumType, isInputObjectType, isListType, type GraphQLInputType } from 'graphql';
 
 /**
  * Maximum lengths, in UTF-16 code units (what JavaScript's `length` counts). Upstream ids are

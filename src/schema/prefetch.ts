@@ -8,7 +8,11 @@ import { PREFETCH_LIST_EXTENSION, prefetchConnection, type PrefetchListOf } from
 import type { Context } from './builder.ts';
 
 /** The fields a selection set selects, through inline fragments and named spreads (each spread once). */
-export function selectedFields(selectionSet: SelectionSetNode | undefined, info: GraphQLResolveInfo, seen = new Set<string>()): FieldNode[] {
+export function selectedFields(
+  selectionSet: SelectionSetNode | undefined,
+  info: GraphQLResolveInfo,
+  seen = new Set<string>(),
+): FieldNode[] {
   const fields: FieldNode[] = [];
   for (const selection of selectionSet?.selections ?? []) {
     if (selection.kind === Kind.FIELD) fields.push(selection);

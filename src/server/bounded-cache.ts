@@ -85,8 +85,9 @@ export function sourceOf(document: DocumentNode): string | undefined {
 /** yoga's parse cache (`parserAndValidationCache`), bounded; validation results hang off these documents (a WeakMap). */
 export function boundedParserCaches(): { documentCache: BoundedCache<DocumentNode>; errorCache: BoundedCache<unknown> } {
   return {
-    documentCache: new BoundedCache<DocumentNode>({ maxEntries: 1000, maxBytes: 32 * 1024 * 1024 }, (key, document) =>
-      stringBytes(key) + documentBytes(document),
+    documentCache: new BoundedCache<DocumentNode>(
+      { maxEntries: 1000, maxBytes: 32 * 1024 * 1024 },
+      (key, document) => stringBytes(key) + documentBytes(document),
     ),
     errorCache: new BoundedCache<unknown>({ maxEntries: 200, maxBytes: 4 * 1024 * 1024 }, (key) => stringBytes(key) + 1024),
   };

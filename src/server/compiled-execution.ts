@@ -122,5 +122,8 @@ export function useCompiledExecution(options: CompiledExecutionOptions = {}): Pl
     },
   };
   // A document that does not compile gets its errors as the result; they need no console line.
-  return [useOneOperationPerDocument, useGraphQlJit({}, { onError: () => {}, enableIf: (args) => compilable.has(args.document) }) as Plugin];
+  return [
+    useOneOperationPerDocument,
+    useGraphQlJit({}, { onError: () => {}, enableIf: (args) => compilable.has(args.document) }) as Plugin,
+  ];
 }

@@ -71,7 +71,13 @@ function skipped(node: SelectionNode, variables: Record<string, unknown>): boole
   }
 }
 
-function checkField(walk: Walk, field: GraphQLField<unknown, unknown>, node: FieldNode, args: Record<string, unknown>, parentId: string | null) {
+function checkField(
+  walk: Walk,
+  field: GraphQLField<unknown, unknown>,
+  node: FieldNode,
+  args: Record<string, unknown>,
+  parentId: string | null,
+) {
   const scopeOf = field.extensions?.[LIST_SCOPE_EXTENSION] as ListScopeOf | undefined;
   // The list matters only to a cursor.
   const scope = args.after || args.before ? (scopeOf?.(parentId, args) ?? null) : null;
@@ -132,7 +138,11 @@ function visit(walk: Walk, selectionSet: SelectionSetNode, type: GraphQLNamedTyp
 export function connectionArgumentErrors(args: ExecutionArgs, codec: CursorCodec): GraphQLError[] {
   const operation = getOperationAST(args.document, args.operationName);
   if (!operation) return [];
-  const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Record<string, unknown>);
+  const coerced = getVariableValues(
+    args.schema,
+    operation.variableDefinitions ?? [],
+    (args.variableValues ?? {}) as Record<string, unknown>,
+  );
   if (coerced.errors) return [];
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of args.document.definitions) {

@@ -38,9 +38,7 @@ export function parseOrigin(value: string): { origin: string } | { problem: stri
 
 type Verdict =
   /** No Origin (curl, servers, same-origin GET, a person following a link), or the facade's own. */
-  | { kind: 'not-cross-origin' }
-  | { kind: 'allowed'; allowOrigin: string; credentials: boolean }
-  | { kind: 'refused' };
+  { kind: 'not-cross-origin' } | { kind: 'allowed'; allowOrigin: string; credentials: boolean } | { kind: 'refused' };
 
 const NOT_CROSS_ORIGIN: Verdict = { kind: 'not-cross-origin' };
 const REFUSED: Verdict = { kind: 'refused' };
@@ -116,7 +114,10 @@ export function useCors(origins: readonly string[] = []): Plugin {
           new fetchAPI.Response(
             JSON.stringify({
               errors: [
-                { message: 'Cross-origin requests from this origin are not allowed (see CORS_ORIGINS).', extensions: { code: 'FORBIDDEN' } },
+                {
+                  message: 'Cross-origin requests from this origin are not allowed (see CORS_ORIGINS).',
+                  extensions: { code: 'FORBIDDEN' },
+                },
               ],
             }),
             { status: 403, headers: { 'content-type': 'application/json' } },

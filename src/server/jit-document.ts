@@ -40,7 +40,8 @@ class NotCompilable extends Error {}
 
 /** An input object field given by a variable (`{ name: $name }`), at any depth: see the top of this file. */
 function variableInObjectField(value: ValueNode): boolean {
-  if (value.kind === Kind.OBJECT) return value.fields.some((field) => field.value.kind === Kind.VARIABLE || variableInObjectField(field.value));
+  if (value.kind === Kind.OBJECT)
+    return value.fields.some((field) => field.value.kind === Kind.VARIABLE || variableInObjectField(field.value));
   if (value.kind === Kind.LIST) return value.values.some(variableInObjectField);
   return false;
 }
@@ -60,7 +61,10 @@ function rewriter(fragments: ReadonlyMap<string, FragmentDefinitionNode>) {
         selections.push({ kind: Kind.INLINE_FRAGMENT, directives: [], selectionSet: { kind: Kind.SELECTION_SET, selections: [field] } });
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         // A fragment with a type condition may not apply: what it spreads is not visited for the rest.
-        selections.push({ ...selection, selectionSet: rewrite(selection.selectionSet, selection.typeCondition ? new Set(visited) : visited) });
+        selections.push({
+          ...selection,
+          selectionSet: rewrite(selection.selectionSet, selection.typeCondition ? new Set(visited) : visited),
+        });
       } else {
         const name = selection.name.value;
         const fragment = fragments.get(name);

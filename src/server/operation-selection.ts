@@ -20,7 +20,9 @@ export function selectOperation(document: DocumentNode, operationName: string | 
 
 /** The selected operation with the fragments it may spread: nothing else of the document can run from it. */
 export function operationDocument(document: DocumentNode, operation: OperationDefinitionNode): DocumentNode {
-  const fragments = document.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION);
+  const fragments = document.definitions.filter(
+    (definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION,
+  );
   return { ...document, definitions: [operation, ...fragments] };
 }
 
@@ -61,7 +63,8 @@ export function useOperationGuard(): Plugin {
     onSubscribe({ args, setResultAndStopExecution }) {
       const operation = selectOperation(args.document, args.operationName);
       if (operation instanceof FacadeError) setResultAndStopExecution({ errors: [operation] });
-      else if (operation.operation !== 'subscription') setResultAndStopExecution({ errors: [badUserInput(`A ${operation.operation} is not a subscription.`)] });
+      else if (operation.operation !== 'subscription')
+        setResultAndStopExecution({ errors: [badUserInput(`A ${operation.operation} is not a subscription.`)] });
     },
   };
 }

@@ -87,7 +87,11 @@ function useCostLimit({ maxCost, cache }: CostLimitOptions): Plugin {
     (key, errors) => stringBytes(key) + 512 * (1 + errors.length),
   );
 
-  function costErrors(args: ExecutionArgs, operation: OperationDefinitionNode, variableValues: Record<string, unknown>): readonly GraphQLError[] {
+  function costErrors(
+    args: ExecutionArgs,
+    operation: OperationDefinitionNode,
+    variableValues: Record<string, unknown>,
+  ): readonly GraphQLError[] {
     let cost = 0;
     const rule = createComplexityRule({
       variableValues,

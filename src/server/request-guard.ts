@@ -56,9 +56,14 @@ async function decodedBody(request: Request, maxBytes: number): Promise<Buffer> 
   const unknown = codings.find((coding) => !DECODERS[coding]);
   const accepted = { 'accept-encoding': ACCEPTED_ENCODINGS };
   if (unknown !== undefined) {
-    throw refused(415, `Content-Encoding ${JSON.stringify(unknown.slice(0, 40))} is not supported: send gzip, deflate or br, or none.`, accepted);
+    throw refused(
+      415,
+      `Content-Encoding ${JSON.stringify(unknown.slice(0, 40))} is not supported: send gzip, deflate or br, or none.`,
+      accepted,
+    );
   }
-  if (codings.length > MAX_STACKED_ENCODINGS) throw refused(415, `At most ${MAX_STACKED_ENCODINGS} content codings may be stacked.`, accepted);
+  if (codings.length > MAX_STACKED_ENCODINGS)
+    throw refused(415, `At most ${MAX_STACKED_ENCODINGS} content codings may be stacked.`, accepted);
   let body: Buffer;
   try {
     body = Buffer.from(await request.arrayBuffer());

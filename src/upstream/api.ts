@@ -12,13 +12,7 @@ import {
   type Decoder,
 } from './decode.ts';
 import { UpstreamError } from './errors.ts';
-import type {
-  CreateCommunicationBody,
-  UpstreamCommunication,
-  UpstreamConversation,
-  UpstreamPage,
-  UpstreamParticipant,
-} from './types.ts';
+import type { CreateCommunicationBody, UpstreamCommunication, UpstreamConversation, UpstreamPage, UpstreamParticipant } from './types.ts';
 import type { CreateConversationBody, CreateParticipantBody, ReplaceParticipantBody, UpdateConversationBody } from './write-bodies.ts';
 import { rejectionOf, type PathParameters, type WriteResult } from './write-result.ts';
 
@@ -85,10 +79,7 @@ export function conversationsApi(client: UpstreamClient, context: CallContext) {
   }
 
   return {
-    async listConversations(
-      page: PageRequest,
-      filter: ConversationFilter = {},
-    ): Promise<UpstreamPage<UpstreamConversation>> {
+    async listConversations(page: PageRequest, filter: ConversationFilter = {}): Promise<UpstreamPage<UpstreamConversation>> {
       const query = pageQuery(page);
       for (const status of filter.status ?? []) query.append('status', status);
       if (filter.channelId !== undefined) query.set('channelId', filter.channelId);
@@ -193,11 +184,7 @@ export function conversationsApi(client: UpstreamClient, context: CallContext) {
     },
 
     /** PATCH: fields left out are unchanged. */
-    updateConversation(
-      id: string,
-      body: UpdateConversationBody,
-      options: WriteOptions = {},
-    ): Promise<WriteResult<UpstreamConversation>> {
+    updateConversation(id: string, body: UpdateConversationBody, options: WriteOptions = {}): Promise<WriteResult<UpstreamConversation>> {
       return write(
         { operation: 'UpdateConversation', method: 'PATCH', path: `/v2/Conversations/${segment(id)}`, body },
         [['id', id]],

@@ -122,12 +122,7 @@ export class UpstreamClient {
     );
   }
 
-  async #measuredAttempt<T>(
-    context: CallContext,
-    request: UpstreamRequest,
-    decode: Decoder<T>,
-    span?: Span,
-  ): Promise<UpstreamResponse<T>> {
+  async #measuredAttempt<T>(context: CallContext, request: UpstreamRequest, decode: Decoder<T>, span?: Span): Promise<UpstreamResponse<T>> {
     const started = performance.now();
     let status = 0;
     try {
@@ -236,9 +231,7 @@ function transportError(operation: string, error: unknown, signal: AbortSignal |
     default:
       return unavailableError(
         operation,
-        error instanceof undiciErrors.UndiciError || typeof code === 'string'
-          ? `transport error ${String(code)}`
-          : 'transport error',
+        error instanceof undiciErrors.UndiciError || typeof code === 'string' ? `transport error ${String(code)}` : 'transport error',
         CONNECTION_LOST.has(String(code)),
       );
   }

@@ -6,13 +6,7 @@
 import { z } from 'zod';
 import { RFC3339_DATE_TIME } from '../rfc3339.ts';
 import { UpstreamError } from './errors.ts';
-import type {
-  RecordKind,
-  UpstreamCommunication,
-  UpstreamConversation,
-  UpstreamPage,
-  UpstreamParticipant,
-} from './types.ts';
+import type { RecordKind, UpstreamCommunication, UpstreamConversation, UpstreamPage, UpstreamParticipant } from './types.ts';
 
 const optionalString = z.string().optional().catch(undefined);
 const optionalDate = z.string().regex(RFC3339_DATE_TIME).optional().catch(undefined);
@@ -63,42 +57,52 @@ function readMetadata(value: unknown): Record<string, string> | undefined {
 
 const metadata = z.unknown().transform(readMetadata).optional();
 
-const conversation = z.object({
-  id: z.string().min(1),
-  accountId: z.string(),
-  configurationId: optionalString,
-  name: optionalString,
-  status: optionalString,
-  createdAt: optionalDate,
-  updatedAt: optionalDate,
-  metadata,
-}).transform(stamp('Conversation'));
+const conversation = z
+  .object({
+    id: z.string().min(1),
+    accountId: z.string(),
+    configurationId: optionalString,
+    name: optionalString,
+    status: optionalString,
+    createdAt: optionalDate,
+    updatedAt: optionalDate,
+    metadata,
+  })
+  .transform(stamp('Conversation'));
 
-const participant = z.object({
-  id: z.string().min(1),
-  conversationId: z.string().min(1),
-  accountId: z.string(),
-  name: optionalString,
-  type: optionalString,
-  profileId: optionalString,
-  addresses: z.array(address).optional().catch(undefined).transform((list) => list ?? []),
-  createdAt: optionalDate,
-  updatedAt: optionalDate,
-}).transform(stamp('Participant'));
+const participant = z
+  .object({
+    id: z.string().min(1),
+    conversationId: z.string().min(1),
+    accountId: z.string(),
+    name: optionalString,
+    type: optionalString,
+    profileId: optionalString,
+    addresses: z
+      .array(address)
+      .optional()
+      .catch(undefined)
+      .transform((list) => list ?? []),
+    createdAt: optionalDate,
+    updatedAt: optionalDate,
+  })
+  .transform(stamp('Participant'));
 
-const communication = z.object({
-  id: z.string().min(1),
-  conversationId: z.string().min(1),
-  accountId: z.string(),
-  author: participantAddress,
-  recipients: z.array(recipient),
-  content: z.unknown(),
-  channelId: optionalString,
-  resourceId: optionalString,
-  createdAt: optionalDate,
-  updatedAt: optionalDate,
-  occurredAt: optionalDate,
-}).transform(stamp('Communication'));
+const communication = z
+  .object({
+    id: z.string().min(1),
+    conversationId: z.string().min(1),
+    accountId: z.string(),
+    author: participantAddress,
+    recipients: z.array(recipient),
+    content: z.unknown(),
+    channelId: optionalString,
+    resourceId: optionalString,
+    createdAt: optionalDate,
+    updatedAt: optionalDate,
+    occurredAt: optionalDate,
+  })
+  .transform(stamp('Communication'));
 
 const pageToken = z
   .string()

@@ -58,8 +58,7 @@ export function rejectionOf(error: unknown, pathParameters: PathParameters = [])
   if (base === undefined) return undefined;
   const message = error.twilioMessage ?? '';
   const reason: RejectionReason = base === 'invalid' && /^missing\b|\brequired parameter\b/i.test(message) ? 'required' : base;
-  const parameter =
-    QUOTED_PARAMETER.exec(message)?.[1] ?? (reason === 'not_found' ? missingResource(message, pathParameters) : undefined);
+  const parameter = QUOTED_PARAMETER.exec(message)?.[1] ?? (reason === 'not_found' ? missingResource(message, pathParameters) : undefined);
   return {
     kind: 'rejected',
     status: error.status,

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
 import { CHROMIUM, CHROMIUM_ARGS, requireChromium, skipWithoutChromium } from '../helpers/chromium.ts';
 import { seedConversation } from '../helpers/seed.ts';
-import { ACCOUNT_SID, AUTH_TOKEN, startStack, } from '../helpers/stack.ts';
+import { ACCOUNT_SID, AUTH_TOKEN, startStack } from '../helpers/stack.ts';
 
 // Every name but evil.test fails to resolve: nothing leaves loopback.
 const BROWSER_ARGS = [...CHROMIUM_ARGS, '--host-resolver-rules=MAP evil.test 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'];
@@ -155,12 +155,16 @@ describe.skipIf(skip)('CORS in headless Chromium', () => {
     ['another port of the same site (not named)', 'other', '/'],
     ['another site (evil.test)', 'evil', '/'],
     ['a sandboxed page (Origin: null)', 'app', '/sandboxed'],
-  ] as const)('a page on %s: fetch rejects, the preflight gets a 403, the POST is never sent, zero upstream calls', async (_name, which, path) => {
-    await open({ app, other, evil }[which], path);
-    const outcome = await pageFetch(page, jsonPost(named.stack.url, 'include', 'browser-refused-1'));
-    expect(outcome).toEqual({ kind: 'rejected', name: 'TypeError' });
-    expect(named.take()).toEqual({ facade: ['OPTIONS 403'], upstream: 0 });
-  }, 30_000);
+  ] as const)(
+    'a page on %s: fetch rejects, the preflight gets a 403, the POST is never sent, zero upstream calls',
+    async (_name, which, path) => {
+      await open({ app, other, evil }[which], path);
+      const outcome = await pageFetch(page, jsonPost(named.stack.url, 'include', 'browser-refused-1'));
+      expect(outcome).toEqual({ kind: 'rejected', name: 'TypeError' });
+      expect(named.take()).toEqual({ facade: ['OPTIONS 403'], upstream: 0 });
+    },
+    30_000,
+  );
 
   it('requests a foreign page can send without a preflight are refused before anything runs', async () => {
     await open(evil);
@@ -169,7 +173,13 @@ describe.skipIf(skip)('CORS in headless Chromium', () => {
     expect(await pageFetch(page, { url: query, credentials: 'include' })).toEqual({ kind: 'rejected', name: 'TypeError' });
     // A "simple" text/plain POST (no preflight): refused, unreadable.
     expect(
-      await pageFetch(page, { url: named.stack.url, method: 'POST', credentials: 'include', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: QUERY }) }),
+      await pageFetch(page, {
+        url: named.stack.url,
+        method: 'POST',
+        credentials: 'include',
+        headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify({ query: QUERY }),
+      }),
     ).toEqual({ kind: 'rejected', name: 'TypeError' });
     // mode: 'no-cors' (what <img> or <script> send): no Origin header, but Sec-Fetch-Site says cross-site.
     expect(await pageFetch(page, { url: query, mode: 'no-cors', credentials: 'include' })).toEqual({ kind: 'opaque' });

@@ -99,7 +99,9 @@ export async function openTab(page: Page, index: number, documentMarker: string)
   await selectTab(tab);
   await expect.poll(() => queryEditor(page), { timeout: 10_000 }).toContain(documentMarker);
   if (!wasActive) {
-    await expect.poll(() => page.evaluate(() => localStorage.getItem('graphiql:query') ?? ''), { timeout: 10_000 }).toContain(documentMarker);
+    await expect
+      .poll(() => page.evaluate(() => localStorage.getItem('graphiql:query') ?? ''), { timeout: 10_000 })
+      .toContain(documentMarker);
   }
 }
 
@@ -119,7 +121,9 @@ async function selectTab(tab: Locator): Promise<void> {
 /** The service's live_subscribers gauge for communicationAdded over SSE (0 when absent). */
 export async function liveSubscribers(serviceUrl: string): Promise<number> {
   const text = await (await fetch(new URL('/metrics', serviceUrl))).text();
-  const line = text.split('\n').find((row) => row.startsWith('live_subscribers{') && row.includes('transport="sse"') && row.includes('field="communicationAdded"'));
+  const line = text
+    .split('\n')
+    .find((row) => row.startsWith('live_subscribers{') && row.includes('transport="sse"') && row.includes('field="communicationAdded"'));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
@@ -133,7 +137,10 @@ export async function runSubscription(page: Page, operation: RegExp): Promise<Re
   await page.locator('.graphiql-execute-button[aria-label^="Execute query"]').waitFor({ state: 'visible', timeout: 10_000 });
   const [response] = await Promise.all([
     page.waitForResponse(
-      (r) => r.request().method() === 'GET' && new URL(r.url()).pathname === '/graphql' && operation.test(new URL(r.url()).searchParams.get('query') ?? ''),
+      (r) =>
+        r.request().method() === 'GET' &&
+        new URL(r.url()).pathname === '/graphql' &&
+        operation.test(new URL(r.url()).searchParams.get('query') ?? ''),
       { timeout: 15_000 },
     ),
     page.locator('.graphiql-execute-button[aria-label^="Execute query"]').click({ timeout: 10_000 }),
@@ -146,7 +153,10 @@ export async function runSubscription(page: Page, operation: RegExp): Promise<Re
  * introspection). The button is ▶ only once GraphiQL is idle: while a request is in flight, or its
  * result is still being handled, it is "Stop query", and a click there stops instead of running.
  */
-export async function run(page: Page, operation: RegExp): Promise<{ response: Response; body: { data?: any; errors?: Array<{ message: string }> } }> {
+export async function run(
+  page: Page,
+  operation: RegExp,
+): Promise<{ response: Response; body: { data?: any; errors?: Array<{ message: string }> } }> {
   await page.locator('.graphiql-execute-button[aria-label^="Execute query"]').waitFor({ state: 'visible', timeout: 10_000 });
   const [response] = await Promise.all([
     page.waitForResponse(

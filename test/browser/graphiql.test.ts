@@ -103,11 +103,19 @@ describe.skipIf(skip)('GraphiQL in headless Chromium', () => {
       ctx.skip();
     }
     expect(body.errors).toBeUndefined();
-    const conversation = body.data?.conversation as { name: string; communications: { edges: Array<{ node: { content: { __typename: string; text?: string } } }> } };
+    const conversation = body.data?.conversation as {
+      name: string;
+      communications: { edges: Array<{ node: { content: { __typename: string; text?: string } } }> };
+    };
     expect(conversation.communications.edges.length).toBeGreaterThan(0);
-    const text = conversation.communications.edges.map((edge) => edge.node.content).find((content) => content.__typename === 'TextContent')?.text;
+    const text = conversation.communications.edges
+      .map((edge) => edge.node.content)
+      .find((content) => content.__typename === 'TextContent')?.text;
     // What the person sees: the same data in the response pane.
-    const pane = await waitForPane(page, (shown) => shown.includes('"communications"') && shown.includes(JSON.stringify(conversation.name)));
+    const pane = await waitForPane(
+      page,
+      (shown) => shown.includes('"communications"') && shown.includes(JSON.stringify(conversation.name)),
+    );
     expect(pane).toContain('"data"');
     expect(pane).not.toContain('"errors"');
     expect(text).toBeTruthy();
@@ -124,7 +132,9 @@ describe.skipIf(skip)('GraphiQL in headless Chromium', () => {
     expect(stream.headers()['x-accel-buffering']).toBe('no');
     expect(await stream.request().headerValue('accept')).toBe('text/event-stream');
     expect(await liveSubscribers(service!.url)).toBe(1);
-    await expect.poll(() => page.locator('.graphiql-execute-button').getAttribute('aria-label'), { timeout: 10_000 }).toMatch(/^Stop query/);
+    await expect
+      .poll(() => page.locator('.graphiql-execute-button').getAttribute('aria-label'), { timeout: 10_000 })
+      .toMatch(/^Stop query/);
 
     // GraphiQL stops a running operation when another of its tabs opens, so the message is sent from a
     // second browser tab of the same GraphiQL (same origin, same stored tabs), as the tab's comment says.
@@ -232,7 +242,10 @@ describe.skipIf(skip)('GraphiQL in headless Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'graphiql-close-conversation.png') });
     const again = await run(page, /mutation CloseConversation\b/);
     expect(again.body.errors).toBeUndefined();
-    expect(again.body.data?.updateConversation).toMatchObject({ conversation: { sid: updated.conversation.sid, status: 'CLOSED' }, userErrors: [] });
+    expect(again.body.data?.updateConversation).toMatchObject({
+      conversation: { sid: updated.conversation.sid, status: 'CLOSED' },
+      userErrors: [],
+    });
     // The conversation the other tabs use is still open.
     await openTab(page, 0, 'query LatestCommunications');
     const read = await run(page, /query LatestCommunications\b/);

@@ -348,9 +348,15 @@ describe('bad arguments and cursors cost nothing upstream', () => {
       empty: '',
     };
     for (const [name, cursor] of Object.entries(cases)) {
-      for (const args of [{ first: 2, after: cursor }, { last: 2, before: cursor }]) {
+      for (const args of [
+        { first: 2, after: cursor },
+        { last: 2, before: cursor },
+      ]) {
         const { errors, listCalls } = await errorOf(small.sid, args);
-        expect(errors.map((e) => e.extensions?.code), name).toEqual(['BAD_USER_INPUT']);
+        expect(
+          errors.map((e) => e.extensions?.code),
+          name,
+        ).toEqual(['BAD_USER_INPUT']);
         expect(listCalls, name).toBe(0);
       }
     }

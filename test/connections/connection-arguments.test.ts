@@ -36,9 +36,12 @@ async function run(query: string, variables: Record<string, unknown> = {}) {
 }
 
 async function endCursor(conversation: string, args = 'first: 3'): Promise<string> {
-  const { response } = await run(`query ($sid: String!) { conversation(sid: $sid) { communications(${args}) { pageInfo { endCursor } } } }`, {
-    sid: conversation,
-  });
+  const { response } = await run(
+    `query ($sid: String!) { conversation(sid: $sid) { communications(${args}) { pageInfo { endCursor } } } }`,
+    {
+      sid: conversation,
+    },
+  );
   return response.data.conversation.communications.pageInfo.endCursor;
 }
 
@@ -148,7 +151,10 @@ describe('honest cost, checked before execution', () => {
       ['last: 1, after: $after', ordinary],
     ] as const) {
       const dear = await run(walks(27, args), { sid, after });
-      expect(dear.response.errors?.map((error) => error.extensions?.code), args).toEqual(['QUERY_TOO_COMPLEX']);
+      expect(
+        dear.response.errors?.map((error) => error.extensions?.code),
+        args,
+      ).toEqual(['QUERY_TOO_COMPLEX']);
       expect(dear.calls).toBe(0);
     }
   });
@@ -171,7 +177,14 @@ describe('cursor integrity over HTTP', () => {
     const cursor = await endCursor(sid);
     const [body, mac] = cursor.split('.') as [string, string];
     const query = `query ($sid: String!, $after: String) { conversation(sid: $sid) { communications(first: 2, after: $after) { nodes { sid } } } }`;
-    for (const tampered of [`${cursor}!!`, `${cursor}.x`, `${cursor}==`, `${cursor} `, `${body}.${mac}.`, `${body}.${mac.slice(0, 4)} ${mac.slice(4)}`]) {
+    for (const tampered of [
+      `${cursor}!!`,
+      `${cursor}.x`,
+      `${cursor}==`,
+      `${cursor} `,
+      `${body}.${mac}.`,
+      `${body}.${mac.slice(0, 4)} ${mac.slice(4)}`,
+    ]) {
       expectRefusedBeforeExecution(await run(query, { sid, after: tampered }), 'after', /not a cursor of this API/);
     }
     const intact = await run(query, { sid, after: cursor });

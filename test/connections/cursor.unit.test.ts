@@ -15,7 +15,10 @@ const onPage: Cursor = {
   id: 'conv_communication_01',
   page: { size: 20, token: 'tok-page', index: 19, offset: 39, next: 'tok-next' },
 };
-const firstOnPage: Cursor = { id: 'conv_communication_02', page: { size: 20, token: 'tok-page', index: 0, offset: 20, previous: 'tok-prev' } };
+const firstOnPage: Cursor = {
+  id: 'conv_communication_02',
+  page: { size: 20, token: 'tok-page', index: 0, offset: 20, previous: 'tok-prev' },
+};
 const noPage: Cursor = { id: 'conv_communication_03', page: null };
 
 /** Signs any body with the real secret, as encode() does: what only a holder of CURSOR_SECRET could make. */
@@ -135,7 +138,10 @@ describe('parseConnectionArgs', () => {
     expect(parseConnectionArgs({ after, before }, codec, TAG)).toMatchObject({ direction: 'forward', count: 20 });
     expect(parseConnectionArgs({ first: 3, before }, codec, TAG)).toMatchObject({ direction: 'forward', count: 3 });
     expect(parseConnectionArgs({ last: 3, after }, codec, TAG)).toMatchObject({ direction: 'backward', count: 3, after: onPage });
-    expect(parseConnectionArgs({ first: null, last: null, after: null, before: null }, codec, TAG)).toEqual({ direction: 'forward', count: 20 });
+    expect(parseConnectionArgs({ first: null, last: null, after: null, before: null }, codec, TAG)).toEqual({
+      direction: 'forward',
+      count: 20,
+    });
   });
 
   it.each([

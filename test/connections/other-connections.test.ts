@@ -32,7 +32,11 @@ const PARTICIPANTS = /* GraphQL */ `
 
 type Page = { ids: string[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string; endCursor: string } };
 
-async function walk(fetchPage: (args: Record<string, unknown>) => Promise<Page & { calls: number }>, direction: 'forward' | 'backward', size: number) {
+async function walk(
+  fetchPage: (args: Record<string, unknown>) => Promise<Page & { calls: number }>,
+  direction: 'forward' | 'backward',
+  size: number,
+) {
   const seen: string[] = [];
   const calls: number[] = [];
   let cursor: string | undefined;
@@ -56,7 +60,11 @@ async function conversationsPage(args: Record<string, unknown>) {
   });
   expect(response.errors).toBeUndefined();
   const connection = response.data.conversations;
-  return { ids: connection.nodes.map((n: { sid: string }) => n.sid), pageInfo: connection.pageInfo, calls: stack.takeUpstreamCalls().length };
+  return {
+    ids: connection.nodes.map((n: { sid: string }) => n.sid),
+    pageInfo: connection.pageInfo,
+    calls: stack.takeUpstreamCalls().length,
+  };
 }
 
 async function participantsPage(args: Record<string, unknown>) {
@@ -123,7 +131,12 @@ describe('Query.conversations', () => {
     }
     expect(seen).toEqual(wanted);
     const back = await conversationsPage({ last: 2, status: ['INACTIVE'] });
-    expect(back.ids).toEqual(conversations.filter((c) => c.status === 'INACTIVE').map((c) => c.id).slice(-2));
+    expect(back.ids).toEqual(
+      conversations
+        .filter((c) => c.status === 'INACTIVE')
+        .map((c) => c.id)
+        .slice(-2),
+    );
   });
 
   it('filters by channelId, and a cursor of one filter is refused by another', async () => {

@@ -111,7 +111,10 @@ describe('page-size changes cost one upstream call, never an error', () => {
 
   it('over the page budget: last: 2 on a list longer than the budget reaches returns the last 2 it read, with hasNextPage: true (was QUERY_TOO_COMPLEX)', async () => {
     // 1,001 communications: the walk to the end needs 2 pages of 1000; the budget is 1.
-    const sid = budgetOfOne.emulator.data.createConversation(DEMO_ACCOUNT_SID, { configurationId: 'conv_configuration_01jaaaaaaaaaaaaaaaaaaaaaaa', name: 'long' }).id;
+    const sid = budgetOfOne.emulator.data.createConversation(DEMO_ACCOUNT_SID, {
+      configurationId: 'conv_configuration_01jaaaaaaaaaaaaaaaaaaaaaaa',
+      name: 'long',
+    }).id;
     const ids: string[] = [];
     for (let i = 0; i < 1001; i++) {
       const created = budgetOfOne.emulator.data.createCommunication(DEMO_ACCOUNT_SID, sid, {

@@ -40,7 +40,12 @@ async function page(list: MemoryList, args: RawConnectionArgs, maxPages = 20) {
 const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 
 /** A signed cursor naming item `index` on a page read with `size`, as the paginator would have made it. */
-function craftedCursor(list: MemoryList, index: number, size: number, position: { index: number; next?: boolean; previous?: boolean; offset?: number }): string {
+function craftedCursor(
+  list: MemoryList,
+  index: number,
+  size: number,
+  position: { index: number; next?: boolean; previous?: boolean; offset?: number },
+): string {
   const pageStart = index - position.index;
   const cursor: Cursor = {
     id: list.items[index]!.id,
@@ -192,7 +197,10 @@ describe('windows, stale cursors and cursors without a page', () => {
 type Step = { direction: 'forward' | 'backward' | 'tail'; size: number };
 
 const sizeArbitrary = fc.oneof(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 13, max: 300 }), fc.integer({ min: 990, max: 1000 }));
-const stepArbitrary = fc.record({ direction: fc.constantFrom<Step['direction']>('forward', 'backward', 'forward', 'backward', 'tail'), size: sizeArbitrary });
+const stepArbitrary = fc.record({
+  direction: fc.constantFrom<Step['direction']>('forward', 'backward', 'forward', 'backward', 'tail'),
+  size: sizeArbitrary,
+});
 
 /** What the cost model assumes for a request, from the cursors' classes (as query-limits prices it). */
 function pricedPages(args: RawConnectionArgs, maxPages: number): number {
@@ -270,20 +278,25 @@ describe('property: random sequences of first/after, last/before and sizes', () 
 
   it('walking all the way in either direction with changing sizes reads every item once', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 1500 }), fc.array(sizeArbitrary, { minLength: 1, maxLength: 8 }), fc.boolean(), async (length, sizes, forward) => {
-        const list = new MemoryList(length);
-        const seen: number[] = [];
-        let cursor: string | null = null;
-        for (let step = 0; step < 3000; step++) {
-          const size = sizes[step % sizes.length]!;
-          const result = await page(list, forward ? { first: size, after: cursor } : { last: size, before: cursor }, 20);
-          if (forward) seen.push(...result.indexes);
-          else seen.unshift(...result.indexes);
-          if (!(forward ? result.pageInfo.hasNextPage : result.pageInfo.hasPreviousPage)) break;
-          cursor = forward ? result.endCursor : result.startCursor;
-        }
-        expect(seen).toEqual(range(0, length));
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 1500 }),
+        fc.array(sizeArbitrary, { minLength: 1, maxLength: 8 }),
+        fc.boolean(),
+        async (length, sizes, forward) => {
+          const list = new MemoryList(length);
+          const seen: number[] = [];
+          let cursor: string | null = null;
+          for (let step = 0; step < 3000; step++) {
+            const size = sizes[step % sizes.length]!;
+            const result = await page(list, forward ? { first: size, after: cursor } : { last: size, before: cursor }, 20);
+            if (forward) seen.push(...result.indexes);
+            else seen.unshift(...result.indexes);
+            if (!(forward ? result.pageInfo.hasNextPage : result.pageInfo.hasPreviousPage)) break;
+            cursor = forward ? result.endCursor : result.startCursor;
+          }
+          expect(seen).toEqual(range(0, length));
+        },
+      ),
       { numRuns: 60, seed: 7 },
     );
   });

@@ -105,7 +105,9 @@ const content = (instruction: Instruction) => (instruction.getArgumentsContent()
 function envOf(stage: Stage): Record<string, string> {
   const env: Record<string, string> = {};
   for (const instruction of of(stage, 'ENV')) {
-    for (const property of (instruction as unknown as { getProperties(): Array<{ getName(): string; getValue(): string | null }> }).getProperties()) {
+    for (const property of (
+      instruction as unknown as { getProperties(): Array<{ getName(): string; getValue(): string | null }> }
+    ).getProperties()) {
       env[property.getName()] = property.getValue() ?? '';
     }
   }
@@ -133,7 +135,8 @@ function imagePath(file: string): string | undefined {
     for (const source of copy.sources) {
       const destination = posix.resolve(workdir, copy.destination);
       if (source === file) return copy.destination.endsWith('/') ? posix.join(destination, posix.basename(file)) : destination;
-      if (source === '.' || file.startsWith(`${source}/`)) return posix.join(destination, source === '.' ? file : file.slice(source.length + 1));
+      if (source === '.' || file.startsWith(`${source}/`))
+        return posix.join(destination, source === '.' ? file : file.slice(source.length + 1));
     }
   }
   return undefined;
@@ -141,7 +144,8 @@ function imagePath(file: string): string | undefined {
 
 // ---- What `node src/main.ts` loads: its import graph (static and dynamic), and the packages it imports.
 
-const IMPORT = /(?:^|[;\s])(?:import|export)\s+(?!type\s)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|new URL\(\s*['"]([^'"]+)['"],\s*import\.meta\.url\s*\)/g;
+const IMPORT =
+  /(?:^|[;\s])(?:import|export)\s+(?!type\s)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|new URL\(\s*['"]([^'"]+)['"],\s*import\.meta\.url\s*\)/g;
 
 function loadedBy(entry: string): { files: string[]; packages: string[] } {
   const files = new Set<string>();
@@ -156,7 +160,8 @@ function loadedBy(entry: string): { files: string[]; packages: string[] } {
     for (const match of source.matchAll(IMPORT)) {
       const specifier = match[1] ?? match[2] ?? match[3]!;
       if (specifier.startsWith('.')) queue.push(posix.join(posix.dirname(file), specifier));
-      else if (match[3] === undefined) packages.add(specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!);
+      else if (match[3] === undefined)
+        packages.add(specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!);
     }
   }
   return { files: [...files].sort(), packages: [...packages].sort() };
@@ -233,7 +238,18 @@ describe('Dockerfile', () => {
   });
 
   it('keeps development files out of the build context (.dockerignore)', () => {
-    for (const path of ['node_modules/graphql/package.json', 'test/helpers/stack.ts', 'bench/x.ts', 'artifacts/graphiql.png', '.git/HEAD', 'docs/graphiql.png', '.env', '.ci/run', 'schema.graphql', 'src/emulator/README.md']) {
+    for (const path of [
+      'node_modules/graphql/package.json',
+      'test/helpers/stack.ts',
+      'bench/x.ts',
+      'artifacts/graphiql.png',
+      '.git/HEAD',
+      'docs/graphiql.png',
+      '.env',
+      '.ci/run',
+      'schema.graphql',
+      'src/emulator/README.md',
+    ]) {
       expect(inBuildContext(path), path).toBe(false);
     }
   });
@@ -280,7 +296,9 @@ describe('the image, assembled without Docker', () => {
       }
     }
     // What `npm ci --omit=dev` installs: the lockfile's packages not marked dev, with the same layout.
-    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; optional?: boolean }> };
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean; optional?: boolean }>;
+    };
     for (const [path, info] of Object.entries(lock.packages)) {
       if (path === '' || info.dev || !path.startsWith('node_modules/')) continue;
       const from = join(ROOT, path);

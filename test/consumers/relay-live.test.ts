@@ -39,7 +39,9 @@ describe('relay-compiler on the live subscription', () => {
     expect(subscription).toMatch(
       /"handle": "appendEdge",\s*"key": "",\s*"kind": "LinkedHandle",\s*"name": "communicationAdded",\s*"handleArgs": \[\s*\{\s*"kind": "Variable",\s*"name": "connections",\s*"variableName": "connections"/,
     );
-    expect(subscription).toContain('export type LiveMessagesSubscription$variables = {\n  after?: string | null | undefined;\n  connections: ReadonlyArray<string>;\n  sid: string;\n};');
+    expect(subscription).toContain(
+      'export type LiveMessagesSubscription$variables = {\n  after?: string | null | undefined;\n  connections: ReadonlyArray<string>;\n  sid: string;\n};',
+    );
     const text = project.operationText('LiveMessagesSubscription');
     expect(text).toMatch(/^subscription LiveMessagesSubscription\(\n {2}\$sid: String!\n {2}\$after: String\n\) \{/);
     expect(text).not.toMatch(/@appendEdge|\$connections/);
@@ -49,7 +51,7 @@ describe('relay-compiler on the live subscription', () => {
     const stack = await startStack();
     const client = connect(stack.url);
     try {
-      const send = async <T,>(name: string, variables: Record<string, unknown>): Promise<T> => {
+      const send = async <T>(name: string, variables: Record<string, unknown>): Promise<T> => {
         const response = await stack.graphql(project.operationText(name), variables);
         expect(response.errors, `${name} ${JSON.stringify(variables)}`).toBeUndefined();
         return response.data as T;
@@ -58,10 +60,17 @@ describe('relay-compiler on the live subscription', () => {
       const sid = hookedConversation(stack, 'Relay live thread');
       seedCommunications(stack.emulator, sid, 4);
       await stack.emulator.webhooks.idle();
-      const { conversation } = await stack.graphql<{ conversation: { id: string } }>('query ($sid: String!) { conversation(sid: $sid) { id } }', { sid }).then((r) => r.data!);
+      const { conversation } = await stack
+        .graphql<{ conversation: { id: string } }>('query ($sid: String!) { conversation(sid: $sid) { id } }', { sid })
+        .then((r) => r.data!);
       const connections = [`client:${conversation.id}:__ConversationCommunications_communications_connection(channelId:null)`];
       const screen = await send<{ node: { communications: Page } }>('ConversationScreenQuery', { id: conversation.id });
-      expect(screen.node.communications.edges.map((edge) => edge.node.content.text)).toEqual(['message 0', 'message 1', 'message 2', 'message 3']);
+      expect(screen.node.communications.edges.map((edge) => edge.node.content.text)).toEqual([
+        'message 0',
+        'message 1',
+        'message 2',
+        'message 3',
+      ]);
 
       // useSubscription from where the screen ends (its endCursor), over each transport. Relay sends
       // every variable, $connections included; the server ignores the one the text does not declare.
@@ -88,17 +97,33 @@ describe('relay-compiler on the live subscription', () => {
         connections,
       });
       const pushed = (await sse.next(10_000)).data.communicationAdded as Edge;
-      expect(pushed.node).toEqual({ ...sent.createCommunication.communicationEdge.node, occurredAt: expect.any(String), author: { address: '+15005550001', channel: 'SMS' } });
+      expect(pushed.node).toEqual({
+        ...sent.createCommunication.communicationEdge.node,
+        occurredAt: expect.any(String),
+        author: { address: '+15005550001', channel: 'SMS' },
+      });
       await firstOverWs;
       expect(pushedOverWs).toEqual([{ data: { communicationAdded: { ...pushed, cursor: expect.any(String) } } }]);
 
       // What @appendEdge put at the end is what a fresh read of the connection has last, and paging
       // on from its cursor (loadNext) finds nothing newer: the screen and the server agree.
       const base = { id: conversation.id, channelId: null };
-      const newest = await send<{ node: { communications: Page } }>('ConversationCommunicationsPaginationQuery', { ...base, last: 1, before: null, first: null, after: null });
+      const newest = await send<{ node: { communications: Page } }>('ConversationCommunicationsPaginationQuery', {
+        ...base,
+        last: 1,
+        before: null,
+        first: null,
+        after: null,
+      });
       expect(newest.node.communications.edges.map((edge) => edge.node.id)).toEqual([pushed.node.id]);
       for (const cursor of [pushed.cursor, (pushedOverWs[0] as { data: { communicationAdded: Edge } }).data.communicationAdded.cursor]) {
-        const next = await send<{ node: { communications: Page } }>('ConversationCommunicationsPaginationQuery', { ...base, first: 5, after: cursor, last: null, before: null });
+        const next = await send<{ node: { communications: Page } }>('ConversationCommunicationsPaginationQuery', {
+          ...base,
+          first: 5,
+          after: cursor,
+          last: null,
+          before: null,
+        });
         expect(next.node.communications).toMatchObject({ edges: [], pageInfo: { hasNextPage: false } });
       }
 
@@ -107,9 +132,14 @@ describe('relay-compiler on the live subscription', () => {
       sse.close();
       seedCommunications(stack.emulator, sid, 2, { prefix: 'while away' });
       await stack.emulator.webhooks.idle();
-      const resumed = await SseStream.open(stack.url, project.operationText('LiveMessagesSubscription'), { ...variables, after: pushed.cursor });
+      const resumed = await SseStream.open(stack.url, project.operationText('LiveMessagesSubscription'), {
+        ...variables,
+        after: pushed.cursor,
+      });
       try {
-        const missed = [await resumed.next(10_000), await resumed.next(10_000)].map((payload) => (payload.data.communicationAdded as Edge).node.content.text);
+        const missed = [await resumed.next(10_000), await resumed.next(10_000)].map(
+          (payload) => (payload.data.communicationAdded as Edge).node.content.text,
+        );
         expect(missed).toEqual(['while away 0', 'while away 1']);
         expect(resumed.pending).toBe(0);
       } finally {

@@ -67,7 +67,10 @@ export function compileRelayProject(work: string): RelayProject {
   }
   cpSync(join(ROOT, 'schema.graphql'), join(dir, 'schema.graphql'));
   const config = JSON.parse(readFileSync(join(RELAY_DIR, 'relay.config.json'), 'utf8')) as Record<string, unknown>;
-  writeFileSync(join(dir, 'relay.config.json'), JSON.stringify({ ...config, src: './src', schema: './schema.graphql', artifactDirectory: './__generated__' }));
+  writeFileSync(
+    join(dir, 'relay.config.json'),
+    JSON.stringify({ ...config, src: './src', schema: './schema.graphql', artifactDirectory: './__generated__' }),
+  );
   const compile = run(process.execPath, [RELAY_CLI, '--output', 'quiet-with-errors'], dir);
   expect(compile.output).not.toMatch(/ERROR/);
   expect(compile.status, compile.output).toBe(0);

@@ -36,13 +36,21 @@ describe('relay-compiler on the conversation and participant writes', () => {
     ] as const) {
       const mutation = artifact(name);
       // The store updater: Relay's appendEdge handle on the payload's edge, fed the connection ids.
-      expect(mutation, name).toMatch(new RegExp(`"handle": "appendEdge",\\s*"key": "",\\s*"kind": "LinkedHandle",\\s*"name": "${edge}",\\s*"handleArgs": \\[\\s*\\{\\s*"kind": "Variable",\\s*"name": "connections",\\s*"variableName": "connections"`));
+      expect(mutation, name).toMatch(
+        new RegExp(
+          `"handle": "appendEdge",\\s*"key": "",\\s*"kind": "LinkedHandle",\\s*"name": "${edge}",\\s*"handleArgs": \\[\\s*\\{\\s*"kind": "Variable",\\s*"name": "connections",\\s*"variableName": "connections"`,
+        ),
+      );
       expect(mutation, name).toContain(`export type ${name}$variables = {\n  connections: ReadonlyArray<string>;`);
     }
     // The connections those ids name: Relay keys them by these handles.
-    expect(artifact('ConversationInboxQuery')).toMatch(/"handle": "connection",\s*"key": "ConversationInbox_conversations",\s*"kind": "LinkedHandle",\s*"name": "conversations"/);
+    expect(artifact('ConversationInboxQuery')).toMatch(
+      /"handle": "connection",\s*"key": "ConversationInbox_conversations",\s*"kind": "LinkedHandle",\s*"name": "conversations"/,
+    );
     expect(artifact('ConversationParticipants_conversation')).toContain('"name": "__ConversationParticipants_participants_connection"');
-    expect(artifact('ConversationParticipantsQuery')).toMatch(/"handle": "connection",\s*"key": "ConversationParticipants_participants",\s*"kind": "LinkedHandle",\s*"name": "participants"/);
+    expect(artifact('ConversationParticipantsQuery')).toMatch(
+      /"handle": "connection",\s*"key": "ConversationParticipants_participants",\s*"kind": "LinkedHandle",\s*"name": "participants"/,
+    );
     expect(artifact('OpenConversationMutation')).toMatch(
       /export type CreateConversationInput = \{\s*clientMutationId\?: string \| null \| undefined;\s*configurationSid: string;\s*idempotencyKey\?: string \| null \| undefined;\s*metadata\?: unknown \| null \| undefined;\s*name\?: string \| null \| undefined;\s*\};/,
     );
@@ -57,7 +65,7 @@ describe('relay-compiler on the conversation and participant writes', () => {
   it('runs the write flows against the facade as Relay would: the appended edges are the nodes the connections hold, the deleted id the record Relay keys by', async () => {
     const stack = await startStack();
     try {
-      const send = async <T,>(name: string, variables: Record<string, unknown>): Promise<T> => {
+      const send = async <T>(name: string, variables: Record<string, unknown>): Promise<T> => {
         const response = await stack.graphql(operationText(name), variables);
         expect(response.errors, `${name} ${JSON.stringify(variables)}`).toBeUndefined();
         return response.data as T;
@@ -81,23 +89,34 @@ describe('relay-compiler on the conversation and participant writes', () => {
       const beyond = await send<Inbox>('ConversationInboxQuery', { first: 5, after: opened.createConversation.conversationEdge.cursor });
       expect(beyond.conversations).toEqual({ edges: [], pageInfo: { endCursor: null, hasNextPage: false } });
 
-      type Participants = { conversation: { id: string; participants: { edges: Array<{ cursor: string; node: { id: string; name: string } }> } } };
-      const added = await send<{ addParticipant: { userErrors: unknown[]; participantEdge: { cursor: string; node: { id: string; name: string; type: string } } } }>(
-        'AddParticipantMutation',
-        {
-          input: { conversationSid: conversation.sid, name: 'Ravi Shah', type: 'HUMAN_AGENT', addresses: [{ address: '+15005550006', channel: 'SMS' }] },
-          connections: [`client:${conversation.id}:__ConversationParticipants_participants_connection`],
+      type Participants = {
+        conversation: { id: string; participants: { edges: Array<{ cursor: string; node: { id: string; name: string } }> } };
+      };
+      const added = await send<{
+        addParticipant: { userErrors: unknown[]; participantEdge: { cursor: string; node: { id: string; name: string; type: string } } };
+      }>('AddParticipantMutation', {
+        input: {
+          conversationSid: conversation.sid,
+          name: 'Ravi Shah',
+          type: 'HUMAN_AGENT',
+          addresses: [{ address: '+15005550006', channel: 'SMS' }],
         },
-      );
+        connections: [`client:${conversation.id}:__ConversationParticipants_participants_connection`],
+      });
       expect(added.addParticipant.userErrors).toEqual([]);
       const participants = await send<Participants>('ConversationParticipantsQuery', { sid: conversation.sid });
       expect(participants.conversation.id).toBe(conversation.id);
-      expect(participants.conversation.participants.edges.map((edge) => edge.node.id)).toEqual([added.addParticipant.participantEdge.node.id]);
+      expect(participants.conversation.participants.edges.map((edge) => edge.node.id)).toEqual([
+        added.addParticipant.participantEdge.node.id,
+      ]);
 
       // @deleteRecord removes the record whose id the field holds: it must be the id the store has.
-      const deleted = await send<{ deleteConversation: { userErrors: unknown[]; deletedConversationId: string } }>('DeleteConversationMutation', {
-        input: { sid: conversation.sid },
-      });
+      const deleted = await send<{ deleteConversation: { userErrors: unknown[]; deletedConversationId: string } }>(
+        'DeleteConversationMutation',
+        {
+          input: { sid: conversation.sid },
+        },
+      );
       expect(deleted.deleteConversation).toEqual({ deletedConversationId: conversation.id, userErrors: [], clientMutationId: null });
       const afterDelete = await send<Inbox>('ConversationInboxQuery', {});
       expect(afterDelete.conversations.edges.map((edge) => edge.node.id)).not.toContain(conversation.id);

@@ -49,10 +49,19 @@ describe('relay-compiler', () => {
 
   it('sends operation texts that are valid against schema.graphql', () => {
     for (const name of OPERATIONS) {
-      expect(validate(schema, parse(operationText(name))).map((error) => error.message), name).toEqual([]);
+      expect(
+        validate(schema, parse(operationText(name))).map((error) => error.message),
+        name,
+      ).toEqual([]);
     }
     // Relay's client-only parts never reach the server.
-    for (const name of ['SendMessageMutation', 'OpenConversationMutation', 'AddParticipantMutation', 'DeleteConversationMutation', 'LiveMessagesSubscription']) {
+    for (const name of [
+      'SendMessageMutation',
+      'OpenConversationMutation',
+      'AddParticipantMutation',
+      'DeleteConversationMutation',
+      'LiveMessagesSubscription',
+    ]) {
       expect(operationText(name), name).not.toMatch(/@appendEdge|@prependEdge|@deleteRecord|\$connections/);
     }
     expect(operationText('ConversationCommunicationsPaginationQuery')).not.toMatch(/@connection|@refetchable|@argumentDefinitions/);
@@ -92,7 +101,9 @@ describe('relay-compiler', () => {
   it('generates the @refetchable query on node(id:), with the paging variables of both directions', () => {
     const query = artifact('ConversationCommunicationsPaginationQuery');
     const text = operationText('ConversationCommunicationsPaginationQuery');
-    expect(text).toMatch(/^query ConversationCommunicationsPaginationQuery\(\s*\$after: String\s*\$before: String\s*\$channelId: String\s*\$first: Int\s*\$last: Int = 10\s*\$id: ID!\s*\)/);
+    expect(text).toMatch(
+      /^query ConversationCommunicationsPaginationQuery\(\s*\$after: String\s*\$before: String\s*\$channelId: String\s*\$first: Int\s*\$last: Int = 10\s*\$id: ID!\s*\)/,
+    );
     expect(text).toContain('node(id: $id)');
     expect(text).toContain('communications(first: $first, after: $after, last: $last, before: $before, channelId: $channelId)');
     expect(query).toMatch(
@@ -102,13 +113,17 @@ describe('relay-compiler', () => {
 
   it('types the node(id:) query with the aliased fragment reference', () => {
     const query = artifact('ConversationScreenQuery');
-    expect(query).toMatch(/readonly conversation: \{\s*readonly " \$fragmentSpreads": FragmentRefs<"ConversationCommunications_conversation">;\s*\} \| null \| undefined;/);
+    expect(query).toMatch(
+      /readonly conversation: \{\s*readonly " \$fragmentSpreads": FragmentRefs<"ConversationCommunications_conversation">;\s*\} \| null \| undefined;/,
+    );
     expect(query).toMatch(/readonly status\?: ConversationStatus \| null \| undefined;/);
   });
 
   it('compiles createCommunication with @appendEdge on communicationEdge, and renders the @oneOf input as a union', () => {
     const mutation = artifact('SendMessageMutation');
-    expect(mutation).toMatch(/"handle": "appendEdge",\s*"key": "",\s*"kind": "LinkedHandle",\s*"name": "communicationEdge",\s*"handleArgs": \[/);
+    expect(mutation).toMatch(
+      /"handle": "appendEdge",\s*"key": "",\s*"kind": "LinkedHandle",\s*"name": "communicationEdge",\s*"handleArgs": \[/,
+    );
     expect(mutation).toMatch(/"name": "connections",\s*"variableName": "connections"/);
     expect(mutation).toContain('connections: ReadonlyArray<string>;');
     expect(mutation).toMatch(
@@ -126,7 +141,10 @@ describe('relay-compiler', () => {
         sid: conversationSid,
       });
       const id = lookup.data!.conversation.id;
-      type Page = { edges: Array<{ cursor: string; node: { sid: string; content: { text?: string } } }>; pageInfo: Record<string, unknown> };
+      type Page = {
+        edges: Array<{ cursor: string; node: { sid: string; content: { text?: string } } }>;
+        pageInfo: Record<string, unknown>;
+      };
       const send = async (name: string, variables: Record<string, unknown>) => {
         const response = await stack.graphql(operationText(name), variables);
         expect(response.errors, `${name} ${JSON.stringify(variables)}`).toBeUndefined();
@@ -173,10 +191,21 @@ describe('relay-compiler', () => {
           recipients: [{ address: '+15005550002', channel: 'SMS' }],
           content: { text: { text: 'appended by Relay' } },
         },
-      })) as { createCommunication: { userErrors: unknown[]; communicationEdge: { cursor: string; node: { id: string; content: { text: string } } } } };
+      })) as {
+        createCommunication: {
+          userErrors: unknown[];
+          communicationEdge: { cursor: string; node: { id: string; content: { text: string } } };
+        };
+      };
       expect(created.createCommunication.userErrors).toEqual([]);
       expect(created.createCommunication.communicationEdge.node.content.text).toBe('appended by Relay');
-      const newest = (await send('ConversationCommunicationsPaginationQuery', { ...base, last: 1, before: null, first: null, after: null })) as {
+      const newest = (await send('ConversationCommunicationsPaginationQuery', {
+        ...base,
+        last: 1,
+        before: null,
+        first: null,
+        after: null,
+      })) as {
         node: { communications: Page & { edges: Array<{ node: { id: string } }> } };
       };
       expect(newest.node.communications.edges[0]?.node.id).toBe(created.createCommunication.communicationEdge.node.id);
@@ -245,7 +274,10 @@ describe('graphql-codegen on the Relay documents', () => {
   let types: string;
 
   beforeAll(async () => {
-    const files = (await generate({ ...codegenRelayConfig, cwd: ROOT, silent: true }, false)) as Array<{ filename: string; content: string }>;
+    const files = (await generate({ ...codegenRelayConfig, cwd: ROOT, silent: true }, false)) as Array<{
+      filename: string;
+      content: string;
+    }>;
     expect(files.map((file) => file.filename)).toEqual(['artifacts/codegen-relay/graphql.ts']);
     types = files[0]!.content;
   }, 60_000);
@@ -257,13 +289,19 @@ describe('graphql-codegen on the Relay documents', () => {
     expect(types).toMatch(/export type SendMessageMutationVariables = Exact<\{\s*input: CreateCommunicationInput;\s*connections: /);
     expect(types).toContain('export type SendMessageMutation = {');
     expect(types).toMatch(/export type OpenConversationMutationVariables = Exact<\{\s*input: CreateConversationInput;\s*connections: /);
-    expect(types).toContain('export type OpenConversationMutation = { createConversation: { clientMutationId: string | null, conversationEdge: { cursor: string, node: {');
+    expect(types).toContain(
+      'export type OpenConversationMutation = { createConversation: { clientMutationId: string | null, conversationEdge: { cursor: string, node: {',
+    );
     expect(types).toMatch(/export type AddParticipantMutationVariables = Exact<\{\s*input: AddParticipantInput;\s*connections: /);
-    expect(types).toContain('export type AddParticipantMutation = { addParticipant: { clientMutationId: string | null, participantEdge: { cursor: string, node: {');
+    expect(types).toContain(
+      'export type AddParticipantMutation = { addParticipant: { clientMutationId: string | null, participantEdge: { cursor: string, node: {',
+    );
     expect(types).toContain('export type DeleteConversationMutation = { deleteConversation: { deletedConversationId: string | null,');
     expect(types).toContain('export type ConversationInboxQuery = {');
     expect(types).toContain('export type ConversationParticipants_ConversationFragment = {');
-    expect(types).toMatch(/export type LiveMessagesSubscriptionVariables = Exact<\{\s*sid: string;\s*after\?: string \| null \| undefined;\s*connections: /);
+    expect(types).toMatch(
+      /export type LiveMessagesSubscriptionVariables = Exact<\{\s*sid: string;\s*after\?: string \| null \| undefined;\s*connections: /,
+    );
     expect(types).toContain('export type LiveMessagesSubscription = { communicationAdded: { cursor: string, node: {');
     expect(types).toContain(
       'export type CommunicationContentInput =\n  {   text: TextContentInput; transcription?: never; }\n  |  { text?: never;   transcription: TranscriptionContentInput; };',
@@ -274,7 +312,7 @@ describe('graphql-codegen on the Relay documents', () => {
     const broken = join(work, 'Broken.tsx');
     writeFileSync(broken, 'export const q = graphql`query BrokenQuery { conversation(sid: "x") { notAField } }`;\n');
     const attempt = generate(
-      { ...codegenRelayConfig, cwd: ROOT, silent: true, documents: [...[codegenRelayConfig.documents].flat() as string[], broken] },
+      { ...codegenRelayConfig, cwd: ROOT, silent: true, documents: [...([codegenRelayConfig.documents].flat() as string[]), broken] },
       false,
     );
     await expect(attempt).rejects.toThrow(/Cannot query field "notAField" on type "Conversation"/);

@@ -102,7 +102,10 @@ describe('schema.graphql breaking changes (graphql-inspector)', () => {
         // a new required argument on a field consumers call
         .replace('conversation(sid: String!): Conversation', 'conversation(sid: String!, region: String!): Conversation')
         // an optional input field made required
-        .replace('input CreateCommunicationInput {\n  author: AddressInput!\n  channelId: String\n', 'input CreateCommunicationInput {\n  author: AddressInput!\n  channelId: String!\n');
+        .replace(
+          'input CreateCommunicationInput {\n  author: AddressInput!\n  channelId: String\n',
+          'input CreateCommunicationInput {\n  author: AddressInput!\n  channelId: String!\n',
+        );
       const breaking = unallowedBreaking(await changes(workingTree, broken));
       expect(breaking).toEqual(
         expect.arrayContaining([

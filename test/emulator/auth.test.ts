@@ -69,18 +69,24 @@ describe('accounts', () => {
     const mine = await call(emulator, 'POST', '/v2/Conversations', { body: { configurationId: CONFIGURATION_ID, name: 'mine' } });
     expect(mine.body.accountId).toBe(ACCOUNT);
 
-    const viaKey = await call(emulator, 'POST', '/v2/Conversations', { auth: [key, 'key-secret'], body: { configurationId: CONFIGURATION_ID, name: 'via key' } });
+    const viaKey = await call(emulator, 'POST', '/v2/Conversations', {
+      auth: [key, 'key-secret'],
+      body: { configurationId: CONFIGURATION_ID, name: 'via key' },
+    });
     expect(viaKey.status).toBe(201);
     expect(viaKey.body.accountId).toBe(ACCOUNT); // AC + the same 32 hex digits
 
-    const names = async (auth: [string, string]) => (await call(emulator, 'GET', '/v2/Conversations', { auth })).body.conversations.map((c: any) => c.name);
+    const names = async (auth: [string, string]) =>
+      (await call(emulator, 'GET', '/v2/Conversations', { auth })).body.conversations.map((c: any) => c.name);
     expect(await names([ACCOUNT, 'secret-1'])).toEqual(['mine']);
     expect(await names([key, 'key-secret'])).toEqual(['via key']);
 
     const stranger: [string, string] = [`AC${'e'.repeat(32)}`, 'x'];
     expect(await names(stranger)).toEqual([]);
     expect((await call(emulator, 'GET', `/v2/Conversations/${mine.body.id}`, { auth: stranger })).status).toBe(404);
-    expect((await call(emulator, 'POST', `/v2/Conversations/${mine.body.id}/Participants`, { auth: stranger, body: { addresses: [] } })).status).toBe(404);
+    expect(
+      (await call(emulator, 'POST', `/v2/Conversations/${mine.body.id}/Participants`, { auth: stranger, body: { addresses: [] } })).status,
+    ).toBe(404);
   });
 
   it('seeds the demo data into the demo account only', async () => {

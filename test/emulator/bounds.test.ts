@@ -10,7 +10,12 @@ import { ApiError } from '../../src/emulator/errors.ts';
 import { Faults, MAX_PATH_PATTERN_LENGTH, MAX_QUEUED_FAULTS } from '../../src/emulator/faults.ts';
 import { DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN, startEmulator, type Emulator } from '../../src/emulator/index.ts';
 import { globMatches } from '../../src/emulator/path-glob.ts';
-import { DEFAULT_MAX_LOGGED_BYTES, DEFAULT_MAX_LOGGED_REQUESTS, RequestRecorder, type LoggedRequest } from '../../src/emulator/request-log.ts';
+import {
+  DEFAULT_MAX_LOGGED_BYTES,
+  DEFAULT_MAX_LOGGED_REQUESTS,
+  RequestRecorder,
+  type LoggedRequest,
+} from '../../src/emulator/request-log.ts';
 import { call } from './helpers.ts';
 
 let emulator: Emulator | undefined;
@@ -77,13 +82,22 @@ describe('trust on first use is bounded', () => {
     expect((await list([sid(2), 'two'])).status).toBe(200);
     const refused = await list([sid(3), 'three']);
     expect(refused.status).toBe(401);
-    expect(refused.body).toMatchObject({ code: 20003, status: 401, message: 'Authentication Error - this emulator already trusts 2 accounts; use one of them or reset it' });
+    expect(refused.body).toMatchObject({
+      code: 20003,
+      status: 401,
+      message: 'Authentication Error - this emulator already trusts 2 accounts; use one of them or reset it',
+    });
     expect((await list([sid(1), 'one'])).status).toBe(200);
     expect((await list([sid(2), 'wrong'])).status).toBe(401);
     const demo = await list([DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN]);
     expect([demo.status, demo.body.conversations.length > 0]).toEqual([200, true]);
     // Refused before routing: nothing was logged under the refused account but the refusal itself.
-    expect(emulator.requests.entries().filter((entry) => entry.username === sid(3)).map((entry) => entry.status)).toEqual([401]);
+    expect(
+      emulator.requests
+        .entries()
+        .filter((entry) => entry.username === sid(3))
+        .map((entry) => entry.status),
+    ).toEqual([401]);
     emulator.data.reset();
     expect((await list([sid(3), 'three'])).status).toBe(200);
   });

@@ -6,7 +6,13 @@ import { readFile } from 'node:fs/promises';
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_CONFIGURATION_ID, DEMO_CONVERSATIONS, MAX_CONFIGURATIONS_PER_ACCOUNT, startEmulator, type Emulator } from '../../src/emulator/index.ts';
+import {
+  DEMO_CONFIGURATION_ID,
+  DEMO_CONVERSATIONS,
+  MAX_CONFIGURATIONS_PER_ACCOUNT,
+  startEmulator,
+  type Emulator,
+} from '../../src/emulator/index.ts';
 import { ACCOUNT, call, DEMO_SID, DEMO_TOKEN, PASSWORD, twilioError, type ApiResponse } from './helpers.ts';
 import { makeValidator } from './openapi-validator.ts';
 import { itNeedsShared } from '../helpers/shared.ts';
@@ -41,7 +47,10 @@ beforeEach(() => emulator.data.reset());
 function checked(template: string, method: string, response: ApiResponse): ApiResponse {
   if (schemaFor) {
     const { validate, documented } = schemaFor(template, method, response.status);
-    expect(documented || response.status === 401 || response.status === 405, `${method} ${template} → ${response.status} is documented`).toBe(true);
+    expect(
+      documented || response.status === 401 || response.status === 405,
+      `${method} ${template} → ${response.status} is documented`,
+    ).toBe(true);
     expect(validate(response.body), `${method} ${template} → ${response.status}: ${JSON.stringify(validate.errors)}`).toBe(true);
     seen.add(`${method} ${template} ${response.status}`);
   }
@@ -56,7 +65,11 @@ async function create(extra: Record<string, unknown> = {}, headers: Record<strin
 
 describe('Configurations CRUD', () => {
   it('POST answers 202 with an operation; the configuration is there at once with its defaults', async () => {
-    const created = checked(L, 'POST', await call(emulator, 'POST', L, { body: configurationBody({ statusCallbacks: [{ url: 'http://127.0.0.1:9/hook' }] }) }));
+    const created = checked(
+      L,
+      'POST',
+      await call(emulator, 'POST', L, { body: configurationBody({ statusCallbacks: [{ url: 'http://127.0.0.1:9/hook' }] }) }),
+    );
     expect(created.status).toBe(202);
     const id = created.body.related.configurationId;
     expect(id).toMatch(/^conv_configuration_[0-9a-z]{26}$/);
@@ -86,7 +99,9 @@ describe('Configurations CRUD', () => {
     expect(second.body.configurations.map((c: any) => c.id)).toEqual([ids[2]]);
     const filtered = checked(L, 'GET', await call(emulator, 'GET', `${L}?memoryStoreId=mem_service_01k1etk2y5f1y9fpe2epfdtvv3`));
     expect(filtered.body.configurations.map((c: any) => c.id)).toEqual([ids[1]]);
-    expect(checked(L, 'GET', await call(emulator, 'GET', `${L}?memoryStoreId=memora_123`)).body).toEqual(twilioError(400, 20001, /^Invalid parameter 'memoryStoreId'/));
+    expect(checked(L, 'GET', await call(emulator, 'GET', `${L}?memoryStoreId=memora_123`)).body).toEqual(
+      twilioError(400, 20001, /^Invalid parameter 'memoryStoreId'/),
+    );
     const demoList = checked(L, 'GET', await call(emulator, 'GET', L, { auth: demo }));
     expect(demoList.body.configurations.map((c: any) => c.id)).toEqual([DEMO_CONFIGURATION_ID]);
     expect((await call(emulator, 'GET', `${L}/${ids[0]}`, { auth: demo })).status).toBe(404);
@@ -94,18 +109,57 @@ describe('Configurations CRUD', () => {
 
   it('PUT replaces the fields given and keeps the rest; PATCH merges channelSettings by channel and null clears', async () => {
     const id = await create({
-      channelSettings: { SMS: { statusTimeouts: { inactive: 10, closed: 15 } }, VOICE: { captureRules: [{ from: '*', to: '+18005550100' }] } },
+      channelSettings: {
+        SMS: { statusTimeouts: { inactive: 10, closed: 15 } },
+        VOICE: { captureRules: [{ from: '*', to: '+18005550100' }] },
+      },
       intelligenceConfigurationIds: ['ic1'],
       statusCallbacks: [{ url: 'http://127.0.0.1:9/a', method: 'POST' }],
     });
-    const put = checked(ONE, 'PUT', await call(emulator, 'PUT', `${L}/${id}`, { body: { description: 'Replaced', conversationGroupingType: 'GROUP_BY_PARTICIPANT_ADDRESSES', memoryStoreId: 'm2', channelSettings: { CHAT: {} } } }));
+    const put = checked(
+      ONE,
+      'PUT',
+      await call(emulator, 'PUT', `${L}/${id}`, {
+        body: {
+          description: 'Replaced',
+          conversationGroupingType: 'GROUP_BY_PARTICIPANT_ADDRESSES',
+          memoryStoreId: 'm2',
+          channelSettings: { CHAT: {} },
+        },
+      }),
+    );
     expect(put.status).toBe(202);
     const afterPut = (await call(emulator, 'GET', `${L}/${id}`)).body;
-    expect(afterPut).toMatchObject({ displayName: 'Support Config', description: 'Replaced', memoryStoreId: 'm2', channelSettings: { CHAT: {} }, intelligenceConfigurationIds: ['ic1'], version: 2 });
+    expect(afterPut).toMatchObject({
+      displayName: 'Support Config',
+      description: 'Replaced',
+      memoryStoreId: 'm2',
+      channelSettings: { CHAT: {} },
+      intelligenceConfigurationIds: ['ic1'],
+      version: 2,
+    });
 
-    checked(ONE, 'PATCH', await call(emulator, 'PATCH', `${L}/${id}`, { body: { channelSettings: { SMS: { statusTimeouts: { inactive: 5 } } } } }));
-    await call(emulator, 'PATCH', `${L}/${id}`, { body: { memoryExtractionEnabled: true, conversationsV1Bridge: { serviceId: `IS${'b'.repeat(32)}` } } });
-    const patched = checked(ONE, 'PATCH', await call(emulator, 'PATCH', `${L}/${id}`, { body: { channelSettings: { CHAT: null }, statusCallbacks: null, intelligenceConfigurationIds: null, memoryExtractionEnabled: null, conversationsV1Bridge: null } }));
+    checked(
+      ONE,
+      'PATCH',
+      await call(emulator, 'PATCH', `${L}/${id}`, { body: { channelSettings: { SMS: { statusTimeouts: { inactive: 5 } } } } }),
+    );
+    await call(emulator, 'PATCH', `${L}/${id}`, {
+      body: { memoryExtractionEnabled: true, conversationsV1Bridge: { serviceId: `IS${'b'.repeat(32)}` } },
+    });
+    const patched = checked(
+      ONE,
+      'PATCH',
+      await call(emulator, 'PATCH', `${L}/${id}`, {
+        body: {
+          channelSettings: { CHAT: null },
+          statusCallbacks: null,
+          intelligenceConfigurationIds: null,
+          memoryExtractionEnabled: null,
+          conversationsV1Bridge: null,
+        },
+      }),
+    );
     expect(patched.status).toBe(202);
     const afterPatch = checked(ONE, 'GET', await call(emulator, 'GET', `${L}/${id}`)).body;
     expect(afterPatch.channelSettings).toEqual({ SMS: { statusTimeouts: { inactive: 5 } } });
@@ -118,7 +172,9 @@ describe('Configurations CRUD', () => {
     expect(checked(ONE, 'PATCH', await call(emulator, 'PATCH', `${L}/${id}`, { body: { displayName: null } })).body).toEqual(
       twilioError(400, 20001, "Invalid parameter 'displayName': cannot be cleared: a configuration always has one"),
     );
-    expect(checked(ONE, 'PUT', await call(emulator, 'PUT', `${L}/${id}`, { body: { description: 'x' } })).body).toEqual(twilioError(400, 20001, "Missing required parameter 'conversationGroupingType'"));
+    expect(checked(ONE, 'PUT', await call(emulator, 'PUT', `${L}/${id}`, { body: { description: 'x' } })).body).toEqual(
+      twilioError(400, 20001, "Missing required parameter 'conversationGroupingType'"),
+    );
   });
 
   it('DELETE answers 202; a second one 404; a configuration a conversation names is a 409', async () => {
@@ -131,14 +187,22 @@ describe('Configurations CRUD', () => {
     expect(checked(ONE, 'PUT', await call(emulator, 'PUT', `${L}/${id}`, { body: {} })).status).toBe(404);
 
     const inUse = checked(ONE, 'DELETE', await call(emulator, 'DELETE', `${L}/${DEMO_CONFIGURATION_ID}`, { auth: demo }));
-    expect(inUse.body).toEqual(twilioError(409, 20409, `Conflict: configuration ${DEMO_CONFIGURATION_ID} is used by 5 conversation(s); delete them first`));
+    expect(inUse.body).toEqual(
+      twilioError(409, 20409, `Conflict: configuration ${DEMO_CONFIGURATION_ID} is used by 5 conversation(s); delete them first`),
+    );
   });
 
   it('one configuration per Conversations V1 service: a second with the same serviceId is a 409', async () => {
     const bridge = { conversationsV1Bridge: { serviceId: `IS${'a'.repeat(32)}` } };
     const first = await create(bridge);
     const conflict = checked(L, 'POST', await call(emulator, 'POST', L, { body: configurationBody(bridge) }));
-    expect(conflict.body).toEqual(twilioError(409, 20409, `Conflict on parameter 'conversationsV1Bridge.serviceId': configuration ${first} already bridges IS${'a'.repeat(32)}`));
+    expect(conflict.body).toEqual(
+      twilioError(
+        409,
+        20409,
+        `Conflict on parameter 'conversationsV1Bridge.serviceId': configuration ${first} already bridges IS${'a'.repeat(32)}`,
+      ),
+    );
     const other = await create();
     expect((await call(emulator, 'PATCH', `${L}/${other}`, { body: bridge })).status).toBe(409);
     expect((await call(emulator, 'PATCH', `${L}/${first}`, { body: bridge })).status).toBe(202); // its own serviceId
@@ -148,13 +212,28 @@ describe('Configurations CRUD', () => {
     [{ displayName: 'x'.repeat(33) }, "Invalid parameter 'displayName': must be at most 32 characters long"],
     [{ displayName: 'Bad/Name' }, "Invalid parameter 'displayName': must be letters, digits, spaces, dashes or underscores"],
     [{ conversationGroupingType: 'BY_MOOD' }, /^Invalid parameter 'conversationGroupingType': must be one of GROUP_BY_PROFILE/],
-    [{ statusCallbacks: [{ url: 'http://127.0.0.1/1' }, { url: 'http://127.0.0.1/2' }, { url: 'http://127.0.0.1/3' }] }, "Invalid parameter 'statusCallbacks': must contain at most 2 item(s)"],
+    [
+      { statusCallbacks: [{ url: 'http://127.0.0.1/1' }, { url: 'http://127.0.0.1/2' }, { url: 'http://127.0.0.1/3' }] },
+      "Invalid parameter 'statusCallbacks': must contain at most 2 item(s)",
+    ],
     [{ statusCallbacks: [{ url: 'not a url' }] }, "Invalid parameter 'statusCallbacks[0].url': must be a URL"],
-    [{ statusCallbacks: [{ url: 'http://127.0.0.1/1', method: 'PUT' }] }, "Invalid parameter 'statusCallbacks[0].method': must be one of POST, GET"],
+    [
+      { statusCallbacks: [{ url: 'http://127.0.0.1/1', method: 'PUT' }] },
+      "Invalid parameter 'statusCallbacks[0].method': must be one of POST, GET",
+    ],
     [{ channelSettings: { FAX: {} } }, "Invalid parameter 'channelSettings.FAX': must be one of VOICE, SMS, RCS, WHATSAPP, CHAT"],
-    [{ channelSettings: { SMS: { statusTimeouts: { inactive: 0 } } } }, "Invalid parameter 'channelSettings.SMS.statusTimeouts.inactive': must be at least 1"],
-    [{ conversationsV1Bridge: { serviceId: 'IS1' } }, "Invalid parameter 'conversationsV1Bridge.serviceId': must be IS followed by 32 lowercase hex digits"],
-    [{ channelSettings: { SMS: { captureRules: Array.from({ length: 101 }, () => ({ from: '*', to: '*' })) } } }, "Invalid parameter 'channelSettings.SMS.captureRules': must contain at most 100 item(s)"],
+    [
+      { channelSettings: { SMS: { statusTimeouts: { inactive: 0 } } } },
+      "Invalid parameter 'channelSettings.SMS.statusTimeouts.inactive': must be at least 1",
+    ],
+    [
+      { conversationsV1Bridge: { serviceId: 'IS1' } },
+      "Invalid parameter 'conversationsV1Bridge.serviceId': must be IS followed by 32 lowercase hex digits",
+    ],
+    [
+      { channelSettings: { SMS: { captureRules: Array.from({ length: 101 }, () => ({ from: '*', to: '*' })) } } },
+      "Invalid parameter 'channelSettings.SMS.captureRules': must contain at most 100 item(s)",
+    ],
     [{ description: undefined }, "Missing required parameter 'description'"],
   ])('refuses %j with a 400 naming the parameter', async (extra, message) => {
     const refused = checked(L, 'POST', await call(emulator, 'POST', L, { body: configurationBody(extra) }));
@@ -172,9 +251,12 @@ describe('Configurations CRUD', () => {
   });
 
   it(`holds at most ${MAX_CONFIGURATIONS_PER_ACCOUNT} configurations per account`, async () => {
-    for (let n = 0; n < MAX_CONFIGURATIONS_PER_ACCOUNT; n++) expect((await call(emulator, 'POST', L, { body: configurationBody() })).status).toBe(202);
+    for (let n = 0; n < MAX_CONFIGURATIONS_PER_ACCOUNT; n++)
+      expect((await call(emulator, 'POST', L, { body: configurationBody() })).status).toBe(202);
     const refused = await call(emulator, 'POST', L, { body: configurationBody() });
-    expect(refused.body).toEqual(twilioError(400, 20001, `Invalid request: an account holds at most ${MAX_CONFIGURATIONS_PER_ACCOUNT} configurations`));
+    expect(refused.body).toEqual(
+      twilioError(400, 20001, `Invalid request: an account holds at most ${MAX_CONFIGURATIONS_PER_ACCOUNT} configurations`),
+    );
   });
 });
 
@@ -198,7 +280,9 @@ describe("Twilio's helper library drives the Configurations endpoints", () => {
   it('create, fetch, list, patch and remove', async () => {
     const client = twilio(ACCOUNT, PASSWORD, { httpClient: new EmulatorRequestClient() });
     const configurations = client.conversations.v2.configurations;
-    const created = (await configurations.create(configurationBody({ statusCallbacks: [{ url: 'http://127.0.0.1:9/cb', method: 'POST' }] }) as any)).toJSON() as any;
+    const created = (
+      await configurations.create(configurationBody({ statusCallbacks: [{ url: 'http://127.0.0.1:9/cb', method: 'POST' }] }) as any)
+    ).toJSON() as any;
     const id = created.related?.configurationId ?? (await call(emulator, 'GET', L)).body.configurations[0].id;
     const fetched = await client.conversations.v2.configurations(id).fetch();
     expect(fetched.displayName).toBe('Support Config');
@@ -214,10 +298,19 @@ describe("Twilio's helper library drives the Configurations endpoints", () => {
 
 describe.skipIf(!fullDocument)('contract coverage', () => {
   it('every Configurations operation was seen with a success and an error answer, all valid against the full document', () => {
-    for (const [template, methods] of [[L, ['GET', 'POST']], [ONE, ['GET', 'PUT', 'PATCH', 'DELETE']]] as const) {
+    for (const [template, methods] of [
+      [L, ['GET', 'POST']],
+      [ONE, ['GET', 'PUT', 'PATCH', 'DELETE']],
+    ] as const) {
       for (const method of methods) {
-        expect([...seen].some((s) => s.startsWith(`${method} ${template} 2`)), `${method} ${template} success`).toBe(true);
-        expect([...seen].some((s) => s.startsWith(`${method} ${template} 4`)), `${method} ${template} error`).toBe(true);
+        expect(
+          [...seen].some((s) => s.startsWith(`${method} ${template} 2`)),
+          `${method} ${template} success`,
+        ).toBe(true);
+        expect(
+          [...seen].some((s) => s.startsWith(`${method} ${template} 4`)),
+          `${method} ${template} error`,
+        ).toBe(true);
       }
     }
   });

@@ -54,7 +54,11 @@ describe('conversations', () => {
   });
 
   it('PUT replaces the given fields (metadata as a whole) and keeps the others', async () => {
-    const { id, createdAt } = emulator.data.createConversation(ACCOUNT, { configurationId: CONFIGURATION_ID, name: 'Old', metadata: { a: '1', b: '2' } });
+    const { id, createdAt } = emulator.data.createConversation(ACCOUNT, {
+      configurationId: CONFIGURATION_ID,
+      name: 'Old',
+      metadata: { a: '1', b: '2' },
+    });
     const put = await call(emulator, 'PUT', `/v2/Conversations/${id}`, { body: { status: 'INACTIVE', metadata: { c: '3' } } });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ id, name: 'Old', status: 'INACTIVE', metadata: { c: '3' }, createdAt });
@@ -65,8 +69,14 @@ describe('conversations', () => {
   });
 
   it('PATCH merges metadata: keys set to null are removed, others added or replaced', async () => {
-    const { id } = emulator.data.createConversation(ACCOUNT, { configurationId: CONFIGURATION_ID, name: 'N', metadata: { keep: 'k', drop: 'd', change: 'old' } });
-    const patched = await call(emulator, 'PATCH', `/v2/Conversations/${id}`, { body: { metadata: { drop: null, change: 'new', added: 'a' } } });
+    const { id } = emulator.data.createConversation(ACCOUNT, {
+      configurationId: CONFIGURATION_ID,
+      name: 'N',
+      metadata: { keep: 'k', drop: 'd', change: 'old' },
+    });
+    const patched = await call(emulator, 'PATCH', `/v2/Conversations/${id}`, {
+      body: { metadata: { drop: null, change: 'new', added: 'a' } },
+    });
     expect(patched.status).toBe(200);
     expect(patched.body.metadata).toEqual({ keep: 'k', change: 'new', added: 'a' });
     expect(patched.body.name).toBe('N');
@@ -87,9 +97,17 @@ describe('conversations', () => {
   });
 
   it('PATCH sets and removes configuration.statusCallbacks', async () => {
-    const { id } = emulator.data.createConversation(ACCOUNT, { configurationId: CONFIGURATION_ID, configuration: { intelligenceConfigurationIds: ['ic1'] } });
-    const set = await call(emulator, 'PATCH', `/v2/Conversations/${id}`, { body: { configuration: { statusCallbacks: [{ url: 'https://example.com/hook' }] } } });
-    expect(set.body.configuration).toEqual({ intelligenceConfigurationIds: ['ic1'], statusCallbacks: [{ url: 'https://example.com/hook' }] });
+    const { id } = emulator.data.createConversation(ACCOUNT, {
+      configurationId: CONFIGURATION_ID,
+      configuration: { intelligenceConfigurationIds: ['ic1'] },
+    });
+    const set = await call(emulator, 'PATCH', `/v2/Conversations/${id}`, {
+      body: { configuration: { statusCallbacks: [{ url: 'https://example.com/hook' }] } },
+    });
+    expect(set.body.configuration).toEqual({
+      intelligenceConfigurationIds: ['ic1'],
+      statusCallbacks: [{ url: 'https://example.com/hook' }],
+    });
     const removed = await call(emulator, 'PATCH', `/v2/Conversations/${id}`, { body: { configuration: { statusCallbacks: null } } });
     expect(removed.body.configuration).toEqual({ intelligenceConfigurationIds: ['ic1'] });
   });
@@ -111,7 +129,9 @@ describe('conversations', () => {
   it('answers 404 for unknown conversations and paths, 405 with Allow for wrong methods, all Twilio-shaped', async () => {
     const missing = await call(emulator, 'GET', '/v2/Conversations/conv_conversation_00000000000000000000000000');
     expect(missing.status).toBe(404);
-    expect(missing.body).toEqual(twilioError(404, 20404, 'The requested resource /v2/Conversations/conv_conversation_00000000000000000000000000 was not found'));
+    expect(missing.body).toEqual(
+      twilioError(404, 20404, 'The requested resource /v2/Conversations/conv_conversation_00000000000000000000000000 was not found'),
+    );
     const unknown = await call(emulator, 'GET', '/v2/Nope');
     expect(unknown.status).toBe(404);
     expect(unknown.body).toEqual(twilioError(404, 20404, 'The requested resource /v2/Nope was not found'));

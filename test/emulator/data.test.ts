@@ -18,7 +18,9 @@ describe('EmulatorData', () => {
     const participant = emulator.data.createParticipant(ACCOUNT, conversation.id, { name: 'P', addresses: [] });
     expect((await call(emulator, 'GET', `/v2/Conversations/${conversation.id}/Participants/${participant.id}`)).body).toEqual(participant);
     const communication = emulator.data.createCommunication(ACCOUNT, conversation.id, { ...textBody('hi'), resourceId: 'R1' });
-    expect((await call(emulator, 'GET', `/v2/Conversations/${conversation.id}/Communications/${communication.id}`)).body).toEqual(communication);
+    expect((await call(emulator, 'GET', `/v2/Conversations/${conversation.id}/Communications/${communication.id}`)).body).toEqual(
+      communication,
+    );
     const upserted = emulator.data.createCommunication(ACCOUNT, conversation.id, { ...textBody('edited'), resourceId: 'R1' });
     expect([upserted.id, upserted.content]).toEqual([communication.id, { type: 'TEXT', text: 'edited' }]);
   });
@@ -52,12 +54,19 @@ describe('EmulatorData', () => {
 
     emulator.data.insertRaw(ACCOUNT, 'participants', { id: 'bot_1', conversationId, type: 'BOT', name: 'Robo' });
     const participants = await call(emulator, 'GET', `/v2/Conversations/${conversationId}/Participants`);
-    expect(participants.body.participants).toEqual([{ id: 'bot_1', conversationId, type: 'BOT', name: 'Robo', createdAt: expect.any(String) }]);
+    expect(participants.body.participants).toEqual([
+      { id: 'bot_1', conversationId, type: 'BOT', name: 'Robo', createdAt: expect.any(String) },
+    ]);
   });
 
   it('insertRaw keeps list order by createdAt, even for records older than existing ones', async () => {
     emulator.data.createConversation(ACCOUNT, { configurationId: CONFIGURATION_ID, name: 'new' });
-    emulator.data.insertRaw(ACCOUNT, 'conversations', { id: 'old_conversation', name: 'old', createdAt: '2020-01-01T00:00:00Z', status: 'WEIRD' });
+    emulator.data.insertRaw(ACCOUNT, 'conversations', {
+      id: 'old_conversation',
+      name: 'old',
+      createdAt: '2020-01-01T00:00:00Z',
+      status: 'WEIRD',
+    });
     const listed = await call(emulator, 'GET', '/v2/Conversations');
     expect(listed.body.conversations.map((c: any) => c.name)).toEqual(['old', 'new']);
   });

@@ -60,7 +60,10 @@ export function twilioError(status: number, code: number, message: string | RegE
 /** Creates a conversation with `count` text communications in `account`; returns their ids. */
 export function seedConversation(emulator: Emulator, count: number, account = ACCOUNT, extra: Record<string, unknown> = {}) {
   const conversation = emulator.data.createConversation(account, { configurationId: CONFIGURATION_ID, name: 'test', ...extra });
-  const communications = Array.from({ length: count }, (_, i) => emulator.data.createCommunication(account, conversation.id, textBody(`message ${i}`)).id);
+  const communications = Array.from(
+    { length: count },
+    (_, i) => emulator.data.createCommunication(account, conversation.id, textBody(`message ${i}`)).id,
+  );
   return { conversationId: conversation.id, communications };
 }
 
@@ -77,7 +80,12 @@ export interface RawResponse {
 }
 
 /** A request on its own connection that reports exactly what arrived, for fault tests. */
-export function rawRequest(emulator: Emulator, method: string, path: string, options: { body?: unknown; timeoutMs?: number } = {}): Promise<RawResponse> {
+export function rawRequest(
+  emulator: Emulator,
+  method: string,
+  path: string,
+  options: { body?: unknown; timeoutMs?: number } = {},
+): Promise<RawResponse> {
   const started = performance.now();
   return new Promise((resolve) => {
     const result: RawResponse = { status: 0, headers: {}, body: Buffer.alloc(0), chunks: 0, elapsedMs: 0 };

@@ -20,7 +20,11 @@ const KEY = '5f0c6f2e-3c1a-4d55-9a8e-2b7f0d1c9e11';
 const OTHER_KEY = '01890a5d-aa0f-7c80-b8e6-0242ac140004';
 const communications = () => call(emulator, 'GET', `/v2/Conversations/${conversationId}/Communications`).then((r) => r.body.communications);
 const post = (body: unknown, key = KEY, auth?: [string, string]) =>
-  call(emulator, 'POST', `/v2/Conversations/${conversationId}/Communications`, { body, headers: { 'idempotency-key': key }, ...(auth && { auth }) });
+  call(emulator, 'POST', `/v2/Conversations/${conversationId}/Communications`, {
+    body,
+    headers: { 'idempotency-key': key },
+    ...(auth && { auth }),
+  });
 
 describe('Idempotency-Key', () => {
   it('replays the original status and body and creates nothing new', async () => {
@@ -45,8 +49,13 @@ describe('Idempotency-Key', () => {
     await post(textBody('once'));
     const different = await post(textBody('twice'));
     expect(different.status).toBe(409);
-    expect(different.body).toEqual(twilioError(409, 20409, "Conflict on parameter 'Idempotency-Key': it was already used with a different request"));
-    const otherPath = await call(emulator, 'POST', '/v2/Conversations', { body: { configurationId: CONFIGURATION_ID }, headers: { 'idempotency-key': KEY } });
+    expect(different.body).toEqual(
+      twilioError(409, 20409, "Conflict on parameter 'Idempotency-Key': it was already used with a different request"),
+    );
+    const otherPath = await call(emulator, 'POST', '/v2/Conversations', {
+      body: { configurationId: CONFIGURATION_ID },
+      headers: { 'idempotency-key': KEY },
+    });
     expect(otherPath.status).toBe(409);
     expect(await communications()).toHaveLength(1);
   });
@@ -82,8 +91,14 @@ describe('Idempotency-Key', () => {
     expect([a.status, b.status, b.body.id]).toEqual([201, 201, a.body.id]);
 
     const p = { addresses: [] };
-    const p1 = await call(emulator, 'POST', `/v2/Conversations/${conversationId}/Participants`, { body: p, headers: { 'idempotency-key': KEY } });
-    const p2 = await call(emulator, 'POST', `/v2/Conversations/${conversationId}/Participants`, { body: p, headers: { 'idempotency-key': KEY } });
+    const p1 = await call(emulator, 'POST', `/v2/Conversations/${conversationId}/Participants`, {
+      body: p,
+      headers: { 'idempotency-key': KEY },
+    });
+    const p2 = await call(emulator, 'POST', `/v2/Conversations/${conversationId}/Participants`, {
+      body: p,
+      headers: { 'idempotency-key': KEY },
+    });
     expect(p2.body).toEqual(p1.body);
 
     const deleteKey = { 'idempotency-key': '11111111-2222-3333-4444-555555555555' };
@@ -129,6 +144,8 @@ describe('Idempotency-Key', () => {
   it('rejects a key that is not a UUID', async () => {
     const response = await post(textBody('x'), 'not-a-uuid');
     expect(response.status).toBe(400);
-    expect(response.body).toEqual(twilioError(400, 20001, "Invalid parameter 'Idempotency-Key': must be a UUID such as 01890a5d-aa0f-7c80-b8e6-0242ac140004"));
+    expect(response.body).toEqual(
+      twilioError(400, 20001, "Invalid parameter 'Idempotency-Key': must be a UUID such as 01890a5d-aa0f-7c80-b8e6-0242ac140004"),
+    );
   });
 });

@@ -34,7 +34,9 @@ describe('npm run emulator', () => {
       const line = await firstLine(output);
       expect(line).toContain(`demo account: ${sid}, auth token: tok`);
       const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line)![1]!;
-      const response = await fetch(`${url}/v2/Conversations/${DEMO_LONG_CONVERSATION}/Communications?pageSize=1`, { headers: { authorization: basicAuth(sid, 'tok') } });
+      const response = await fetch(`${url}/v2/Conversations/${DEMO_LONG_CONVERSATION}/Communications?pageSize=1`, {
+        headers: { authorization: basicAuth(sid, 'tok') },
+      });
       expect(response.status).toBe(200);
       // Same demo ids in another process: the seed is deterministic.
       expect(((await response.json()) as any).communications[0].conversationId).toBe(DEMO_LONG_CONVERSATION);
@@ -48,7 +50,10 @@ describe('npm run emulator', () => {
   it.each([
     [{ EMULATOR_PORT: 'abc' }, 'Configuration error: EMULATOR_PORT must be a port number from 0 to 65535, got "abc"'],
     [{ EMULATOR_PORT: '70000' }, 'Configuration error: EMULATOR_PORT must be a port number from 0 to 65535, got "70000"'],
-    [{ EMULATOR_PORT: '0', EMULATOR_ACCOUNT_SID: 'ACnope' }, 'Configuration error: EMULATOR_ACCOUNT_SID must be AC followed by 32 hex digits, got "ACnope"'],
+    [
+      { EMULATOR_PORT: '0', EMULATOR_ACCOUNT_SID: 'ACnope' },
+      'Configuration error: EMULATOR_ACCOUNT_SID must be AC followed by 32 hex digits, got "ACnope"',
+    ],
   ])('refuses bad configuration %j with one line and exit code 1', async (env, message) => {
     const { exited, output } = run(env);
     expect(await exited).toEqual([1, null]);

@@ -81,7 +81,17 @@ describe.skipIf(!document)('responses match the OpenAPI document', () => {
     check(C1, 'GET', await call(emulator, 'GET', `${C}/conv_conversation_missing`));
     check(C1, 'PUT', await call(emulator, 'PUT', one, { body: { status: 'INACTIVE', name: 'Renamed' } }));
     check(C1, 'PUT', await call(emulator, 'PUT', one, { body: {} }));
-    check(C1, 'PATCH', await call(emulator, 'PATCH', one, { body: { name: null, metadata: { a: null, b: '2' }, configuration: { statusCallbacks: [{ url: 'https://example.com/h', method: 'GET' }] } } }));
+    check(
+      C1,
+      'PATCH',
+      await call(emulator, 'PATCH', one, {
+        body: {
+          name: null,
+          metadata: { a: null, b: '2' },
+          configuration: { statusCallbacks: [{ url: 'https://example.com/h', method: 'GET' }] },
+        },
+      }),
+    );
     check(C1, 'PATCH', await call(emulator, 'PATCH', one, { body: { status: 'DONE' } }));
     check(C1, 'PATCH', await call(emulator, 'PATCH', `${C}/conv_conversation_missing`, { body: {} }));
     const deleted = await call(emulator, 'DELETE', one);
@@ -107,16 +117,35 @@ describe.skipIf(!document)('responses match the OpenAPI document', () => {
     check(P, 'GET', await call(emulator, 'GET', `${C}/conv_conversation_missing/Participants`));
     check(P1, 'GET', await call(emulator, 'GET', `${C}/${id}/Participants/${participant.body.id}`));
     check(P1, 'GET', await call(emulator, 'GET', `${C}/${id}/Participants/missing`));
-    check(P1, 'PUT', await call(emulator, 'PUT', `${C}/${id}/Participants/${participant.body.id}`, { body: { name: 'Bob', type: 'AGENT' } }));
+    check(
+      P1,
+      'PUT',
+      await call(emulator, 'PUT', `${C}/${id}/Participants/${participant.body.id}`, { body: { name: 'Bob', type: 'AGENT' } }),
+    );
     check(P1, 'PUT', await call(emulator, 'PUT', `${C}/${id}/Participants/${participant.body.id}`, { body: { type: 'BOT' } }));
 
     const base = `${C}/${id}/Communications`;
     const text = await call(emulator, 'POST', base, {
-      body: { ...textBody('hi'), author: { address: 'whatsapp:+15005550009', channel: 'WHATSAPP', participantId: participant.body.id }, channelId: 'SM1', resourceId: 'SM1', occurredAt: '2025-05-01T10:00:00+02:00' },
+      body: {
+        ...textBody('hi'),
+        author: { address: 'whatsapp:+15005550009', channel: 'WHATSAPP', participantId: participant.body.id },
+        channelId: 'SM1',
+        resourceId: 'SM1',
+        occurredAt: '2025-05-01T10:00:00+02:00',
+      },
     });
     check(M, 'POST', text);
     onlyDocumentedFields(M, 'POST', 201, [text.body]);
-    check(M, 'POST', await call(emulator, 'POST', base, { body: { ...textBody('transcribed'), content: { type: 'TRANSCRIPTION', text: 'hello there', transcription: { channel: 1, confidence: 0.5, engine: 'x' } } } }));
+    check(
+      M,
+      'POST',
+      await call(emulator, 'POST', base, {
+        body: {
+          ...textBody('transcribed'),
+          content: { type: 'TRANSCRIPTION', text: 'hello there', transcription: { channel: 1, confidence: 0.5, engine: 'x' } },
+        },
+      }),
+    );
     check(M, 'POST', await call(emulator, 'POST', base, { body: { ...textBody('edited'), resourceId: 'SM1' } }), false); // the 200 of an upsert
     check(M, 'POST', await call(emulator, 'POST', base, { body: { ...textBody('x'), recipients: [] } }));
     check(M, 'POST', await call(emulator, 'POST', `${C}/conv_conversation_missing/Communications`, { body: textBody('x') }));
@@ -161,11 +190,20 @@ describe.skipIf(!document)('responses match the OpenAPI document', () => {
       ['get', 'post', 'put', 'patch', 'delete'].filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${path}`),
     );
     for (const operation of operations) {
-      expect([...seen].some((s) => s.startsWith(`${operation} 2`)), `${operation} success`).toBe(true);
-      expect([...seen].some((s) => s.startsWith(`${operation} 4`)), `${operation} error`).toBe(true);
+      expect(
+        [...seen].some((s) => s.startsWith(`${operation} 2`)),
+        `${operation} success`,
+      ).toBe(true);
+      expect(
+        [...seen].some((s) => s.startsWith(`${operation} 4`)),
+        `${operation} error`,
+      ).toBe(true);
     }
     for (const status of [400, 401, 404, 409, 429, 500, 503]) {
-      expect([...seen].some((s) => s.endsWith(` ${status}`)), String(status)).toBe(true);
+      expect(
+        [...seen].some((s) => s.endsWith(` ${status}`)),
+        String(status),
+      ).toBe(true);
     }
   });
 });

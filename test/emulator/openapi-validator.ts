@@ -28,7 +28,9 @@ export function makeValidator(doc: any) {
       // are checked against the schema the document gives for the same kind of answer.
       const stand = status === 200 ? '201' : null;
       response = stand ? operation.responses[stand] : doc.components.responses.BadRequest;
-      pointer = stand ? `#/paths/${escapePointer(template)}/${method.toLowerCase()}/responses/${stand}` : '#/components/responses/BadRequest';
+      pointer = stand
+        ? `#/paths/${escapePointer(template)}/${method.toLowerCase()}/responses/${stand}`
+        : '#/components/responses/BadRequest';
     }
     if (response.$ref) pointer = response.$ref;
     const validate = ajv.getSchema(`openapi${pointer}/content/application~1json/schema`);

@@ -11,7 +11,8 @@ afterAll(() => emulator.close());
 beforeEach(() => emulator.data.reset());
 
 const texts = (body: any) => body.communications.map((c: any) => c.content.text);
-const list = (conversationId: string, query: string) => call(emulator, 'GET', `/v2/Conversations/${conversationId}/Communications?${query}`);
+const list = (conversationId: string, query: string) =>
+  call(emulator, 'GET', `/v2/Conversations/${conversationId}/Communications?${query}`);
 
 describe('keyset pagination', () => {
   it('pages forward and back with exact meta; tokens are absent at the ends', async () => {
@@ -47,7 +48,9 @@ describe('keyset pagination', () => {
   });
 
   it('defaults to pageSize 50', async () => {
-    const response = await call(emulator, 'GET', `/v2/Conversations/${DEMO_LONG_CONVERSATION}/Communications`, { auth: [DEMO_SID, DEMO_TOKEN] });
+    const response = await call(emulator, 'GET', `/v2/Conversations/${DEMO_LONG_CONVERSATION}/Communications`, {
+      auth: [DEMO_SID, DEMO_TOKEN],
+    });
     expect(response.body.communications).toHaveLength(50);
     expect(response.body.meta.pageSize).toBe(50);
   });
@@ -63,7 +66,10 @@ describe('keyset pagination', () => {
   });
 
   it('previousToken near the start may give fewer than pageSize items (keyset, not offsets)', async () => {
-    const ids = Array.from({ length: 5 }, (_, i) => emulator.data.createConversation(ACCOUNT, { configurationId: CONFIGURATION_ID, name: `c${i}` }).id);
+    const ids = Array.from(
+      { length: 5 },
+      (_, i) => emulator.data.createConversation(ACCOUNT, { configurationId: CONFIGURATION_ID, name: `c${i}` }).id,
+    );
     const first = await call(emulator, 'GET', '/v2/Conversations?pageSize=3');
     const second = await call(emulator, 'GET', `/v2/Conversations?pageSize=3&pageToken=${first.body.meta.nextToken}`);
     expect(second.body.conversations.map((c: any) => c.name)).toEqual(['c3', 'c4']);
@@ -74,7 +80,10 @@ describe('keyset pagination', () => {
   });
 
   it('an emptied page still points back to what lies before it', async () => {
-    const ids = Array.from({ length: 3 }, (_, i) => emulator.data.createConversation(ACCOUNT, { configurationId: CONFIGURATION_ID, name: `c${i}` }).id);
+    const ids = Array.from(
+      { length: 3 },
+      (_, i) => emulator.data.createConversation(ACCOUNT, { configurationId: CONFIGURATION_ID, name: `c${i}` }).id,
+    );
     const first = await call(emulator, 'GET', '/v2/Conversations?pageSize=2');
     await call(emulator, 'DELETE', `/v2/Conversations/${ids[2]}`);
     const emptied = await call(emulator, 'GET', `/v2/Conversations?pageSize=2&pageToken=${first.body.meta.nextToken}`);
@@ -93,7 +102,12 @@ describe('keyset pagination', () => {
     let token: string | undefined;
     let last: any;
     for (let pages = 0; pages < 100; pages++) {
-      last = await call(emulator, 'GET', `/v2/Conversations/${DEMO_LONG_CONVERSATION}/Communications?pageSize=17${token ? `&pageToken=${token}` : ''}`, { auth });
+      last = await call(
+        emulator,
+        'GET',
+        `/v2/Conversations/${DEMO_LONG_CONVERSATION}/Communications?pageSize=17${token ? `&pageToken=${token}` : ''}`,
+        { auth },
+      );
       forward.push(...last.body.communications.map((c: any) => c.id));
       token = last.body.meta.nextToken;
       if (!token) break;
@@ -103,7 +117,12 @@ describe('keyset pagination', () => {
     const backward: string[] = [];
     token = last.body.meta.previousToken;
     for (let pages = 0; token && pages < 100; pages++) {
-      const page = await call(emulator, 'GET', `/v2/Conversations/${DEMO_LONG_CONVERSATION}/Communications?pageSize=17&pageToken=${token}`, { auth });
+      const page = await call(
+        emulator,
+        'GET',
+        `/v2/Conversations/${DEMO_LONG_CONVERSATION}/Communications?pageSize=17&pageToken=${token}`,
+        { auth },
+      );
       expect(page.body.meta.pageSize).toBe(page.body.communications.length);
       backward.unshift(...page.body.communications.map((c: any) => c.id));
       token = page.body.meta.previousToken;
@@ -129,7 +148,11 @@ describe('filters', () => {
 
     const activeOrClosed = await call(emulator, 'GET', '/v2/Conversations?status=ACTIVE&status=CLOSED&pageSize=3');
     expect(names(activeOrClosed.body)).toEqual(['a1', 'c1', 'a2']);
-    const rest = await call(emulator, 'GET', `/v2/Conversations?status=CLOSED&status=ACTIVE&pageSize=3&pageToken=${activeOrClosed.body.meta.nextToken}`);
+    const rest = await call(
+      emulator,
+      'GET',
+      `/v2/Conversations?status=CLOSED&status=ACTIVE&pageSize=3&pageToken=${activeOrClosed.body.meta.nextToken}`,
+    );
     expect(rest.status).toBe(200); // the same set of statuses, in another order
     expect(names(rest.body)).toEqual(['c2']);
     expect(names((await call(emulator, 'GET', '/v2/Conversations?status=INACTIVE')).body)).toEqual(['i1']);
@@ -148,7 +171,8 @@ describe('filters', () => {
 
   it('pages communications within a channelId filter', async () => {
     const { conversationId } = seedConversation(emulator, 0);
-    for (let i = 0; i < 9; i++) emulator.data.createCommunication(ACCOUNT, conversationId, { ...textBody(`m${i}`), channelId: i % 3 === 0 ? 'CA1' : 'SM' });
+    for (let i = 0; i < 9; i++)
+      emulator.data.createCommunication(ACCOUNT, conversationId, { ...textBody(`m${i}`), channelId: i % 3 === 0 ? 'CA1' : 'SM' });
     const first = await list(conversationId, 'channelId=CA1&pageSize=2');
     expect(texts(first.body)).toEqual(['m0', 'm3']);
     const second = await list(conversationId, `channelId=CA1&pageSize=2&pageToken=${first.body.meta.nextToken}`);
@@ -202,7 +226,8 @@ describe('tokens are bound to the request that issued them', () => {
 
     const otherAccount = `AC${'f'.repeat(32)}`;
     const own = seedConversation(emulator, 3, otherAccount).conversationId;
-    const foreign = (await call(emulator, 'GET', `/v2/Conversations/${own}/Communications?pageSize=1`, { auth: [otherAccount, 'x'] })).body.meta.nextToken;
+    const foreign = (await call(emulator, 'GET', `/v2/Conversations/${own}/Communications?pageSize=1`, { auth: [otherAccount, 'x'] })).body
+      .meta.nextToken;
     expect((await list(a, `pageSize=1&pageToken=${foreign}`)).status).toBe(400);
   });
 

@@ -17,7 +17,12 @@ describe('participants', () => {
   it('creates (201), lists, fetches and replaces given fields with PUT', async () => {
     const base = `/v2/Conversations/${conversationId}/Participants`;
     const created = await call(emulator, 'POST', base, {
-      body: { name: 'Dana S.', type: 'CUSTOMER', profileId: 'mem_profile_1', addresses: [{ channel: 'WHATSAPP', address: 'whatsapp:+18005550100' }] },
+      body: {
+        name: 'Dana S.',
+        type: 'CUSTOMER',
+        profileId: 'mem_profile_1',
+        addresses: [{ channel: 'WHATSAPP', address: 'whatsapp:+18005550100' }],
+      },
     });
     expect(created.status).toBe(201);
     expect(created.body).toEqual({
@@ -38,9 +43,16 @@ describe('participants', () => {
     expect(listed.body).toEqual({ participants: [created.body, unnamed.body], meta: { key: 'participants', pageSize: 2 } });
     expect((await call(emulator, 'GET', `${base}/${created.body.id}`)).body).toEqual(created.body);
 
-    const put = await call(emulator, 'PUT', `${base}/${created.body.id}`, { body: { name: 'Dana Smith', addresses: [{ channel: 'SMS', address: '+18005550100' }] } });
+    const put = await call(emulator, 'PUT', `${base}/${created.body.id}`, {
+      body: { name: 'Dana Smith', addresses: [{ channel: 'SMS', address: '+18005550100' }] },
+    });
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ name: 'Dana Smith', type: 'CUSTOMER', profileId: 'mem_profile_1', addresses: [{ channel: 'SMS', address: '+18005550100' }] });
+    expect(put.body).toMatchObject({
+      name: 'Dana Smith',
+      type: 'CUSTOMER',
+      profileId: 'mem_profile_1',
+      addresses: [{ channel: 'SMS', address: '+18005550100' }],
+    });
     expect(put.body.updatedAt > put.body.createdAt).toBe(true);
   });
 
@@ -89,12 +101,17 @@ describe('communications', () => {
       content: { type: 'TRANSCRIPTION', text: 'hi there', transcription: { channel: 0, confidence: 0.91, engine: 'twilio' } },
       occurredAt: '2025-01-02T03:04:05Z',
     });
-    expect(created.content).toEqual({ type: 'TRANSCRIPTION', text: 'hi there', transcription: { channel: 0, confidence: 0.91, engine: 'twilio' } });
+    expect(created.content).toEqual({
+      type: 'TRANSCRIPTION',
+      text: 'hi there',
+      transcription: { channel: 0, confidence: 0.91, engine: 'twilio' },
+    });
     expect(created.occurredAt).toBe('2025-01-02T03:04:05Z');
   });
 
   it('filters the list by channelId', async () => {
-    for (const channelId of ['CA1', 'SM2', 'CA1']) emulator.data.createCommunication(ACCOUNT, conversationId, { ...textBody(channelId), channelId });
+    for (const channelId of ['CA1', 'SM2', 'CA1'])
+      emulator.data.createCommunication(ACCOUNT, conversationId, { ...textBody(channelId), channelId });
     const listed = await call(emulator, 'GET', `/v2/Conversations/${conversationId}/Communications?channelId=CA1`);
     expect(listed.body.communications.map((c: any) => c.content.text)).toEqual(['CA1', 'CA1']);
     expect(listed.body.meta).toEqual({ key: 'communications', pageSize: 2 });
@@ -121,13 +138,17 @@ describe('communications', () => {
 
     // The same resourceId in another conversation is a different communication.
     const other = emulator.data.createConversation(ACCOUNT, { configurationId: CONFIGURATION_ID }).id;
-    const elsewhere = await call(emulator, 'POST', `/v2/Conversations/${other}/Communications`, { body: { ...textBody('x'), resourceId: 'SM-1' } });
+    const elsewhere = await call(emulator, 'POST', `/v2/Conversations/${other}/Communications`, {
+      body: { ...textBody('x'), resourceId: 'SM-1' },
+    });
     expect(elsewhere.status).toBe(201);
     expect(elsewhere.body.id).not.toBe(first.body.id);
   });
 
   it('checks that participantIds belong to the conversation', async () => {
-    const participant = emulator.data.createParticipant(ACCOUNT, conversationId, { addresses: [{ channel: 'SMS', address: '+15005550001' }] });
+    const participant = emulator.data.createParticipant(ACCOUNT, conversationId, {
+      addresses: [{ channel: 'SMS', address: '+15005550001' }],
+    });
     const other = emulator.data.createConversation(ACCOUNT, { configurationId: CONFIGURATION_ID }).id;
     const stranger = emulator.data.createParticipant(ACCOUNT, other, { addresses: [] });
     const base = `/v2/Conversations/${conversationId}/Communications`;
@@ -137,10 +158,22 @@ describe('communications', () => {
     expect(ok.status).toBe(201);
     expect(ok.body.author.participantId).toBe(participant.id);
     const bad = await call(emulator, 'POST', base, {
-      body: { ...textBody('hi'), recipients: [{ address: '+15005550002', channel: 'SMS' }, { address: '+15005550003', channel: 'SMS', participantId: stranger.id }] },
+      body: {
+        ...textBody('hi'),
+        recipients: [
+          { address: '+15005550002', channel: 'SMS' },
+          { address: '+15005550003', channel: 'SMS', participantId: stranger.id },
+        ],
+      },
     });
     expect(bad.status).toBe(400);
-    expect(bad.body).toEqual(twilioError(400, 20001, `Invalid parameter 'recipients[1].participantId': no participant ${stranger.id} in conversation ${conversationId}`));
+    expect(bad.body).toEqual(
+      twilioError(
+        400,
+        20001,
+        `Invalid parameter 'recipients[1].participantId': no participant ${stranger.id} in conversation ${conversationId}`,
+      ),
+    );
   });
 
   it('answers 404 for a communication in a missing conversation, and 400 in a CLOSED one', async () => {
@@ -150,7 +183,9 @@ describe('communications', () => {
     await call(emulator, 'PATCH', `/v2/Conversations/${conversationId}`, { body: { status: 'CLOSED' } });
     const closed = await call(emulator, 'POST', `/v2/Conversations/${conversationId}/Communications`, { body: textBody('x') });
     expect(closed.status).toBe(400);
-    expect(closed.body.message).toBe(`Invalid parameter 'ConversationId': conversation ${conversationId} is CLOSED and accepts no new participants or communications`);
+    expect(closed.body.message).toBe(
+      `Invalid parameter 'ConversationId': conversation ${conversationId} is CLOSED and accepts no new participants or communications`,
+    );
     const participant = await call(emulator, 'POST', `/v2/Conversations/${conversationId}/Participants`, { body: { addresses: [] } });
     expect(participant.status).toBe(400);
     // Reading still works.

@@ -42,8 +42,25 @@ describe('request log', () => {
 
     const entries = emulator.requests.entries();
     expect(entries).toEqual([
-      { method: 'GET', path: '/v2/Conversations', query: { status: ['ACTIVE', 'CLOSED'], pageSize: ['5'] }, username: ACCOUNT, requestId: 'req-1', status: 200, at: expect.any(Number) },
-      { method: 'POST', path: `/v2/Conversations/${id}/Communications`, query: {}, username: ACCOUNT, idempotencyKey: '5f0c6f2e-3c1a-4d55-9a8e-2b7f0d1c9e11', body: JSON.stringify(textBody('x')), status: 201, at: expect.any(Number) },
+      {
+        method: 'GET',
+        path: '/v2/Conversations',
+        query: { status: ['ACTIVE', 'CLOSED'], pageSize: ['5'] },
+        username: ACCOUNT,
+        requestId: 'req-1',
+        status: 200,
+        at: expect.any(Number),
+      },
+      {
+        method: 'POST',
+        path: `/v2/Conversations/${id}/Communications`,
+        query: {},
+        username: ACCOUNT,
+        idempotencyKey: '5f0c6f2e-3c1a-4d55-9a8e-2b7f0d1c9e11',
+        body: JSON.stringify(textBody('x')),
+        status: 201,
+        at: expect.any(Number),
+      },
       { method: 'GET', path: '/v2/Conversations', query: {}, username: null, status: 401, at: expect.any(Number) },
       { method: 'GET', path: '/v2/Nope', query: {}, username: ACCOUNT, status: 404, at: expect.any(Number) },
     ]);
@@ -78,7 +95,9 @@ describe('control endpoint', () => {
     await call(emulator, 'GET', '/v2/Conversations?pageSize=2');
     const log = await control('GET', 'requests');
     expect(log.status).toBe(200);
-    expect(log.body.requests).toEqual([expect.objectContaining({ method: 'GET', path: '/v2/Conversations', query: { pageSize: ['2'] }, status: 200 })]);
+    expect(log.body.requests).toEqual([
+      expect.objectContaining({ method: 'GET', path: '/v2/Conversations', query: { pageSize: ['2'] }, status: 200 }),
+    ]);
     expect((await control('DELETE', 'requests')).status).toBe(204);
     expect(emulator.requests.count()).toBe(0);
   });
@@ -92,7 +111,10 @@ describe('control endpoint', () => {
   });
 
   it('queues scripted faults whose match.path is a glob', async () => {
-    expect((await control('POST', 'faults/queue', { kind: 'status', status: 429, retryAfter: 1, match: { path: '*Communications' }, times: 2 })).status).toBe(204);
+    expect(
+      (await control('POST', 'faults/queue', { kind: 'status', status: 429, retryAfter: 1, match: { path: '*Communications' }, times: 2 }))
+        .status,
+    ).toBe(204);
     expect(emulator.faults.pending()).toBe(2);
     expect((await call(emulator, 'GET', '/v2/Conversations')).status).toBe(200);
     expect((await call(emulator, 'GET', '/v2/Conversations/x/Communications')).status).toBe(429);
@@ -103,7 +125,9 @@ describe('control endpoint', () => {
     expect(badRate.status).toBe(400);
     expect(badRate.body).toEqual(twilioError(400, 20001, /^Invalid FaultConfig: /));
     expect((await control('POST', 'faults/queue', { kind: 'meltdown' })).status).toBe(400);
-    expect((await control('POST', 'faults/queue', { kind: 'hang', match: { path: '(a+)+$' } })).body.message).toMatch(/^Invalid scripted fault: .*must be a path glob \('\*' matches any characters\), not a regular expression/s);
+    expect((await control('POST', 'faults/queue', { kind: 'hang', match: { path: '(a+)+$' } })).body.message).toMatch(
+      /^Invalid scripted fault: .*must be a path glob \('\*' matches any characters\), not a regular expression/s,
+    );
     expect((await control('PUT', 'faults', 'not json')).body.message).toBe('Invalid request body: must be a JSON object');
   });
 

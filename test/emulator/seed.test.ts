@@ -1,6 +1,14 @@
 // The demo data: its shape, and that it is the same on every start.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CONFIGURATION_ID, DEMO_CONVERSATIONS, DEMO_LONG_CONVERSATION, DEMO_PARTICIPANTS, demoExample, startEmulator, type Emulator } from '../../src/emulator/index.ts';
+import {
+  DEMO_CONFIGURATION_ID,
+  DEMO_CONVERSATIONS,
+  DEMO_LONG_CONVERSATION,
+  DEMO_PARTICIPANTS,
+  demoExample,
+  startEmulator,
+  type Emulator,
+} from '../../src/emulator/index.ts';
 import { call, DEMO_SID, DEMO_TOKEN } from './helpers.ts';
 
 let emulator: Emulator;
@@ -54,7 +62,9 @@ describe('demo data', () => {
     const long = communications.filter((c) => c.conversationId === DEMO_LONG_CONVERSATION);
     expect(long.length).toBeGreaterThanOrEqual(120);
     expect(new Set(long.map((c) => c.author.participantId)).size).toBeGreaterThanOrEqual(5);
-    expect(new Set(communications.flatMap((c) => c.recipients.map((r: any) => r.deliveryStatus)))).toEqual(new Set(['DELIVERED', 'READ', 'FAILED', 'IN_PROGRESS']));
+    expect(new Set(communications.flatMap((c) => c.recipients.map((r: any) => r.deliveryStatus)))).toEqual(
+      new Set(['DELIVERED', 'READ', 'FAILED', 'IN_PROGRESS']),
+    );
   });
 
   it('lists everything oldest first, ids and createdAt agreeing', () => {
@@ -69,7 +79,9 @@ describe('demo data', () => {
     const again = await startEmulator();
     try {
       const long = `/v2/Conversations/${DEMO_LONG_CONVERSATION}/Communications?pageSize=1000`;
-      expect((await call(again, 'GET', long, { auth })).body.communications).toEqual(communications.filter((c) => c.conversationId === DEMO_LONG_CONVERSATION));
+      expect((await call(again, 'GET', long, { auth })).body.communications).toEqual(
+        communications.filter((c) => c.conversationId === DEMO_LONG_CONVERSATION),
+      );
       const { author, recipient } = demoExample();
       const created = again.data.createCommunication(DEMO_SID, DEMO_LONG_CONVERSATION, {
         author: { address: author.address, channel: author.channel, participantId: author.participantSid },

@@ -38,7 +38,11 @@ beforeEach(() => {
 
 describe('twilio-node v6 against the emulator', () => {
   it('creates a conversation, a participant and communications, and fetches them back', async () => {
-    const created = await client.conversations.v2.conversations.create({ configurationId: CONFIGURATION_ID, name: 'From twilio-node', metadata: { ticket: 'T-9' } });
+    const created = await client.conversations.v2.conversations.create({
+      configurationId: CONFIGURATION_ID,
+      name: 'From twilio-node',
+      metadata: { ticket: 'T-9' },
+    });
     // The library types every field as optional.
     const conversation = { ...created.toJSON(), id: created.id! };
     expect(conversation.id).toMatch(/^conv_conversation_/);
@@ -65,7 +69,11 @@ describe('twilio-node v6 against the emulator', () => {
     );
     expect(communication.content.text).toBe('Hello from the helper library');
     expect(communication.author.participantId).toBe(participant.id);
-    expect(emulator.requests.entries().at(-1)).toMatchObject({ method: 'POST', idempotencyKey: '5f0c6f2e-3c1a-4d55-9a8e-2b7f0d1c9e11', status: 201 });
+    expect(emulator.requests.entries().at(-1)).toMatchObject({
+      method: 'POST',
+      idempotencyKey: '5f0c6f2e-3c1a-4d55-9a8e-2b7f0d1c9e11',
+      status: 201,
+    });
 
     const fetched = await client.conversations.v2.conversations(conversation.id).fetch();
     expect(fetched.toJSON()).toMatchObject({ id: conversation.id, name: 'From twilio-node', metadata: { ticket: 'T-9' } });
@@ -96,7 +104,14 @@ describe('twilio-node v6 against the emulator', () => {
     await demo.conversations.v2.participants(DEMO_LONG_CONVERSATION).each({ pageSize: 2 }, (p) => {
       seen.push(p.name ?? '');
     });
-    expect(seen).toEqual(['Elena Petrova', 'Nova (virtual assistant)', 'Marcus Reed', 'Aisha Karim', 'Luis Ortega', 'Northwind Fiber status alerts']);
+    expect(seen).toEqual([
+      'Elena Petrova',
+      'Nova (virtual assistant)',
+      'Marcus Reed',
+      'Aisha Karim',
+      'Luis Ortega',
+      'Northwind Fiber status alerts',
+    ]);
   });
 
   it('pages by hand with nextPage and previousPage', async () => {

@@ -36,7 +36,13 @@ export async function startReceiver(): Promise<Receiver> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', fullUrl: `${base}${req.url}`, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      received.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        fullUrl: `${base}${req.url}`,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       const answer = script.shift() ?? standing;
       void (typeof answer === 'number' ? Promise.resolve(answer) : answer()).then((status) => res.writeHead(status).end());
     });

@@ -36,7 +36,13 @@ const event = (request: Received) => JSON.parse(request.body) as { eventType: st
 /** A configuration of ACCOUNT whose statusCallbacks are `paths` on the receiver, and a conversation naming it. */
 async function conversationWithCallbacks(...paths: string[]): Promise<{ configurationId: string; conversationId: string }> {
   const created = await call(emulator, 'POST', '/v2/ControlPlane/Configurations', {
-    body: { displayName: 'Hooks', description: '', conversationGroupingType: 'GROUP_BY_PROFILE', memoryStoreId: 'm', statusCallbacks: paths.map((path) => ({ url: receiver.base + path })) },
+    body: {
+      displayName: 'Hooks',
+      description: '',
+      conversationGroupingType: 'GROUP_BY_PROFILE',
+      memoryStoreId: 'm',
+      statusCallbacks: paths.map((path) => ({ url: receiver.base + path })),
+    },
   });
   const configurationId = created.body.related.configurationId;
   const conversation = await call(emulator, 'POST', '/v2/Conversations', { body: { configurationId } });
@@ -52,13 +58,25 @@ const send = (conversationId: string, text: string, extra: Record<string, unknow
 describe('status callbacks', () => {
   it('deliver every event type with the resource as the REST API returns it, signed as Twilio signs', async () => {
     const created = await call(emulator, 'POST', '/v2/ControlPlane/Configurations', {
-      body: { displayName: 'Hooks', description: '', conversationGroupingType: 'GROUP_BY_PROFILE', memoryStoreId: 'm', statusCallbacks: [{ url: `${receiver.base}/hooks` }] },
+      body: {
+        displayName: 'Hooks',
+        description: '',
+        conversationGroupingType: 'GROUP_BY_PROFILE',
+        memoryStoreId: 'm',
+        statusCallbacks: [{ url: `${receiver.base}/hooks` }],
+      },
     });
     const configurationId = created.body.related.configurationId;
     const ann = { name: 'Ann', type: 'CUSTOMER', addresses: [{ channel: 'SMS', address: '+15005550001' }] };
-    const conversation = (await call(emulator, 'POST', '/v2/Conversations', { body: { configurationId, name: 'Hooked', participants: [ann] } })).body;
+    const conversation = (
+      await call(emulator, 'POST', '/v2/Conversations', { body: { configurationId, name: 'Hooked', participants: [ann] } })
+    ).body;
     const base = `/v2/Conversations/${conversation.id}`;
-    const bo = (await call(emulator, 'POST', `${base}/Participants`, { body: { name: 'Bo', type: 'HUMAN_AGENT', addresses: [{ channel: 'SMS', address: '+15005550002' }] } })).body;
+    const bo = (
+      await call(emulator, 'POST', `${base}/Participants`, {
+        body: { name: 'Bo', type: 'HUMAN_AGENT', addresses: [{ channel: 'SMS', address: '+15005550002' }] },
+      })
+    ).body;
     const bob = (await call(emulator, 'PUT', `${base}/Participants/${bo.id}`, { body: { name: 'Bob' } })).body;
     const sent = (await send(conversation.id, 'hello', { resourceId: 'SM1' })).body;
     const edited = await send(conversation.id, 'hello, edited', { resourceId: 'SM1' });
@@ -85,7 +103,11 @@ describe('status callbacks', () => {
       const hash = createHash('sha256').update(request.body).digest('hex');
       expect(request.method).toBe('POST');
       expect(request.url).toBe(`/hooks?bodySHA256=${hash}`);
-      expect(request.headers).toMatchObject({ 'content-type': 'application/json', 'user-agent': 'TwilioProxy/1.1', 'i-twilio-idempotency-token': expect.stringMatching(UUID) });
+      expect(request.headers).toMatchObject({
+        'content-type': 'application/json',
+        'user-agent': 'TwilioProxy/1.1',
+        'i-twilio-idempotency-token': expect.stringMatching(UUID),
+      });
       expect(valid(PASSWORD, request)).toBe(true);
       expect(valid('another-token', request)).toBe(false);
       expect(valid(PASSWORD, request, request.fullUrl.replace('/hooks', '/other'))).toBe(false);
@@ -97,7 +119,9 @@ describe('status callbacks', () => {
     const tokens = receiver.received.map((r) => r.headers['i-twilio-idempotency-token']);
     expect(new Set(tokens).size).toBe(8);
     const log = emulator.webhooks.deliveries();
-    expect(log.map((d) => [d.token, d.state, d.attempts, d.sent, d.lastStatus, d.url, d.accountId])).toEqual(tokens.map((token) => [token, 'delivered', 1, 1, 204, `${receiver.base}/hooks`, ACCOUNT]));
+    expect(log.map((d) => [d.token, d.state, d.attempts, d.sent, d.lastStatus, d.url, d.accountId])).toEqual(
+      tokens.map((token) => [token, 'delivered', 1, 1, 204, `${receiver.base}/hooks`, ACCOUNT]),
+    );
   });
 
   it('append bodySHA256 after an existing query with &, and pin localhost to 127.0.0.1', async () => {
@@ -130,7 +154,9 @@ describe('status callbacks', () => {
     expect(await patch({ configuration: { statusCallbacks: own } })).toEqual(['/b', '/c']);
     expect(await patch({ configuration: { statusCallbacks: [] } })).toEqual([]); // "an empty array … stops webhook delivery"
     expect(await patch({ configuration: { statusCallbacks: null } })).toEqual(['/config']);
-    await call(emulator, 'PATCH', `/v2/ControlPlane/Configurations/${configurationId}`, { body: { statusCallbacks: [{ url: `${receiver.base}/moved` }] } });
+    await call(emulator, 'PATCH', `/v2/ControlPlane/Configurations/${configurationId}`, {
+      body: { statusCallbacks: [{ url: `${receiver.base}/moved` }] },
+    });
     expect(await patch({ name: 'b' })).toEqual(['/moved']); // the configuration is read at each event
   });
 
@@ -154,15 +180,24 @@ describe('status callbacks', () => {
     expect(receiver.received).toHaveLength(3);
     const [first] = receiver.received;
     for (const request of receiver.received) {
-      expect([request.url, request.body, request.headers['x-twilio-signature'], request.headers['i-twilio-idempotency-token']]).toEqual([first!.url, first!.body, first!.headers['x-twilio-signature'], first!.headers['i-twilio-idempotency-token']]);
+      expect([request.url, request.body, request.headers['x-twilio-signature'], request.headers['i-twilio-idempotency-token']]).toEqual([
+        first!.url,
+        first!.body,
+        first!.headers['x-twilio-signature'],
+        first!.headers['i-twilio-idempotency-token'],
+      ]);
     }
-    expect(emulator.webhooks.deliveries()).toEqual([expect.objectContaining({ state: 'delivered', attempts: 3, sent: 1, lastStatus: 204 })]);
+    expect(emulator.webhooks.deliveries()).toEqual([
+      expect.objectContaining({ state: 'delivered', attempts: 3, sent: 1, lastStatus: 204 }),
+    ]);
 
     receiver.answerAll(500);
     emulator.webhooks.clear();
     await send(conversationId, 'never');
     await emulator.webhooks.idle();
-    expect(emulator.webhooks.deliveries()).toEqual([expect.objectContaining({ state: 'failed', attempts: 3, sent: 0, lastStatus: 500, lastError: 'answered 500' })]);
+    expect(emulator.webhooks.deliveries()).toEqual([
+      expect.objectContaining({ state: 'failed', attempts: 3, sent: 0, lastStatus: 500, lastError: 'answered 500' }),
+    ]);
   });
 
   it('are not sent for a conversation DELETE, a configuration change or an idempotent replay', async () => {
@@ -192,7 +227,9 @@ describe('status callbacks', () => {
       const held = receiver.hold();
       await call(impatient, 'POST', `/v2/Conversations/${DEMO_LONG_CONVERSATION}/Communications`, { auth: demo, body: textBody('slow') });
       await impatient.webhooks.idle();
-      expect(impatient.webhooks.deliveries()).toEqual([expect.objectContaining({ state: 'failed', attempts: 1, lastError: expect.stringMatching(/timeout/i) })]);
+      expect(impatient.webhooks.deliveries()).toEqual([
+        expect.objectContaining({ state: 'failed', attempts: 1, lastError: expect.stringMatching(/timeout/i) }),
+      ]);
       held.release(204);
     } finally {
       await impatient.close();
@@ -202,25 +239,50 @@ describe('status callbacks', () => {
   it('are refused, contacting nothing, for non-loopback URLs, GET callbacks and accounts without a known token', async () => {
     const { conversationId } = await conversationWithCallbacks('/unused');
     const withCredentials = receiver.base.replace('http://', 'http://user:pw@');
-    const callbacks = [{ url: 'http://192.0.2.1/hook' }, { url: 'https://example.com/h' }, { url: `${receiver.base}/get`, method: 'GET' }, { url: `${withCredentials}/x` }];
+    const callbacks = [
+      { url: 'http://192.0.2.1/hook' },
+      { url: 'https://example.com/h' },
+      { url: `${receiver.base}/get`, method: 'GET' },
+      { url: `${withCredentials}/x` },
+    ];
     await call(emulator, 'PATCH', `/v2/Conversations/${conversationId}`, { body: { configuration: { statusCallbacks: callbacks } } });
     expect(emulator.webhooks.deliveries().map((d) => [d.url, d.state, d.attempts, d.lastError])).toEqual([
-      ['http://192.0.2.1/hook', 'refused', 0, '192.0.2.1 is not a loopback address: the emulator only delivers to 127.0.0.0/8, [::1] and localhost'],
-      ['https://example.com/h', 'refused', 0, 'example.com is not a loopback address: the emulator only delivers to 127.0.0.0/8, [::1] and localhost'],
+      [
+        'http://192.0.2.1/hook',
+        'refused',
+        0,
+        '192.0.2.1 is not a loopback address: the emulator only delivers to 127.0.0.0/8, [::1] and localhost',
+      ],
+      [
+        'https://example.com/h',
+        'refused',
+        0,
+        'example.com is not a loopback address: the emulator only delivers to 127.0.0.0/8, [::1] and localhost',
+      ],
       [`${receiver.base}/get`, 'refused', 0, 'GET status callbacks are not emulated: the emulator POSTs JSON'],
       [`${withCredentials}/x`, 'refused', 0, 'credentials in the URL are not supported'],
     ]);
     const stranger = `AC${'5'.repeat(32)}`; // never authenticated: its auth token is unknown
-    emulator.data.insertRaw(stranger, 'conversations', { id: 'conv_conversation_stranger', configurationId: DEMO_CONFIGURATION_ID, configuration: { statusCallbacks: [{ url: `${receiver.base}/x` }] } });
+    emulator.data.insertRaw(stranger, 'conversations', {
+      id: 'conv_conversation_stranger',
+      configurationId: DEMO_CONFIGURATION_ID,
+      configuration: { statusCallbacks: [{ url: `${receiver.base}/x` }] },
+    });
     emulator.data.createCommunication(stranger, 'conv_conversation_stranger', textBody('unsigned'));
-    expect(emulator.webhooks.deliveries().at(-1)).toMatchObject({ state: 'refused', lastError: 'no auth token to sign with: the account never authenticated over HTTP' });
+    expect(emulator.webhooks.deliveries().at(-1)).toMatchObject({
+      state: 'refused',
+      lastError: 'no auth token to sign with: the account never authenticated over HTTP',
+    });
     expect([emulator.webhooks.pending(), receiver.received.length]).toEqual([0, 0]);
   });
 
   it('of the demo account are signed with its token; setDemoStatusCallback wires the demo configuration and survives a reset', async () => {
     try {
       emulator.webhooks.setDemoStatusCallback(`${receiver.base}/facade`);
-      const sent = await call(emulator, 'POST', `/v2/Conversations/${DEMO_LONG_CONVERSATION}/Communications`, { auth: demo, body: textBody('live') });
+      const sent = await call(emulator, 'POST', `/v2/Conversations/${DEMO_LONG_CONVERSATION}/Communications`, {
+        auth: demo,
+        body: textBody('live'),
+      });
       const [delivered] = await emulator.webhooks.waitFor((d) => d.state === 'delivered');
       expect([delivered!.resourceId, delivered!.accountId]).toEqual([sent.body.id, DEMO_SID]);
       expect(valid(DEMO_TOKEN, receiver.received[0]!)).toBe(true);
@@ -237,7 +299,10 @@ describe('status callbacks', () => {
   it('use the configured demo token and demoStatusCallbackUrl from the start', async () => {
     const own = await startEmulator({ demoAuthToken: 'demo-secret', demoStatusCallbackUrl: `${receiver.base}/start` });
     try {
-      await call(own, 'POST', `/v2/Conversations/${DEMO_LONG_CONVERSATION}/Communications`, { auth: [DEMO_SID, 'demo-secret'], body: textBody('hi') });
+      await call(own, 'POST', `/v2/Conversations/${DEMO_LONG_CONVERSATION}/Communications`, {
+        auth: [DEMO_SID, 'demo-secret'],
+        body: textBody('hi'),
+      });
       await own.webhooks.idle();
       expect(receiver.received).toHaveLength(1);
       expect(valid('demo-secret', receiver.received[0]!)).toBe(true);
@@ -269,12 +334,17 @@ describe('delivery faults', () => {
     const sent = (await send(conversationId, 'twice')).body;
     await emulator.webhooks.idle();
     expect(ids()).toEqual([sent.id, sent.id, sent.id]);
-    expect(new Set(receiver.received.map((r) => `${r.headers['i-twilio-idempotency-token']} ${r.headers['x-twilio-signature']} ${r.body}`)).size).toBe(1);
-    expect(emulator.webhooks.deliveries()).toEqual([expect.objectContaining({ state: 'delivered', sent: 3, attempts: 3, fault: 'duplicate' })]);
+    expect(
+      new Set(receiver.received.map((r) => `${r.headers['i-twilio-idempotency-token']} ${r.headers['x-twilio-signature']} ${r.body}`)).size,
+    ).toBe(1);
+    expect(emulator.webhooks.deliveries()).toEqual([
+      expect.objectContaining({ state: 'delivered', sent: 3, attempts: 3, fault: 'duplicate' }),
+    ]);
   });
 
   // Changes made in-process in one synchronous run reach the dispatcher before any timer can fire.
-  const createAll = (conversationId: string, texts: string[]) => texts.map((text) => emulator.data.createCommunication(ACCOUNT, conversationId, textBody(text)).id);
+  const createAll = (conversationId: string, texts: string[]) =>
+    texts.map((text) => emulator.data.createCommunication(ACCOUNT, conversationId, textBody(text)).id);
 
   it('reorder: the next `count` deliveries are held and released in reverse; a short group is released after holdMs', async () => {
     const { conversationId } = await conversationWithCallbacks('/reorder');
@@ -287,7 +357,12 @@ describe('delivery faults', () => {
     receiver.reset();
     emulator.webhooks.faults.enqueue({ kind: 'reorder', count: 10, holdMs: 50 });
     const short = createAll(conversationId, ['four', 'five']);
-    expect(emulator.webhooks.deliveries().slice(-2).map((d) => d.state)).toEqual(['held', 'held']);
+    expect(
+      emulator.webhooks
+        .deliveries()
+        .slice(-2)
+        .map((d) => d.state),
+    ).toEqual(['held', 'held']);
     await emulator.webhooks.idle();
     expect(ids()).toEqual(short.slice().reverse());
   });
@@ -306,7 +381,10 @@ describe('delivery faults', () => {
     emulator.webhooks.faults.enqueue({ kind: 'delay', ms: 60_000, match: { eventType: 'COMMUNICATION_CREATED', url: '*/delay' } });
     const [late, onTime] = createAll(conversationId, ['late', 'on time']);
     await emulator.webhooks.waitFor((d) => d.resourceId === onTime && d.state === 'delivered');
-    expect(emulator.webhooks.deliveries().map((d) => [d.resourceId, d.state, d.fault])).toEqual([[late, 'delayed', 'delay'], [onTime, 'delivered', undefined]]);
+    expect(emulator.webhooks.deliveries().map((d) => [d.resourceId, d.state, d.fault])).toEqual([
+      [late, 'delayed', 'delay'],
+      [onTime, 'delivered', undefined],
+    ]);
     expect(ids()).toEqual([onTime]);
 
     emulator.webhooks.faults.enqueue({ kind: 'delay', ms: 50 });
@@ -323,7 +401,10 @@ describe('delivery faults', () => {
     const kept = (await send(conversationId, 'kept')).body.id;
     await emulator.webhooks.idle();
     expect(ids()).toEqual([kept]);
-    expect(emulator.webhooks.deliveries().map((d) => [d.resourceId, d.state, d.attempts])).toEqual([[dropped, 'dropped', 0], [kept, 'delivered', 1]]);
+    expect(emulator.webhooks.deliveries().map((d) => [d.resourceId, d.state, d.attempts])).toEqual([
+      [dropped, 'dropped', 0],
+      [kept, 'delivered', 1],
+    ]);
   });
 
   it('standing rates apply to every delivery; rates adding up to more than 1 are refused', async () => {
@@ -343,7 +424,10 @@ describe('delivery faults', () => {
 
 describe('/__emulator/webhooks', () => {
   const control = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${emulator.url}/__emulator/${path}`, { method, ...(body !== undefined && { body: JSON.stringify(body) }) });
+    const response = await fetch(`${emulator.url}/__emulator/${path}`, {
+      method,
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   };
@@ -352,7 +436,9 @@ describe('/__emulator/webhooks', () => {
     const { conversationId } = await conversationWithCallbacks('/control');
     expect((await control('POST', 'webhooks/faults/queue', { kind: 'drop' })).status).toBe(204);
     expect((await control('POST', 'webhooks/faults/queue', { kind: 'explode' })).status).toBe(400);
-    expect((await control('POST', 'webhooks/faults/queue', { kind: 'drop', match: { url: '(a+)+$' } })).body.message).toMatch(/not a regular expression/);
+    expect((await control('POST', 'webhooks/faults/queue', { kind: 'drop', match: { url: '(a+)+$' } })).body.message).toMatch(
+      /not a regular expression/,
+    );
     expect((await control('PUT', 'webhooks/faults', { dropRate: 2 })).status).toBe(400);
     await send(conversationId, 'dropped');
     await send(conversationId, 'delivered');
@@ -375,7 +461,9 @@ describe('bounds', () => {
       await call(small, 'GET', '/v2/Conversations'); // trust on first use: the account's token is known
       const conversation = small.data.createConversation(ACCOUNT, { configurationId: DEMO_CONFIGURATION_ID });
       const held = receiver.hold();
-      await call(small, 'PATCH', `/v2/Conversations/${conversation.id}`, { body: { configuration: { statusCallbacks: [{ url: `${receiver.base}/bounded` }] } } });
+      await call(small, 'PATCH', `/v2/Conversations/${conversation.id}`, {
+        body: { configuration: { statusCallbacks: [{ url: `${receiver.base}/bounded` }] } },
+      });
       await held.arrived;
       for (const text of ['a', 'b', 'c']) small.data.createCommunication(ACCOUNT, conversation.id, textBody(text));
       expect(small.webhooks.pending()).toBe(2);

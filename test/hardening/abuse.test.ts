@@ -56,7 +56,9 @@ describe('query limits, checked before execution', () => {
   it('deep nesting → QUERY_TOO_COMPLEX, no upstream call', async () => {
     let selection = 'sid';
     for (let i = 0; i < 8; i++) selection = `communications(first: 1) { nodes { conversation { ${selection} } } }`;
-    const { result, calls } = await upstreamCallsOf(() => stack.graphql(`query ($sid: String!) { conversation(sid: $sid) { ${selection} } }`, { sid }));
+    const { result, calls } = await upstreamCallsOf(() =>
+      stack.graphql(`query ($sid: String!) { conversation(sid: $sid) { ${selection} } }`, { sid }),
+    );
     expect(codes(result)).toEqual(['QUERY_TOO_COMPLEX']);
     expect(result.errors?.[0]?.message).toMatch(/depth/i);
     expect(calls).toBe(0);
@@ -147,7 +149,9 @@ describe('HTTP-level abuse', () => {
     const query = encodeURIComponent(
       `mutation { createCommunication(input: {conversationSid: "${sid}", author: {address: "+15005550001", channel: SMS}, recipients: [{address: "+15005550002", channel: SMS}], content: {text: {text: "csrf"}}}) { clientMutationId } }`,
     );
-    const { result, calls } = await upstreamCallsOf(() => fetch(`${stack.url}?query=${query}`, { headers: { accept: 'application/json' } }));
+    const { result, calls } = await upstreamCallsOf(() =>
+      fetch(`${stack.url}?query=${query}`, { headers: { accept: 'application/json' } }),
+    );
     expect(result.status).toBe(405);
     expect(calls).toBe(0);
   });
@@ -155,7 +159,10 @@ describe('HTTP-level abuse', () => {
   it.each([
     ['application/x-www-form-urlencoded', (q: string) => `query=${encodeURIComponent(q)}`],
     ['text/plain', (q: string) => JSON.stringify({ query: q })],
-    ['multipart/form-data; boundary=x', (q: string) => `--x\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${JSON.stringify({ query: q })}\r\n--x--`],
+    [
+      'multipart/form-data; boundary=x',
+      (q: string) => `--x\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${JSON.stringify({ query: q })}\r\n--x--`,
+    ],
   ])('a %s POST (a cross-site "simple request") → 415, nothing sent upstream', async (type, body) => {
     const mutation = `mutation { createCommunication(input: {conversationSid: "${sid}", author: {address: "+15005550001", channel: SMS}, recipients: [{address: "+15005550002", channel: SMS}], content: {text: {text: "csrf"}}}) { clientMutationId } }`;
     const { result, calls } = await upstreamCallsOf(() =>

@@ -26,7 +26,10 @@ beforeAll(async () => {
   stack = await startStack();
   sid = seedConversation(stack.emulator, 'fuzz');
   seedCommunications(stack.emulator, sid, 40);
-  const page = await stack.graphql(`query ($sid: String!) { conversation(sid: $sid) { communications(first: 3) { pageInfo { endCursor } } } }`, { sid });
+  const page = await stack.graphql(
+    `query ($sid: String!) { conversation(sid: $sid) { communications(first: 3) { pageInfo { endCursor } } } }`,
+    { sid },
+  );
   cursor = page.data.conversation.communications.pageInfo.endCursor;
   const upstream = new URL(stack.emulator.url);
   const serverAuthorization = Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64');
@@ -46,7 +49,11 @@ function argumentValue(name: string): fc.Arbitrary<string> {
     fc.constant(null).map(() => graphqlString(`${cursor.slice(0, -3)}AAA`)),
     fc.base64String({ maxLength: 60 }).map(graphqlString),
   );
-  const sids = fc.oneof(fc.constant(null).map(() => graphqlString(sid)), fc.stringMatching(/^conv_[a-z_0-9]{0,40}$/).map(graphqlString), fc.string({ maxLength: 20 }).map(graphqlString));
+  const sids = fc.oneof(
+    fc.constant(null).map(() => graphqlString(sid)),
+    fc.stringMatching(/^conv_[a-z_0-9]{0,40}$/).map(graphqlString),
+    fc.string({ maxLength: 20 }).map(graphqlString),
+  );
   const ids = fc.oneof(
     fc.constant(null).map(() => graphqlString(Buffer.from(`Conversation:${sid}`).toString('base64url'))),
     fc.string({ maxLength: 40 }).map((text) => graphqlString(Buffer.from(text).toString('base64url'))),
@@ -102,7 +109,14 @@ function selectionFor(type: GraphQLNamedType, depth: number): fc.Arbitrary<strin
   if (isUnionType(type) || isInterfaceType(type)) {
     const members = (isUnionType(type) ? type.getTypes() : schema.getPossibleTypes(type)) as readonly GraphQLObjectType[];
     built = fc
-      .tuple(...members.map((member) => fc.option(selectionFor(member, depth).map((sel) => `... on ${member.name}${sel}`), { nil: '' })))
+      .tuple(
+        ...members.map((member) =>
+          fc.option(
+            selectionFor(member, depth).map((sel) => `... on ${member.name}${sel}`),
+            { nil: '' },
+          ),
+        ),
+      )
       .map((fragments) => ` { __typename ${fragments.join(' ')} }`);
   } else if (!isObjectType(type)) {
     built = fc.constant('');
@@ -113,7 +127,11 @@ function selectionFor(type: GraphQLNamedType, depth: number): fc.Arbitrary<strin
       if (!leaf && depth <= 0) return fc.constant('__typename');
       // A unique alias now and then: repeated fields never conflict, and the alias limit is rarely hit.
       return fc
-        .tuple(fc.option(fc.nat({ max: 1_000_000_000 }), { freq: 2 }), argumentsFor(definition.args), leaf ? fc.constant('') : selectionFor(named, depth - 1))
+        .tuple(
+          fc.option(fc.nat({ max: 1_000_000_000 }), { freq: 2 }),
+          argumentsFor(definition.args),
+          leaf ? fc.constant('') : selectionFor(named, depth - 1),
+        )
         .map(([alias, args, sub]) => `${alias === null ? '' : `a${alias}: `}${definition.name}${args}${sub}`);
     });
     built = fc
@@ -137,8 +155,7 @@ const documentText = fc.oneof(
 );
 
 /** Undefined nine times in ten. */
-const rarely = <T>(arbitrary: fc.Arbitrary<T>) =>
-  fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary });
+const rarely = <T>(arbitrary: fc.Arbitrary<T>) => fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary });
 
 const request = fc.record({
   query: documentText,
@@ -150,7 +167,10 @@ const request = fc.record({
     { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/graphql') },
   ),
   authorization: rarely(
-    fc.oneof(fc.constantFrom('Basic', 'Basic !!', 'Bearer x'), fc.string({ maxLength: 20 }).map((s) => `Basic ${Buffer.from(s).toString('base64')}`)),
+    fc.oneof(
+      fc.constantFrom('Basic', 'Basic !!', 'Bearer x'),
+      fc.string({ maxLength: 20 }).map((s) => `Basic ${Buffer.from(s).toString('base64')}`),
+    ),
   ),
   rawBody: rarely(fc.oneof(fc.string({ maxLength: 100 }), fc.constant('{"query": 5}'), fc.constant('[]'), fc.constant('null'))),
 });
@@ -164,7 +184,8 @@ describe('random requests', () => {
       fc.asyncProperty(request, async (input) => {
         const headers: Record<string, string> = { 'content-type': input.contentType, accept: input.accept };
         if (input.authorization) headers.authorization = input.authorization;
-        const body = input.rawBody ?? JSON.stringify({ query: input.query, variables: input.variables, operationName: input.operationName });
+        const body =
+          input.rawBody ?? JSON.stringify({ query: input.query, variables: input.variables, operationName: input.operationName });
         const response = await fetch(stack.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
         const text = await readBounded(response);
         if (response.headers.get('content-type')?.startsWith('text/event-stream')) streamed++;
@@ -172,7 +193,12 @@ describe('random requests', () => {
         for (const secret of secrets) expect(text).not.toContain(secret);
         expect(text).not.toContain('INTERNAL_SERVER_ERROR');
         // JSON, or JSON in the data lines of an event stream.
-        const payloads = text.startsWith('{') ? [text] : text.split('\n').filter((line) => line.startsWith('data: {')).map((line) => line.slice(6));
+        const payloads = text.startsWith('{')
+          ? [text]
+          : text
+              .split('\n')
+              .filter((line) => line.startsWith('data: {'))
+              .map((line) => line.slice(6));
         for (const payload of payloads) {
           const parsed = JSON.parse(payload) as { data?: unknown; errors?: Array<{ extensions?: { code?: unknown } }> };
           if (parsed.data) executed++;

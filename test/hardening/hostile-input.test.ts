@@ -63,7 +63,9 @@ async function expectRefused(answer: Promise<Answer>, status: number, message: s
   const { status: actual, body, text } = await answer;
   expect({ status: actual, errors: body.errors }).toEqual({
     status,
-    errors: [expect.objectContaining({ message: typeof message === 'string' ? message : expect.stringMatching(message), extensions: { code } })],
+    errors: [
+      expect.objectContaining({ message: typeof message === 'string' ? message : expect.stringMatching(message), extensions: { code } }),
+    ],
   });
   expect(text).not.toContain('INTERNAL_SERVER_ERROR');
   expect(body.data ?? null).toBeNull();
@@ -75,10 +77,17 @@ const nestedObjects = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(
 
 describe('bodies', () => {
   it('Content-Type case variants and parameters work like application/json', async () => {
-    for (const type of ['Application/JSON; Charset=UTF-8', 'APPLICATION/JSON', 'application/json;charset=utf-8', 'application/graphql-response+json']) {
+    for (const type of [
+      'Application/JSON; Charset=UTF-8',
+      'APPLICATION/JSON',
+      'application/json;charset=utf-8',
+      'application/graphql-response+json',
+    ]) {
       expect((await post(TYPENAME, { 'content-type': type })).body).toEqual({ data: { __typename: 'Query' } });
     }
-    expect((await post('{ __typename }', { 'content-type': 'Application/GraphQL; charset=utf-8' })).body).toEqual({ data: { __typename: 'Query' } });
+    expect((await post('{ __typename }', { 'content-type': 'Application/GraphQL; charset=utf-8' })).body).toEqual({
+      data: { __typename: 'Query' },
+    });
   });
 
   it('gzip, deflate (zlib or raw), br and two stacked codings are decoded', async () => {
@@ -99,9 +108,18 @@ describe('bodies', () => {
   it('a zip bomb stops at the size limit after decompression: 413', async () => {
     // 10 MB of JSON in about 10 KB of gzip, deflate or brotli: under the 100 KB limit on the wire, 100 times over it decoded.
     const bomb = JSON.stringify({ query: '{ __typename }', variables: { pad: 'a'.repeat(10_000_000) } });
-    for (const [encoding, body] of [['gzip', gzipSync(bomb)], ['deflate', deflateSync(bomb)], ['deflate', deflateRawSync(bomb)], ['br', brotliCompressSync(bomb)]] as const) {
+    for (const [encoding, body] of [
+      ['gzip', gzipSync(bomb)],
+      ['deflate', deflateSync(bomb)],
+      ['deflate', deflateRawSync(bomb)],
+      ['br', brotliCompressSync(bomb)],
+    ] as const) {
       expect(body.length).toBeLessThan(100_000);
-      await expectRefused(post(body, { 'content-encoding': encoding }), 413, 'The request body is larger than 100000 bytes (after decompression).');
+      await expectRefused(
+        post(body, { 'content-encoding': encoding }),
+        413,
+        'The request body is larger than 100000 bytes (after decompression).',
+      );
     }
   });
 
@@ -111,7 +129,11 @@ describe('bodies', () => {
       await expectRefused(answer, 415, /^Content-Encoding ".+" is not supported: send gzip, deflate or br, or none\.$/);
       expect((await answer).headers.get('accept-encoding')).toBe('gzip, deflate, br');
     }
-    await expectRefused(post(gzipSync(gzipSync(gzipSync(TYPENAME))), { 'content-encoding': 'gzip, gzip, gzip' }), 415, 'At most 2 content codings may be stacked.');
+    await expectRefused(
+      post(gzipSync(gzipSync(gzipSync(TYPENAME))), { 'content-encoding': 'gzip, gzip, gzip' }),
+      415,
+      'At most 2 content codings may be stacked.',
+    );
     await expectRefused(post(TYPENAME, { 'content-encoding': 'gzip' }), 400, 'The body is not valid gzip data.');
     await expectRefused(post(TYPENAME, { 'content-encoding': 'br' }), 400, 'The body is not valid br data.');
   });
@@ -125,9 +147,17 @@ describe('bodies', () => {
     await expectRefused(post(`[${TYPENAME}]`), 400, 'Batching is not supported.');
     // Parameters of the wrong type.
     for (const variables of ['"x"', '[1]', '5']) {
-      await expectRefused(post(`{"query": "{ __typename }", "variables": ${variables}}`), 400, /^Expected "variables" param to be empty or an object/);
+      await expectRefused(
+        post(`{"query": "{ __typename }", "variables": ${variables}}`),
+        400,
+        /^Expected "variables" param to be empty or an object/,
+      );
     }
-    await expectRefused(post('{"query": "{ __typename }", "extensions": "x"}'), 400, /^Expected "extensions" param to be empty or an object/);
+    await expectRefused(
+      post('{"query": "{ __typename }", "extensions": "x"}'),
+      400,
+      /^Expected "extensions" param to be empty or an object/,
+    );
     await expectRefused(post('{"query": 5}'), 400, 'Expected "query" param to be a string, but given number.');
     await expectRefused(post('{"query": ["{ __typename }"]}'), 400, 'Expected "query" param to be a string, but given array.');
     for (const name of ['5', '{}', '["Op"]']) {
@@ -146,23 +176,37 @@ describe('variables and extensions of any shape', () => {
     await expectRefused(post(`{"query": "{ __typename }", "extensions": {"e": ${nestedArrays(40_000)}}}`), 400, refusal('extensions'));
     await expectRefused(get({ query: '{ __typename }', variables: `{"v": ${nestedArrays(1000)}}` }), 400, refusal('variables'));
     // 64 levels are fine (the outer object is the first).
-    expect((await post(`{"query": "{ __typename }", "variables": {"v": ${nestedArrays(63)}}}`)).body).toEqual({ data: { __typename: 'Query' } });
+    expect((await post(`{"query": "{ __typename }", "variables": {"v": ${nestedArrays(63)}}}`)).body).toEqual({
+      data: { __typename: 'Query' },
+    });
     expect((await post(`{"query": "{ __typename }", "variables": {"v": ${nestedArrays(64)}}}`)).status).toBe(400);
 
     // Huge numbers and __proto__/constructor keys: BAD_USER_INPUT, and nothing is polluted.
     const connections = 'query ($n: Int) { conversations(first: $n) { edges { cursor } } }';
     for (const n of ['1e400', '99999999999999999999999', '-1e400']) {
       const answer = await post(`{"query": ${JSON.stringify(connections)}, "variables": {"n": ${n}}}`);
-      expect(answer.body.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/^Variable "\$n" got invalid value/), extensions: { code: 'BAD_USER_INPUT' } })]);
+      expect(answer.body.errors).toEqual([
+        expect.objectContaining({
+          message: expect.stringMatching(/^Variable "\$n" got invalid value/),
+          extensions: { code: 'BAD_USER_INPUT' },
+        }),
+      ]);
     }
     const proto = await post(
       `{"query": "query ($sid: String!) { conversation(sid: $sid) { sid } }", "variables": {"__proto__": {"sid": "${sid}"}, "constructor": {"prototype": {"sid": "x"}}}}`,
     );
     expect(proto.body.errors).toEqual([
-      expect.objectContaining({ message: 'Variable "$sid" of required type "String!" was not provided.', extensions: { code: 'BAD_USER_INPUT' } }),
+      expect.objectContaining({
+        message: 'Variable "$sid" of required type "String!" was not provided.',
+        extensions: { code: 'BAD_USER_INPUT' },
+      }),
     ]);
     expect(({} as Record<string, unknown>).sid).toBeUndefined();
-    await expectRefused(post('{"query": "{ __typename }", "__proto__": {"query": "{ x }"}}'), 400, 'Unexpected parameter "__proto__" in the request body.');
+    await expectRefused(
+      post('{"query": "{ __typename }", "__proto__": {"query": "{ x }"}}'),
+      400,
+      'Unexpected parameter "__proto__" in the request body.',
+    );
   });
 });
 
@@ -197,7 +241,11 @@ describe('operation types and introspection depth', () => {
       const stream = await SseStream.open(stack.url, events, {}, { method });
       expect([stream.status, stream.headers.get('content-type')]).toEqual([200, 'text/event-stream']);
       await waitFor(() => stack.live.bus.listenerCount === 1, 'the subscription to listen');
-      const created = stack.emulator.data.createCommunication(ACCOUNT_SID, sid, { author: CUSTOMER, recipients: [AGENT], content: { type: 'TEXT', text: method } }) as { id: string };
+      const created = stack.emulator.data.createCommunication(ACCOUNT_SID, sid, {
+        author: CUSTOMER,
+        recipients: [AGENT],
+        content: { type: 'TEXT', text: method },
+      }) as { id: string };
       expect((await stack.postWebhook({ eventType: 'COMMUNICATION_CREATED', data: created })).status).toBe(200);
       expect(await stream.next()).toEqual({ data: { communicationAdded: { node: { sid: created.id } } } });
       stream.close();
@@ -208,15 +256,34 @@ describe('operation types and introspection depth', () => {
   it('deep __type { ofType … }, deep __schema nesting and recursive introspection → QUERY_TOO_COMPLEX; the standard introspection query passes', async () => {
     let ofType = 'name';
     for (let i = 0; i < 40; i++) ofType = `ofType { ${ofType} }`;
-    await expectRefused(post(JSON.stringify({ query: `{ __type(name: "Query") { ${ofType} } }` })), 200, 'Query depth limit of 15 exceeded, found 42.', 'QUERY_TOO_COMPLEX');
-    await expectRefused(post(JSON.stringify({ query: `{ __schema { types { ${ofType} } } }` })), 200, 'Query depth limit of 15 exceeded, found 43.', 'QUERY_TOO_COMPLEX');
     await expectRefused(
-      post(JSON.stringify({ query: '{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }' })),
+      post(JSON.stringify({ query: `{ __type(name: "Query") { ${ofType} } }` })),
+      200,
+      'Query depth limit of 15 exceeded, found 42.',
+      'QUERY_TOO_COMPLEX',
+    );
+    await expectRefused(
+      post(JSON.stringify({ query: `{ __schema { types { ${ofType} } } }` })),
+      200,
+      'Query depth limit of 15 exceeded, found 43.',
+      'QUERY_TOO_COMPLEX',
+    );
+    await expectRefused(
+      post(
+        JSON.stringify({ query: '{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }' }),
+      ),
       200,
       'Introspection nested too deeply (fields, interfaces, possibleTypes or inputFields more than 3 levels).',
       'QUERY_TOO_COMPLEX',
     );
-    const all = { descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true };
+    const all = {
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+      oneOf: true,
+    };
     const introspection = await post(JSON.stringify({ query: getIntrospectionQuery(all) }));
     expect(introspection.body.errors).toBeUndefined();
     expect(introspection.body.data.__schema.queryType.name).toBe('Query');
@@ -225,7 +292,11 @@ describe('operation types and introspection depth', () => {
 
 describe('refusals yoga sends without a body', () => {
   it('406 (nothing acceptable), 405 (PUT/DELETE/PATCH) and 415 carry a JSON error with a code; HEAD stays bodiless', async () => {
-    await expectRefused(post(TYPENAME, { accept: 'text/html' }), 406, /^This endpoint answers application\/graphql-response\+json, application\/json or text\/event-stream/);
+    await expectRefused(
+      post(TYPENAME, { accept: 'text/html' }),
+      406,
+      /^This endpoint answers application\/graphql-response\+json, application\/json or text\/event-stream/,
+    );
     for (const method of ['PUT', 'DELETE', 'PATCH']) {
       await expectRefused(send({ method, headers: JSON_HEADERS, body: TYPENAME }), 405, 'GraphQL only supports GET and POST requests.');
     }
@@ -258,23 +329,37 @@ describe('errors raised during execution', () => {
       expect(answer.status, name).toBe(200);
       expect(answer.body.data, name).toEqual({ conversation: null });
       expect(answer.body.errors, name).toEqual([
-        expect.objectContaining({ message: 'Unexpected error.', path: ['conversation'], extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: `req-${name}` } }),
+        expect.objectContaining({
+          message: 'Unexpected error.',
+          path: ['conversation'],
+          extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: `req-${name}` },
+        }),
       ]);
       expect(answer.text).not.toContain('bug detail');
-      expect(logLines.find((line) => line.msg === 'unexpected error'), name).toMatchObject({ requestId: `req-${name}`, err: { message: expect.stringContaining('bug detail') } });
-      expect(logLines.find((line) => line.msg === 'request'), name).toMatchObject({ requestId: `req-${name}`, errors: ['INTERNAL_SERVER_ERROR'] });
+      expect(
+        logLines.find((line) => line.msg === 'unexpected error'),
+        name,
+      ).toMatchObject({ requestId: `req-${name}`, err: { message: expect.stringContaining('bug detail') } });
+      expect(
+        logLines.find((line) => line.msg === 'request'),
+        name,
+      ).toMatchObject({ requestId: `req-${name}`, errors: ['INTERNAL_SERVER_ERROR'] });
     }
 
     // An error written for callers keeps its code; parse, validation and coercion errors without one are BAD_USER_INPUT, without a request id.
     const typed = await withFault(new FacadeError('NOT_FOUND', 'The conversation vanished.'), 'req-typed');
-    expect(typed.body.errors).toEqual([expect.objectContaining({ message: 'The conversation vanished.', path: ['conversation'], extensions: { code: 'NOT_FOUND' } })]);
+    expect(typed.body.errors).toEqual([
+      expect.objectContaining({ message: 'The conversation vanished.', path: ['conversation'], extensions: { code: 'NOT_FOUND' } }),
+    ]);
     for (const [body, message] of [
       [{ query: '{ conversation(sid: ' }, /^Syntax Error/],
       [{ query: '{ conversatoin { sid } }' }, /^Cannot query field "conversatoin" on type "Query"/],
       [{ query, variables: { sid: 5 } }, /^Variable "\$sid" got invalid value 5/],
     ] as const) {
       const answer = await post(JSON.stringify(body));
-      expect(answer.body.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(message), extensions: { code: 'BAD_USER_INPUT' } })]);
+      expect(answer.body.errors).toEqual([
+        expect.objectContaining({ message: expect.stringMatching(message), extensions: { code: 'BAD_USER_INPUT' } }),
+      ]);
     }
   });
 });

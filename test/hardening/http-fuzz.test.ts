@@ -18,7 +18,16 @@ const RUNS = Number(process.env.HTTP_FUZZ_RUNS ?? 10_000);
 const TCP_RUNS = Number(process.env.HTTP_FUZZ_TCP_RUNS ?? 300);
 /** Slowest answer allowed for one request (a hang shows up here): generous for a busy 2-core machine. */
 const ANSWER_WITHIN_MS = 5000;
-const CALLER_CODES = new Set(['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'RATE_LIMITED', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'QUERY_TOO_COMPLEX']);
+const CALLER_CODES = new Set([
+  'BAD_USER_INPUT',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'RATE_LIMITED',
+  'UPSTREAM_UNAVAILABLE',
+  'UPSTREAM_TIMEOUT',
+  'QUERY_TOO_COMPLEX',
+]);
 
 let stack: Stack;
 let sid: string;
@@ -29,13 +38,22 @@ beforeAll(async () => {
   sid = seedConversation(stack.emulator, 'http-fuzz');
   seedCommunications(stack.emulator, sid, 5);
   const upstream = new URL(stack.emulator.url);
-  secrets = [AUTH_TOKEN, Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64'), upstream.host, 'test-secret', 'node_modules', '    at ', '.ts:'];
+  secrets = [
+    AUTH_TOKEN,
+    Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64'),
+    upstream.host,
+    'test-secret',
+    'node_modules',
+    '    at ',
+    '.ts:',
+  ];
 });
 
 afterAll(() => stack.close());
 
 /** Undefined but one time in `odds`. */
-const rarely = <T>(arbitrary: fc.Arbitrary<T>, odds = 10) => fc.oneof({ weight: odds - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary });
+const rarely = <T>(arbitrary: fc.Arbitrary<T>, odds = 10) =>
+  fc.oneof({ weight: odds - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary });
 
 // ── documents ────────────────────────────────────────────────────────────────────────────────
 const deepOfType = (depth: number) => Array.from({ length: depth }).reduce<string>((inner) => `ofType { ${inner} }`, 'name');
@@ -59,7 +77,10 @@ const SELECTIONS: Array<[string, string[]]> = [
 const operation = fc
   .record({
     type: fc.constantFrom('query', 'query', 'query', 'query', 'mutation', 'subscription', '', ''),
-    selections: fc.oneof(fc.subarray(SELECTIONS.slice(0, 4), { minLength: 1, maxLength: 2 }), fc.subarray(SELECTIONS, { minLength: 1, maxLength: 3 })),
+    selections: fc.oneof(
+      fc.subarray(SELECTIONS.slice(0, 4), { minLength: 1, maxLength: 2 }),
+      fc.subarray(SELECTIONS, { minLength: 1, maxLength: 3 }),
+    ),
     extraDefinition: rarely(fc.constantFrom('$v: JSON', '$x: [[String]]', '$sid: Int', '$bad: Nope'), 8),
   })
   .map(({ type, selections, extraDefinition }) => {
@@ -71,7 +92,14 @@ const documentText = fc.oneof(
   {
     weight: 8,
     arbitrary: fc
-      .tuple(fc.oneof({ weight: 4, arbitrary: fc.array(operation, { minLength: 1, maxLength: 1 }) }, { weight: 1, arbitrary: fc.array(operation, { minLength: 2, maxLength: 3 }) }), fc.boolean(), rarely(fc.constant(true), 5))
+      .tuple(
+        fc.oneof(
+          { weight: 4, arbitrary: fc.array(operation, { minLength: 1, maxLength: 1 }) },
+          { weight: 1, arbitrary: fc.array(operation, { minLength: 2, maxLength: 3 }) },
+        ),
+        fc.boolean(),
+        rarely(fc.constant(true), 5),
+      )
       .map(([operations, named, strayFragment]) =>
         [
           ...operations.map((op, i) =>
@@ -89,10 +117,16 @@ const documentText = fc.oneof(
 );
 
 // ── JSON values as text (so nesting can be deeper than JSON.stringify goes) ───────────────────
-const nested = (depth: number, asArrays: boolean) => (asArrays ? `${'['.repeat(depth)}1${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
+const nested = (depth: number, asArrays: boolean) =>
+  asArrays ? `${'['.repeat(depth)}1${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 const valueText: fc.Arbitrary<string> = fc.oneof(
   { weight: 6, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value)) },
-  { weight: 4, arbitrary: fc.constantFrom('SID', '"conv_nope"', '3', '1000', '0', '-1', '1.5', 'null', 'true', '"VGVzdA=="').map((v) => (v === 'SID' ? JSON.stringify(sid) : v)) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .constantFrom('SID', '"conv_nope"', '3', '1000', '0', '-1', '1.5', 'null', 'true', '"VGVzdA=="')
+      .map((v) => (v === 'SID' ? JSON.stringify(sid) : v)),
+  },
   {
     weight: 2,
     arbitrary: fc.constantFrom(
@@ -102,12 +136,22 @@ const valueText: fc.Arbitrary<string> = fc.oneof(
       '{"constructor": {"prototype": {"polluted": true}}}',
     ),
   },
-  { weight: 2, arbitrary: fc.constantFrom('1e400', '-1e400', '99999999999999999999999', '1.7976931348623157e309', '2147483648', '-0', '1e-400') },
-  { weight: 2, arbitrary: fc.tuple(fc.oneof(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 30_000 })), fc.boolean()).map(([depth, asArrays]) => nested(depth, asArrays)) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom('1e400', '-1e400', '99999999999999999999999', '1.7976931348623157e309', '2147483648', '-0', '1e-400'),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.oneof(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 30_000 })), fc.boolean())
+      .map(([depth, asArrays]) => nested(depth, asArrays)),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 150_000 }).map((size) => JSON.stringify('x'.repeat(size))) },
 );
 const objectText = (keys: string[]) =>
-  fc.array(fc.tuple(fc.constantFrom(...keys), valueText), { maxLength: 4 }).map((pairs) => `{${pairs.map(([key, value]) => `${JSON.stringify(key)}: ${value}`).join(', ')}}`);
+  fc
+    .array(fc.tuple(fc.constantFrom(...keys), valueText), { maxLength: 4 })
+    .map((pairs) => `{${pairs.map(([key, value]) => `${JSON.stringify(key)}: ${value}`).join(', ')}}`);
 const VARIABLE_KEYS = ['sid', 'first', 'id', 'input', 'v', 'x', '__proto__', 'constructor', 'prototype', 'toString'];
 /** Values that make the documents above run (extra variables are ignored). */
 const plausibleVariables = fc
@@ -117,7 +161,13 @@ const plausibleVariables = fc
       sid,
       first,
       id: Buffer.from(`Conversation:${sid}`).toString('base64url'),
-      input: { conversationSid: sid, author: { address: '+15005550001', channel: 'SMS' }, recipients: [{ address: '+15005550002', channel: 'SMS' }], content: { text: { text } }, idempotencyKey: key },
+      input: {
+        conversationSid: sid,
+        author: { address: '+15005550001', channel: 'SMS' },
+        recipients: [{ address: '+15005550002', channel: 'SMS' }],
+        content: { text: { text } },
+        idempotencyKey: key,
+      },
     }),
   );
 /** `variables`/`extensions`: usually an object of any values, sometimes any JSON at all, or broken. */
@@ -132,8 +182,28 @@ const parameterText = (keys: string[]) =>
 const headerText = fc.string({ maxLength: 40, unit: fc.constantFrom(...'abcjson/+;=-, *"qAPLIT.0189'.split('')) });
 const contentType = fc.oneof(
   { weight: 18, arbitrary: fc.constantFrom('application/json', 'application/json; charset=utf-8') },
-  { weight: 3, arbitrary: fc.constantFrom('Application/JSON; Charset=UTF-8', 'APPLICATION/JSON', 'application/graphql', 'APPLICATION/GRAPHQL', 'application/graphql-response+json', 'application/json; charset=latin1') },
-  { weight: 2, arbitrary: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', 'application/json, text/plain', ';;') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      'Application/JSON; Charset=UTF-8',
+      'APPLICATION/JSON',
+      'application/graphql',
+      'APPLICATION/GRAPHQL',
+      'application/graphql-response+json',
+      'application/json; charset=latin1',
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/jsonx',
+      'application/json, text/plain',
+      ';;',
+    ),
+  },
   { weight: 1, arbitrary: headerText },
   { weight: 1, arbitrary: fc.constant(undefined) },
 );
@@ -158,8 +228,15 @@ const postBody = fc.oneof(
     weight: 10,
     arbitrary: fc
       .record({
-        query: fc.oneof({ weight: 9, arbitrary: documentText.map((text) => JSON.stringify(text)) }, { weight: 1, arbitrary: fc.constantFrom('5', 'null', '["{ __typename }"]', '{}') }),
-        variables: fc.oneof({ weight: 2, arbitrary: plausibleVariables }, { weight: 2, arbitrary: parameterText(VARIABLE_KEYS) }, { weight: 1, arbitrary: fc.constant(undefined) }),
+        query: fc.oneof(
+          { weight: 9, arbitrary: documentText.map((text) => JSON.stringify(text)) },
+          { weight: 1, arbitrary: fc.constantFrom('5', 'null', '["{ __typename }"]', '{}') },
+        ),
+        variables: fc.oneof(
+          { weight: 2, arbitrary: plausibleVariables },
+          { weight: 2, arbitrary: parameterText(VARIABLE_KEYS) },
+          { weight: 1, arbitrary: fc.constant(undefined) },
+        ),
         operationName: operationNameText,
         extensions: rarely(parameterText(['persistedQuery', 'trace', '__proto__', 'e']), 6),
       })
@@ -171,7 +248,19 @@ const postBody = fc.oneof(
         return `{${fields.join(', ')}}`;
       }),
   },
-  { weight: 1, arbitrary: fc.constantFrom('', 'null', '5', '"x"', 'true', '[]', '[{"query": "{ __typename }"}]', '{"__proto__": {"query": "{ __typename }"}}') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '',
+      'null',
+      '5',
+      '"x"',
+      'true',
+      '[]',
+      '[{"query": "{ __typename }"}]',
+      '{"__proto__": {"query": "{ __typename }"}}',
+    ),
+  },
   { weight: 1, arbitrary: fc.string({ maxLength: 100 }) },
 );
 /** GET parameters as pairs: usually a query with variables; sometimes repeated, broken or junk ones. */
@@ -181,9 +270,17 @@ const getParameters = fc
     variables: fc.oneof(plausibleVariables, parameterText(VARIABLE_KEYS), fc.constant(undefined)),
     operationName: rarely(fc.constantFrom('Op0', 'Nope', '')),
     extensions: rarely(parameterText(['e'])),
-    extra: rarely(fc.array(fc.tuple(fc.constantFrom('query', 'variables', 'operationName', 'extensions', 'junk'), fc.string({ maxLength: 20 })), { maxLength: 3 }), 6),
+    extra: rarely(
+      fc.array(fc.tuple(fc.constantFrom('query', 'variables', 'operationName', 'extensions', 'junk'), fc.string({ maxLength: 20 })), {
+        maxLength: 3,
+      }),
+      6,
+    ),
   })
-  .map(({ extra, ...named }) => [...Object.entries(named).filter((pair): pair is [string, string] => pair[1] !== undefined), ...(extra ?? [])]);
+  .map(({ extra, ...named }) => [
+    ...Object.entries(named).filter((pair): pair is [string, string] => pair[1] !== undefined),
+    ...(extra ?? []),
+  ]);
 
 interface Spec {
   method: string;
@@ -194,7 +291,11 @@ interface Spec {
 
 const request: fc.Arbitrary<Spec> = fc
   .record({
-    method: fc.oneof({ weight: 12, arbitrary: fc.constant('POST') }, { weight: 6, arbitrary: fc.constant('GET') }, { weight: 2, arbitrary: fc.constantFrom('PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD') }),
+    method: fc.oneof(
+      { weight: 12, arbitrary: fc.constant('POST') },
+      { weight: 6, arbitrary: fc.constant('GET') },
+      { weight: 2, arbitrary: fc.constantFrom('PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD') },
+    ),
     contentType,
     accept,
     encoding,
@@ -213,9 +314,13 @@ const request: fc.Arbitrary<Spec> = fc
     if (input.authorization) headers.authorization = input.authorization;
     if (input.requestId) headers['x-request-id'] = input.requestId;
     if (input.origin) headers.origin = input.origin;
-    const search = input.rawSearch !== undefined ? `?${input.rawSearch}` : input.parameters.length ? `?${new URLSearchParams(input.parameters)}` : '';
+    const search =
+      input.rawSearch !== undefined ? `?${input.rawSearch}` : input.parameters.length ? `?${new URLSearchParams(input.parameters)}` : '';
     if (input.method === 'GET' || input.method === 'HEAD') return { method: input.method, search, headers, body: undefined };
-    const text = (input.contentType ?? '').toLowerCase().startsWith('application/graphql') && !(input.contentType ?? '').includes('+json') ? input.graphqlBody : input.body;
+    const text =
+      (input.contentType ?? '').toLowerCase().startsWith('application/graphql') && !(input.contentType ?? '').includes('+json')
+        ? input.graphqlBody
+        : input.body;
     let body: Uint8Array<ArrayBuffer> | string = text;
     if (input.encoding !== undefined) {
       headers['content-encoding'] = input.encoding;
@@ -254,7 +359,10 @@ async function check(spec: Spec, send: (spec: Spec) => Promise<Response>): Promi
   // JSON, or JSON in Server-Sent Events or multipart/mixed parts (yoga answers in what the caller accepts).
   expect(type).toMatch(/^(application\/(graphql-response\+)?json|text\/event-stream|multipart\/mixed)/);
   const payloads = type.startsWith('text/event-stream')
-    ? text.split('\n').filter((line) => line.startsWith('data: {')).map((line) => line.slice(6))
+    ? text
+        .split('\n')
+        .filter((line) => line.startsWith('data: {'))
+        .map((line) => line.slice(6))
     : type.startsWith('multipart/mixed')
       ? text.split('\r\n').filter((line) => line.startsWith('{'))
       : [text];
@@ -274,24 +382,44 @@ async function check(spec: Spec, send: (spec: Spec) => Promise<Response>): Promi
 }
 
 const inProcess = (spec: Spec) =>
-  stack.handle(new Request(`http://127.0.0.1/graphql${spec.search}`, { method: spec.method, headers: spec.headers, ...(spec.body !== undefined && { body: spec.body }) }));
+  stack.handle(
+    new Request(`http://127.0.0.1/graphql${spec.search}`, {
+      method: spec.method,
+      headers: spec.headers,
+      ...(spec.body !== undefined && { body: spec.body }),
+    }),
+  );
 const overTcp = (spec: Spec) =>
-  fetch(`${stack.url}${spec.search}`, { method: spec.method, headers: spec.headers, ...(spec.body !== undefined && { body: spec.body }), signal: AbortSignal.timeout(ANSWER_WITHIN_MS) });
+  fetch(`${stack.url}${spec.search}`, {
+    method: spec.method,
+    headers: spec.headers,
+    ...(spec.body !== undefined && { body: spec.body }),
+    signal: AbortSignal.timeout(ANSWER_WITHIN_MS),
+  });
 
 describe('random HTTP requests to /graphql', () => {
   it('never get a 5xx, an internal error, an error without a contract code, a hang or a leaked secret', async () => {
-    console.log(`http-fuzz: seed ${SEED}, ${RUNS} in process + ${TCP_RUNS} over TCP (HTTP_FUZZ_SEED=random|<n>, HTTP_FUZZ_RUNS, HTTP_FUZZ_TCP_RUNS)`);
+    console.log(
+      `http-fuzz: seed ${SEED}, ${RUNS} in process + ${TCP_RUNS} over TCP (HTTP_FUZZ_SEED=random|<n>, HTTP_FUZZ_RUNS, HTTP_FUZZ_TCP_RUNS)`,
+    );
     const started = performance.now();
-    await fc.assert(fc.asyncProperty(request, (spec) => check(spec, inProcess)), { seed: SEED, numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(request, (spec) => check(spec, inProcess)),
+      { seed: SEED, numRuns: RUNS },
+    );
     const inProcessMs = performance.now() - started;
-    await fc.assert(fc.asyncProperty(request, (spec) => check(spec, overTcp)), { seed: SEED + 1, numRuns: TCP_RUNS });
+    await fc.assert(
+      fc.asyncProperty(request, (spec) => check(spec, overTcp)),
+      { seed: SEED + 1, numRuns: TCP_RUNS },
+    );
     console.log(
       `http-fuzz: ${RUNS + TCP_RUNS} requests in ${Math.round(performance.now() - started)} ms (in process: ${Math.round(inProcessMs)} ms), slowest ${Math.round(slowestMs)} ms, ${withData} with data;`,
       Object.fromEntries([...tally].sort()),
     );
     // The generator must reach every layer, or the property proves little.
     if (RUNS >= 10_000) {
-      for (const seen of ['200', '400', '405', '406', '413', '415', 'BAD_USER_INPUT', 'QUERY_TOO_COMPLEX']) expect(tally.get(seen) ?? 0, seen).toBeGreaterThan(0);
+      for (const seen of ['200', '400', '405', '406', '413', '415', 'BAD_USER_INPUT', 'QUERY_TOO_COMPLEX'])
+        expect(tally.get(seen) ?? 0, seen).toBeGreaterThan(0);
       expect(withData).toBeGreaterThan(RUNS / 40);
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

@@ -133,7 +133,10 @@ describe('operationName selects what runs', () => {
 });
 
 describe('query limits are those of the operation that runs', () => {
-  const expensive = Array.from({ length: 25 }, (_, i) => `c${i}: communications(first: $n) { nodes { sid author { participant { name } } content { __typename } } }`).join(' ');
+  const expensive = Array.from(
+    { length: 25 },
+    (_, i) => `c${i}: communications(first: $n) { nodes { sid author { participant { name } } content { __typename } } }`,
+  ).join(' ');
   const document = () => `
     query A { __typename }
     query B($n: Int! = 1000) { conversation(sid: "${sid}") { ${expensive} } }
@@ -162,7 +165,13 @@ describe('query limits are those of the operation that runs', () => {
 
   it('the same document with other variables gets its own verdict', async () => {
     const text = `${document()} # variables`;
-    for (const [n, code] of [[1, undefined], [1000, 'QUERY_TOO_COMPLEX'], [2, undefined], [1000, 'QUERY_TOO_COMPLEX'], [1, undefined]] as const) {
+    for (const [n, code] of [
+      [1, undefined],
+      [1000, 'QUERY_TOO_COMPLEX'],
+      [2, undefined],
+      [1000, 'QUERY_TOO_COMPLEX'],
+      [1, undefined],
+    ] as const) {
       stack.takeUpstreamCalls();
       const answer = await post(text, 'B', { n });
       expect(codes(answer)[0]).toBe(code);

@@ -12,7 +12,8 @@ const DEADLINE_MS = 1000;
 const DROPPED_WITHIN_MS = DEADLINE_MS + DEADLINE_MS / 4 + 1000;
 
 /** What a stalled client is told before the connection is closed: a 408 with a JSON error and a contract code. */
-const REFUSED_408 = /^HTTP\/1\.1 408 Request Timeout\r\n[\s\S]*\r\n\r\n\{"errors":\[\{"message":"The request did not arrive within the request deadline\.","extensions":\{"code":"BAD_USER_INPUT"\}\}\]\}$/;
+const REFUSED_408 =
+  /^HTTP\/1\.1 408 Request Timeout\r\n[\s\S]*\r\n\r\n\{"errors":\[\{"message":"The request did not arrive within the request deadline\.","extensions":\{"code":"BAD_USER_INPUT"\}\}\]\}$/;
 
 let child: ChildProcessWithoutNullStreams;
 let url: URL;
@@ -81,7 +82,12 @@ function sendInParts(head: string, rest: string, pauseMs: number): Promise<strin
     let received = '';
     const giveUp = setTimeout(() => socket.destroy(new Error(`no answer; received: ${received}`)), 10_000);
     socket.on('connect', () => {
-      socket.write(head.replace('Content-Length: 1000', `Content-Length: ${Buffer.byteLength(head.slice(head.indexOf('\r\n\r\n') + 4) + rest)}\r\nConnection: close`));
+      socket.write(
+        head.replace(
+          'Content-Length: 1000',
+          `Content-Length: ${Buffer.byteLength(head.slice(head.indexOf('\r\n\r\n') + 4) + rest)}\r\nConnection: close`,
+        ),
+      );
       setTimeout(() => socket.write(rest), pauseMs);
     });
     socket.on('data', (chunk) => (received += chunk.toString()));
@@ -109,7 +115,9 @@ describe('a request that stalls', () => {
     expect(output).not.toContain('unexpected error');
 
     // A body sent in two parts, half a deadline apart, is still served: only a stalled one is dropped.
-    expect(await sendInParts(head, '"{ __typename }"}', DEADLINE_MS / 2)).toMatch(/^HTTP\/1\.1 200 [\s\S]*\{"data":\{"__typename":"Query"\}\}/);
+    expect(await sendInParts(head, '"{ __typename }"}', DEADLINE_MS / 2)).toMatch(
+      /^HTTP\/1\.1 200 [\s\S]*\{"data":\{"__typename":"Query"\}\}/,
+    );
   });
 
   it('headers that never end are answered 408 and closed within the deadline too', async () => {

@@ -120,8 +120,9 @@ describe('retries', () => {
   it('a create that timed out but went through is retried with its key and not duplicated', async () => {
     const idempotencyKey = randomUUID();
     const input = createInput({ idempotencyKey });
-    const countBefore = (await stack.graphql(`query ($sid: String!) { conversation(sid: $sid) { communications(first: 1000) { nodes { sid } } } }`, { sid }))
-      .data.conversation.communications.nodes.length;
+    const countBefore = (
+      await stack.graphql(`query ($sid: String!) { conversation(sid: $sid) { communications(first: 1000) { nodes { sid } } } }`, { sid })
+    ).data.conversation.communications.nodes.length;
     // The first POST is processed but answered too late (well past the 400 ms headers timeout).
     stack.emulator.faults.enqueue({ match: { method: 'POST' }, kind: 'delay', ms: 2000 });
     const response = await stack.graphql(CREATE, { input });
@@ -129,7 +130,10 @@ describe('retries', () => {
     // The caller retries the mutation with the same key: the original is returned, nothing new is made.
     const retry = await stack.graphql(CREATE, { input });
     expect(retry.errors).toBeUndefined();
-    const after = await stack.graphql(`query ($sid: String!) { conversation(sid: $sid) { communications(first: 1000) { nodes { sid } } } }`, { sid });
+    const after = await stack.graphql(
+      `query ($sid: String!) { conversation(sid: $sid) { communications(first: 1000) { nodes { sid } } } }`,
+      { sid },
+    );
     expect(after.data.conversation.communications.nodes.length).toBe(countBefore + 1);
   });
 

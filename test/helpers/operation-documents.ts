@@ -4,7 +4,16 @@
 // one of the operations, another, none or an unknown one. Mostly valid, so execution is reached;
 // mutations always carry a conversationSid the facade refuses before any upstream call.
 import fc from 'fast-check';
-import { getNamedType, isInterfaceType, isLeafType, isNonNullType, isObjectType, isUnionType, type GraphQLArgument, type GraphQLNamedType } from 'graphql';
+import {
+  getNamedType,
+  isInterfaceType,
+  isLeafType,
+  isNonNullType,
+  isObjectType,
+  isUnionType,
+  type GraphQLArgument,
+  type GraphQLNamedType,
+} from 'graphql';
 import { schema } from '../../src/schema/index.ts';
 
 /** Real values from the seeded emulator, read in the test's beforeAll. */
@@ -48,7 +57,11 @@ export function requestCases(fixtures: Fixtures): fc.Arbitrary<GeneratedCase> {
     { weight: 1, arbitrary: fc.constantFrom('conv_conversation_unknown', 'bad sid!') },
   );
   const ARGUMENTS: Record<string, fc.Arbitrary<string>> = {
-    first: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 1, max: 4 }).map(String) }, { weight: 4, arbitrary: fc.constant('$n') }, { weight: 1, arbitrary: fc.constantFrom('0', '1001') }),
+    first: fc.oneof(
+      { weight: 8, arbitrary: fc.integer({ min: 1, max: 4 }).map(String) },
+      { weight: 4, arbitrary: fc.constant('$n') },
+      { weight: 1, arbitrary: fc.constantFrom('0', '1001') },
+    ),
     last: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 1, max: 4 }).map(String) }, { weight: 4, arbitrary: fc.constant('$n') }),
     after: fc.oneof(fc.constant('$cursor'), fc.constantFrom(...fixtures.cursors).map(json), fc.constant('"garbage"')),
     before: fc.oneof(fc.constant('$cursor'), fc.constantFrom(...fixtures.cursors).map(json)),
@@ -80,7 +93,14 @@ export function requestCases(fixtures: Fixtures): fc.Arbitrary<GeneratedCase> {
     if (isUnionType(type) || isInterfaceType(type)) {
       const members = isUnionType(type) ? type.getTypes() : schema.getPossibleTypes(type);
       built = fc
-        .tuple(...members.map((member) => fc.option(fc.tuple(directive, selection(member, depth, spreads)).map(([dir, sub]) => `... on ${member.name}${dir}${sub}`), { nil: '' })))
+        .tuple(
+          ...members.map((member) =>
+            fc.option(
+              fc.tuple(directive, selection(member, depth, spreads)).map(([dir, sub]) => `... on ${member.name}${dir}${sub}`),
+              { nil: '' },
+            ),
+          ),
+        )
         .map((fragments) => ` { __typename ${fragments.join(' ')} }`);
     } else if (!isObjectType(type)) {
       built = fc.constant('');
@@ -97,7 +117,11 @@ export function requestCases(fixtures: Fixtures): fc.Arbitrary<GeneratedCase> {
             .map(([alias, args, dir, body]) => `${alias === null ? '' : `a${alias}: `}${field.name}${args}${dir}${body}`),
         ];
       });
-      const items = [...fields, fc.constant('__typename'), ...(spreads && FRAGMENT_TYPES.includes(type.name) ? [directive.map((dir) => `...F_${type.name}${dir}`)] : [])];
+      const items = [
+        ...fields,
+        fc.constant('__typename'),
+        ...(spreads && FRAGMENT_TYPES.includes(type.name) ? [directive.map((dir) => `...F_${type.name}${dir}`)] : []),
+      ];
       built = fc.array(fc.oneof(...items), { minLength: 1, maxLength: 3 }).map((list) => ` { ${list.join(' ')} }`);
     }
     memo.set(key, built);
@@ -105,7 +129,10 @@ export function requestCases(fixtures: Fixtures): fc.Arbitrary<GeneratedCase> {
   }
 
   const fragmentBodies = fc.record(
-    Object.fromEntries(FRAGMENT_TYPES.map((name) => [name, selection(schema.getType(name)!, 1, false)])) as Record<string, fc.Arbitrary<string>>,
+    Object.fromEntries(FRAGMENT_TYPES.map((name) => [name, selection(schema.getType(name)!, 1, false)])) as Record<
+      string,
+      fc.Arbitrary<string>
+    >,
   );
   const queryBody = selection(schema.getQueryType()!, 3, true);
   const mutationBody = selection(schema.getMutationType()!, 2, true);
@@ -123,12 +150,21 @@ export function requestCases(fixtures: Fixtures): fc.Arbitrary<GeneratedCase> {
       const spread = (body: string) => FRAGMENT_TYPES.filter((name) => new RegExp(`\\.\\.\\.F_${name}\\b`).test(body));
       const definitions = operations.map((op, index) => {
         const body = op.kind === 'query' ? op.query : op.mutation;
-        const used = new Set([...`${body} ${spread(body).map((name) => fragments[name]).join(' ')}`.matchAll(/\$(\w+)/g)].map((m) => m[1]!));
+        const used = new Set(
+          [
+            ...`${body} ${spread(body)
+              .map((name) => fragments[name])
+              .join(' ')}`.matchAll(/\$(\w+)/g),
+          ].map((m) => m[1]!),
+        );
         const declared = [...used].map((name) => {
           const fallback = op.defaults.includes(name) && VARIABLE_DEFAULTS[name] ? ` = ${VARIABLE_DEFAULTS[name]}` : '';
           return `$${name}: ${VARIABLE_TYPES[name] ?? 'String'}${fallback}`;
         });
-        const header = operations.length === 1 && anonymous && op.kind === 'query' && declared.length === 0 ? '' : `${op.kind} ${OPERATION_NAMES[index]}${declared.length ? `(${declared.join(', ')})` : ''}`;
+        const header =
+          operations.length === 1 && anonymous && op.kind === 'query' && declared.length === 0
+            ? ''
+            : `${op.kind} ${OPERATION_NAMES[index]}${declared.length ? `(${declared.join(', ')})` : ''}`;
         return `${header}${body}`;
       });
       const used = new Set(operations.flatMap((op) => spread(op.kind === 'query' ? op.query : op.mutation)));
@@ -139,8 +175,15 @@ export function requestCases(fixtures: Fixtures): fc.Arbitrary<GeneratedCase> {
   const sometimes = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined, freq: 12 });
   const variables = fc
     .record({
-      sid: sometimes(fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...fixtures.conversationSids) }, { weight: 1, arbitrary: fc.constantFrom('conv_conversation_unknown', 'bad sid!', 7) })),
-      n: sometimes(fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 1, arbitrary: fc.constantFrom(0, 1500, '2', null) })),
+      sid: sometimes(
+        fc.oneof(
+          { weight: 8, arbitrary: fc.constantFrom(...fixtures.conversationSids) },
+          { weight: 1, arbitrary: fc.constantFrom('conv_conversation_unknown', 'bad sid!', 7) },
+        ),
+      ),
+      n: sometimes(
+        fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 1, arbitrary: fc.constantFrom(0, 1500, '2', null) }),
+      ),
       yes: sometimes(fc.oneof({ weight: 12, arbitrary: fc.boolean() }, { weight: 1, arbitrary: fc.constant('true') })),
       cursor: sometimes(fc.oneof(fc.constantFrom(...fixtures.cursors), fc.constant(null), fc.constant('garbage'))),
       input: sometimes(rejectedInput()),
@@ -176,21 +219,28 @@ interface RejectedInput {
 
 /** createCommunication input the facade refuses itself (never a valid conversation sid), with other faults at random. */
 function rejectedInput(): fc.Arbitrary<RejectedInput> {
-  return fc
-    .record({
+  return fc.record(
+    {
       conversationSid: fc.constantFrom('bad sid!', 'not/a/sid', ''),
       author: fc.record({ address: fc.constantFrom('+15005550001', ' '), channel: fc.constantFrom('SMS', 'UNKNOWN') }),
-      recipients: fc.array(fc.record({ address: fc.constantFrom('+15005550002', ''), channel: fc.constantFrom('SMS', 'WHATSAPP') }), { maxLength: 2 }),
+      recipients: fc.array(fc.record({ address: fc.constantFrom('+15005550002', ''), channel: fc.constantFrom('SMS', 'WHATSAPP') }), {
+        maxLength: 2,
+      }),
       content: fc.constantFrom<Record<string, unknown>>({ text: { text: 'hi' } }, { transcription: { text: 'hi', confidence: 2 } }),
       idempotencyKey: fc.constantFrom('not-a-uuid', '5f0c6f2e-3c1a-4d55-9a8e-2b7f0d1c9e11'),
-    }, { requiredKeys: ['conversationSid', 'author', 'recipients', 'content'] });
+    },
+    { requiredKeys: ['conversationSid', 'author', 'recipients', 'content'] },
+  );
 }
 
 /** The same input as a GraphQL literal (enum values bare). */
 function inputLiteral(input: RejectedInput): string {
   const literal = (value: unknown, key = ''): string => {
     if (Array.isArray(value)) return `[${value.map((item) => literal(item)).join(', ')}]`;
-    if (value && typeof value === 'object') return `{${Object.entries(value).map(([name, item]) => `${name}: ${literal(item, name)}`).join(', ')}}`;
+    if (value && typeof value === 'object')
+      return `{${Object.entries(value)
+        .map(([name, item]) => `${name}: ${literal(item, name)}`)
+        .join(', ')}}`;
     return key === 'channel' ? String(value) : json(value);
   };
   return literal(input);

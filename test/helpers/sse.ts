@@ -32,18 +32,31 @@ export class SseStream {
     this.#done = this.#read(response);
   }
 
-  static async open(url: string, query: string, variables: Record<string, unknown> = {}, options: SubscribeOptions = {}): Promise<SseStream> {
+  static async open(
+    url: string,
+    query: string,
+    variables: Record<string, unknown> = {},
+    options: SubscribeOptions = {},
+  ): Promise<SseStream> {
     const abort = new AbortController();
     const method = options.method ?? 'POST';
     const headers = { accept: 'text/event-stream', ...options.headers };
     const params = { query, variables, ...(options.operationName ? { operationName: options.operationName } : {}) };
     const response =
       method === 'GET'
-        ? await fetch(`${url}?${new URLSearchParams({ query, variables: JSON.stringify(variables), ...(options.operationName ? { operationName: options.operationName } : {}) })}`, {
-            headers,
+        ? await fetch(
+            `${url}?${new URLSearchParams({ query, variables: JSON.stringify(variables), ...(options.operationName ? { operationName: options.operationName } : {}) })}`,
+            {
+              headers,
+              signal: abort.signal,
+            },
+          )
+        : await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...headers },
+            body: JSON.stringify(params),
             signal: abort.signal,
-          })
-        : await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(params), signal: abort.signal });
+          });
     return new SseStream(response, abort);
   }
 
@@ -78,7 +91,9 @@ export class SseStream {
 
   /** Waits until the stream ends (complete, or the server closed it), within `timeoutMs`. */
   async untilEnded(timeoutMs = 5000): Promise<void> {
-    const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`The stream did not end within ${timeoutMs} ms`)), timeoutMs).unref());
+    const timer = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`The stream did not end within ${timeoutMs} ms`)), timeoutMs).unref(),
+    );
     await Promise.race([this.#done, timer]);
   }
 

@@ -44,11 +44,7 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 export interface Stack {
   emulator: Emulator;
   url: string;
-  graphql<T = any>(
-    query: string,
-    variables?: Record<string, unknown>,
-    headers?: Record<string, string>,
-  ): Promise<GraphQLResponse<T>>;
+  graphql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   /** Upstream requests seen by the emulator since the last call (and clears the log). */
   takeUpstreamCalls(): ReturnType<Emulator['requests']['entries']>;
   /** The same facade in process, without TCP: for tests that send thousands of requests. */

@@ -46,7 +46,11 @@ export interface Outcome {
 }
 
 /** Subscribes and gathers what arrives until the operation completes, errors or its connection closes. */
-export function subscribe(client: Client, payload: SubscribePayload, onResult?: (result: FormattedExecutionResult) => void): {
+export function subscribe(
+  client: Client,
+  payload: SubscribePayload,
+  onResult?: (result: FormattedExecutionResult) => void,
+): {
   outcome: Promise<Outcome>;
   cancel: () => void;
 } {
@@ -86,7 +90,8 @@ export async function runOnce(httpUrl: string, payload: SubscribePayload, option
   }
 }
 
-export const codesOf = (errors: readonly GraphQLFormattedError[] | undefined): unknown[] => (errors ?? []).map((error) => error.extensions?.code);
+export const codesOf = (errors: readonly GraphQLFormattedError[] | undefined): unknown[] =>
+  (errors ?? []).map((error) => error.extensions?.code);
 
 export interface RawSocket {
   socket: WebSocket;
@@ -127,7 +132,9 @@ export function rawSocket(
     socket.once('unexpected-response', (_request, response: IncomingMessage) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') }));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') }),
+      );
     });
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {

@@ -103,7 +103,12 @@ describe('mutation → emulator → signed webhook → facade → subscriber, ov
     // Live from there, all five, one list read for the message.
     const id = await send(stack, sid, 'to five');
     for (const stream of streams) expect((await stream.next()).data.communicationAdded.node.sid).toBe(id);
-    expect(stack.takeUpstreamCalls().filter((call) => call.method === 'GET').map((call) => call.path)).toEqual([`/v2/Conversations/${sid}/Communications`]);
+    expect(
+      stack
+        .takeUpstreamCalls()
+        .filter((call) => call.method === 'GET')
+        .map((call) => call.path),
+    ).toEqual([`/v2/Conversations/${sid}/Communications`]);
     for (const stream of streams) stream.close();
   });
 
@@ -165,7 +170,9 @@ describe('npm start (embedded mode): no set-up at all', () => {
     const url = /GraphQL API and GraphiQL at (\S+)/.exec(output)?.[1];
     expect(url, output).toBeDefined();
     const graphql = async (query: string, variables: Record<string, unknown> = {}) =>
-      (await (await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) })).json()) as any;
+      (await (
+        await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) })
+      ).json()) as any;
     const demo = await graphql('{ conversations(first: 1) { nodes { sid } } }');
     const sid = demo.data.conversations.nodes[0].sid as string;
 
@@ -177,17 +184,29 @@ describe('npm start (embedded mode): no set-up at all', () => {
       const started = performance.now();
       const sent = await graphql(
         `mutation ($input: CreateCommunicationInput!) { createCommunication(input: $input) { communication { sid } userErrors { code } } }`,
-        { input: { conversationSid: sid, author: { address: '+15005550001', channel: 'SMS' }, recipients: [{ address: '+15005550002', channel: 'SMS' }], content: { text: { text: `embedded ${i}` } } } },
+        {
+          input: {
+            conversationSid: sid,
+            author: { address: '+15005550001', channel: 'SMS' },
+            recipients: [{ address: '+15005550002', channel: 'SMS' }],
+            content: { text: { text: `embedded ${i}` } },
+          },
+        },
       );
       expect(sent.data.createCommunication.userErrors).toEqual([]);
       const answered = performance.now();
       const payload = await stream.next();
-      expect(payload.data.communicationAdded.node).toEqual({ sid: sent.data.createCommunication.communication.sid, content: { text: `embedded ${i}` } });
+      expect(payload.data.communicationAdded.node).toEqual({
+        sid: sent.data.createCommunication.communication.sid,
+        content: { text: `embedded ${i}` },
+      });
       latency.push(performance.now() - started);
       afterAnswer.push(performance.now() - answered);
     }
     expect(stream.pending).toBe(0);
-    console.log(`[end-to-end, npm start embedded mode] mutation sent → received over SSE, ${summary('SSE', latency)}; mutation answered → received, ${summary('SSE', afterAnswer)}`);
+    console.log(
+      `[end-to-end, npm start embedded mode] mutation sent → received over SSE, ${summary('SSE', latency)}; mutation answered → received, ${summary('SSE', afterAnswer)}`,
+    );
     stream.close();
   });
 });

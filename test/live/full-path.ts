@@ -11,7 +11,9 @@ export const ADDED = `subscription Added($sid: String!, $after: String) {
 
 const CREATE = `mutation Send($input: CreateCommunicationInput!) { createCommunication(input: $input) { communication { sid } userErrors { code message } } }`;
 
-export const basic = (account: string, token: string) => ({ authorization: `Basic ${Buffer.from(`${account}:${token}`).toString('base64')}` });
+export const basic = (account: string, token: string) => ({
+  authorization: `Basic ${Buffer.from(`${account}:${token}`).toString('base64')}`,
+});
 
 /** A stack whose webhook endpoint accepts callbacks of the default account and of a second one, each signed with its own token. */
 export function startTwoAccountStack(secondAccount: string, secondToken: string): Promise<Stack> {
@@ -66,15 +68,21 @@ export async function send(stack: Stack, sid: string, text: string, headers?: Re
 
 /** The emulator's COMMUNICATION_CREATED deliveries of one communication. */
 export const deliveryOf = (stack: Stack, communicationSid: string) =>
-  stack.emulator.webhooks.deliveries().find((entry) => entry.eventType === 'COMMUNICATION_CREATED' && entry.resourceId === communicationSid);
+  stack.emulator.webhooks
+    .deliveries()
+    .find((entry) => entry.eventType === 'COMMUNICATION_CREATED' && entry.resourceId === communicationSid);
 
 /** Waits until the emulator has delivered (answered 2xx) the COMMUNICATION_CREATED callback of each communication. */
 export async function delivered(stack: Stack, ...communicationSids: string[]): Promise<void> {
   for (const sid of communicationSids) {
-    await stack.emulator.webhooks.waitFor((entry) => entry.eventType === 'COMMUNICATION_CREATED' && entry.resourceId === sid && entry.state === 'delivered');
+    await stack.emulator.webhooks.waitFor(
+      (entry) => entry.eventType === 'COMMUNICATION_CREATED' && entry.resourceId === sid && entry.state === 'delivered',
+    );
   }
 }
 
 /** List reads of a conversation's communications in the emulator's request log (answered ones). */
 export const listReads = (stack: Stack, sid: string) =>
-  stack.emulator.requests.entries().filter((entry) => entry.path === `/v2/Conversations/${sid}/Communications` && entry.method === 'GET' && entry.status !== 0).length;
+  stack.emulator.requests
+    .entries()
+    .filter((entry) => entry.path === `/v2/Conversations/${sid}/Communications` && entry.method === 'GET' && entry.status !== 0).length;

@@ -24,7 +24,11 @@ describe('live-update configuration', () => {
   it('WEBHOOK_AUTH_TOKEN defaults to TWILIO_AUTH_TOKEN, then only for TWILIO_ACCOUNT_SID; WEBHOOK_AUTH_TOKENS by account', () => {
     expect(loadConfig(REMOTE).live.webhookAuthToken).toEqual({ authToken: 'account-token', accountSid: ACCOUNT });
     expect(loadConfig({ ...REMOTE, WEBHOOK_AUTH_TOKEN: 'hook-token' }).live.webhookAuthToken).toEqual({ authToken: 'hook-token' });
-    const many = loadConfig({ ...REMOTE, PUBLIC_URL: 'https://x.example', WEBHOOK_AUTH_TOKENS: ` ${ACCOUNT}:one:with:colons , ${OTHER}:two` }).live;
+    const many = loadConfig({
+      ...REMOTE,
+      PUBLIC_URL: 'https://x.example',
+      WEBHOOK_AUTH_TOKENS: ` ${ACCOUNT}:one:with:colons , ${OTHER}:two`,
+    }).live;
     expect([...many.webhookAuthTokens]).toEqual([
       [ACCOUNT, 'one:with:colons'],
       [OTHER, 'two'],
@@ -36,7 +40,12 @@ describe('live-update configuration', () => {
     expect(live.limits).toEqual({ ...DEFAULT_LIVE_LIMITS, maxSubscribers: 2500, subscriberBuffer: 8 });
     expect(live.poll).toMatchObject({ intervalMs: 750, jitterMs: 500 });
     expect(live.webhookMaxBytes).toBe(4096);
-    expect(DEFAULT_LIVE_LIMITS).toEqual({ maxSubscriptionsPerConnection: 100, maxSubscriptionsPerCaller: 1000, maxSubscribers: 10_000, subscriberBuffer: 256 });
+    expect(DEFAULT_LIVE_LIMITS).toEqual({
+      maxSubscriptionsPerConnection: 100,
+      maxSubscriptionsPerCaller: 1000,
+      maxSubscribers: 10_000,
+      subscriberBuffer: 256,
+    });
   });
 
   it('embedded mode: webhooks to the facade’s own loopback URL, signed with the demo account’s token', async () => {
@@ -45,10 +54,17 @@ describe('live-update configuration', () => {
     expect(options.webhook).toMatchObject({ url: 'http://127.0.0.1:4000/webhooks/conversations', maxBytes: 1_048_576 });
     expect([...options.webhook!.accountTokens]).toEqual([[ACCOUNT, 'emulator']]);
     const remote = liveOptionsFrom(loadConfig({ ...REMOTE, PUBLIC_URL: 'https://graphql.example.com/api' }).live);
-    expect(remote.webhook).toMatchObject({ url: 'https://graphql.example.com/api/webhooks/conversations', defaultToken: { authToken: 'account-token', accountSid: ACCOUNT } });
+    expect(remote.webhook).toMatchObject({
+      url: 'https://graphql.example.com/api/webhooks/conversations',
+      defaultToken: { authToken: 'account-token', accountSid: ACCOUNT },
+    });
     const polling = liveOptionsFrom(loadConfig(REMOTE).live);
     expect(polling).toMatchObject({ source: 'poll', webhook: undefined }); // polling: the endpoint is off
-    const live = createLive({ ...polling, webhook: { url: 'http://x/webhooks/conversations', accountTokens: new Map(), maxBytes: 1024 }, upstream: {} as never });
+    const live = createLive({
+      ...polling,
+      webhook: { url: 'http://x/webhooks/conversations', accountTokens: new Map(), maxBytes: 1024 },
+      upstream: {} as never,
+    });
     expect(live.webhook).toBeUndefined(); // a poll source never takes webhooks, whatever else is passed
     await live.close();
   });
@@ -60,7 +76,10 @@ describe('live-update configuration', () => {
     [{ PUBLIC_URL: 'https://graphql.example.com/?x=1' }, /^PUBLIC_URL must be an http\(s\) URL without credentials, query or fragment/],
     [{ PUBLIC_URL: 'https://user:pw@graphql.example.com' }, /^PUBLIC_URL must be/],
     [{ ...REMOTE, LIVE_SOURCE: 'webhook' }, /^LIVE_SOURCE=webhook needs PUBLIC_URL/],
-    [{ TWILIO_API_KEY: 'SK1', TWILIO_API_SECRET: 's', PUBLIC_URL: 'https://x.example' }, /^Webhooks \(PUBLIC_URL is set\) need the token that signs them: set WEBHOOK_AUTH_TOKEN/],
+    [
+      { TWILIO_API_KEY: 'SK1', TWILIO_API_SECRET: 's', PUBLIC_URL: 'https://x.example' },
+      /^Webhooks \(PUBLIC_URL is set\) need the token that signs them: set WEBHOOK_AUTH_TOKEN/,
+    ],
     [{ WEBHOOK_AUTH_TOKENS: 'ACnothex:secret-value' }, /^WEBHOOK_AUTH_TOKENS must be comma-separated AC…:token pairs .*entry 1 is not$/],
     [{ WEBHOOK_AUTH_TOKENS: `${ACCOUNT}:ok,${OTHER}` }, /entry 2 is not$/],
     [{ WEBHOOK_AUTH_TOKENS: `${ACCOUNT}:a,${ACCOUNT}:b` }, /names AC0123456789abcdef0123456789abcdef twice/],

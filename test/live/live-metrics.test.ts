@@ -30,7 +30,8 @@ afterAll(async () => {
 async function snapshot() {
   return (await fetch(stack.url.replace('/graphql', '/metrics'))).text();
 }
-const moved = (before: string, after: string, name: string, labels: string) => metricValue(after, name, labels) - metricValue(before, name, labels);
+const moved = (before: string, after: string, name: string, labels: string) =>
+  metricValue(after, name, labels) - metricValue(before, name, labels);
 
 describe('live-update metrics on /metrics', () => {
   it('subscribers by transport and field; deliveries by source and transport with their latency; drops by reason; signature failures', async () => {
@@ -68,18 +69,36 @@ describe('live-update metrics on /metrics', () => {
     // The same creation again under a new delivery (dropped by each subscriber), that delivery twice
     // (refused at intake), another account's record on this topic, and a forged signature.
     before = now;
-    const record = (await (await fetch(`${stack.emulator.url}/v2/Conversations/${sid}/Communications`, { headers: { authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:test-token`).toString('base64')}` } })).json()) as {
+    const record = (await (
+      await fetch(`${stack.emulator.url}/v2/Conversations/${sid}/Communications`, {
+        headers: { authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:test-token`).toString('base64')}` },
+      })
+    ).json()) as {
       communications: Array<Record<string, unknown>>;
     };
     const data = record.communications[0]!;
-    for (let i = 0; i < 2; i++) expect((await stack.postWebhook({ eventType: 'COMMUNICATION_CREATED', timestamp: data.createdAt, data }, { idempotencyToken: 'again' })).status).toBe(200);
-    await stack.live.bus.publish(webhookEvent({
-      eventId: 'foreign',
-      type: 'COMMUNICATION_CREATED',
-      accountSid: ACCOUNT_SID,
-      conversationSid: sid,
-      record: { kind: 'Communication', id: 'conv_communication_foreign', conversationId: sid, accountId: OTHER_ACCOUNT, author: CUSTOMER, recipients: [AGENT], content: null },
-    }));
+    for (let i = 0; i < 2; i++)
+      expect(
+        (await stack.postWebhook({ eventType: 'COMMUNICATION_CREATED', timestamp: data.createdAt, data }, { idempotencyToken: 'again' }))
+          .status,
+      ).toBe(200);
+    await stack.live.bus.publish(
+      webhookEvent({
+        eventId: 'foreign',
+        type: 'COMMUNICATION_CREATED',
+        accountSid: ACCOUNT_SID,
+        conversationSid: sid,
+        record: {
+          kind: 'Communication',
+          id: 'conv_communication_foreign',
+          conversationId: sid,
+          accountId: OTHER_ACCOUNT,
+          author: CUSTOMER,
+          recipients: [AGENT],
+          content: null,
+        },
+      }),
+    );
     expect((await stack.postWebhook({ eventType: 'COMMUNICATION_CREATED', data }, { authToken: 'not-the-token' })).status).toBe(403);
     // A marker through every stream: everything before it was handled.
     const marker = await sendThroughEveryStream('marker', 2);
@@ -116,13 +135,15 @@ describe('live-update metrics on /metrics', () => {
     await send(stack, sid, 'slow');
     await waitFor(() => stack.emulator.requests.count({ path: `/v2/Conversations/${sid}` }) > accessChecks, 'the slow read to start');
     for (let i = 0; i < 10; i++) {
-      await stack.live.bus.publish(webhookEvent({
-        eventId: `burst-${i}`,
-        type: 'CONVERSATION_UPDATED',
-        accountSid: ACCOUNT_SID,
-        conversationSid: sid,
-        record: { kind: 'Conversation', id: sid, accountId: ACCOUNT_SID, name: `burst ${i}` },
-      }));
+      await stack.live.bus.publish(
+        webhookEvent({
+          eventId: `burst-${i}`,
+          type: 'CONVERSATION_UPDATED',
+          accountSid: ACCOUNT_SID,
+          conversationSid: sid,
+          record: { kind: 'Conversation', id: sid, accountId: ACCOUNT_SID, name: `burst ${i}` },
+        }),
+      );
     }
     await events.next(); // the slow one
     expect((await events.next()).errors?.map((error) => error.extensions?.code)).toEqual(['RATE_LIMITED']);

@@ -77,7 +77,11 @@ async function start(options: Partial<PollerOptions> = {}, maxAttempts = TEST_RE
   // and what the tests create later is found by comparing reads, not by its timestamp.
   const emulator = await startEmulator({ seedDemoData: false, now: () => Date.now() - 60_000 });
   const client = new UpstreamClient(
-    emulatorClientOptions(emulator.url, { maxResponseBytes: 16 * 1024 * 1024, connections: 8, resilience: { ...TEST_RESILIENCE, maxAttempts } }),
+    emulatorClientOptions(emulator.url, {
+      maxResponseBytes: 16 * 1024 * 1024,
+      connections: 8,
+      resilience: { ...TEST_RESILIENCE, maxAttempts },
+    }),
   );
   const bus = new InProcessBus();
   const ticks = new Ticks();
@@ -249,7 +253,10 @@ describe('polling the emulator', () => {
     const listener = bus.listen({ accountSid: ACCOUNT_SID, conversationSid: sid }, { maxBuffered: 100 });
     watch(poller, sid);
     await ticks.okTicks(sid, 1);
-    const participant = emulator.data.createParticipant(ACCOUNT_SID, sid, { name: 'Lee', addresses: [{ channel: 'CHAT', address: 'lee' }] });
+    const participant = emulator.data.createParticipant(ACCOUNT_SID, sid, {
+      name: 'Lee',
+      addresses: [{ channel: 'CHAT', address: 'lee' }],
+    });
     const renamed = await fetch(`${emulator.url}/v2/Conversations/${sid}`, {
       method: 'PATCH',
       headers: { authorization: CREDENTIALS.authorization, 'content-type': 'application/json' },
@@ -276,7 +283,12 @@ describe('polling the emulator', () => {
     await ticks.next((report) => report.conversationSid === undefined && report.outcome === 'ok');
     const created = seedConversation(emulator, 'new');
     const event = await nextEvent(listener);
-    expect(event).toMatchObject({ type: 'CONVERSATION_CREATED', conversationSid: created, accountSid: ACCOUNT_SID, record: { kind: 'Conversation', name: 'new' } });
+    expect(event).toMatchObject({
+      type: 'CONVERSATION_CREATED',
+      conversationSid: created,
+      accountSid: ACCOUNT_SID,
+      record: { kind: 'Conversation', name: 'new' },
+    });
     expect(emulator.requests.entries().every((entry) => entry.path === '/v2/Conversations')).toBe(true);
     listener.close();
   });
@@ -310,7 +322,8 @@ describe('LIVE_SOURCE=poll behind a subscription (SSE, the whole facade)', () =>
     try {
       const subject = seedConversation(stack.emulator, 'subject');
       const witness = seedConversation(stack.emulator, 'witness');
-      const query = 'subscription Added($sid: String!) { communicationAdded(conversationSid: $sid) { cursor node { sid content { ... on TextContent { text } } } } }';
+      const query =
+        'subscription Added($sid: String!) { communicationAdded(conversationSid: $sid) { cursor node { sid content { ... on TextContent { text } } } } }';
       const stream = await SseStream.open(stack.url, query, { sid: subject });
       const witnessStream = await SseStream.open(stack.url, query, { sid: witness });
       expect(stream.status).toBe(200);

@@ -112,13 +112,26 @@ class FakeUpstream {
   }
 
   participant(conversationId: string, id: string, at: number): UpstreamParticipant {
-    const record: UpstreamParticipant = { kind: 'Participant', id, conversationId, accountId: ACCOUNT, addresses: [], createdAt: iso(at), updatedAt: iso(at) };
+    const record: UpstreamParticipant = {
+      kind: 'Participant',
+      id,
+      conversationId,
+      accountId: ACCOUNT,
+      addresses: [],
+      createdAt: iso(at),
+      updatedAt: iso(at),
+    };
     this.participants.get(conversationId)!.push(record);
     return record;
   }
 
   readonly reads = (context: CallContext): PollReads => {
-    const call = async <T>(operation: string, conversationSid: string | undefined, page: PageRequest | undefined, answer: () => T): Promise<T> => {
+    const call = async <T>(
+      operation: string,
+      conversationSid: string | undefined,
+      page: PageRequest | undefined,
+      answer: () => T,
+    ): Promise<T> => {
       this.calls.push({
         operation,
         conversationSid,
@@ -131,7 +144,10 @@ class FakeUpstream {
       context.onCall?.({ operation, method: 'GET', status: 200, durationMs: 1 });
       if (this.gate) {
         const signal = context.signal!;
-        await Promise.race([this.gate, new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }))]);
+        await Promise.race([
+          this.gate,
+          new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true })),
+        ]);
       }
       const failure = this.#failures.findIndex((f) => f.conversationSid === '*' || f.conversationSid === conversationSid);
       if (failure >= 0) throw this.#failures.splice(failure, 1)[0]!.error;
@@ -383,7 +399,11 @@ describe('poller: the upstream budget', () => {
     expect(during('conv_b')).toEqual([]); // its first tick came after the 429: the account was held, no call
     expect(during('conv_c')).toHaveLength(30);
     expect(reports.find((report) => report.conversationSid === 'conv_a')).toMatchObject({ outcome: 'rate-limited', nextInMs: 30_000 });
-    expect(reports.find((report) => report.conversationSid === 'conv_b')).toMatchObject({ outcome: 'held', upstreamCalls: 0, nextInMs: 30_000 });
+    expect(reports.find((report) => report.conversationSid === 'conv_b')).toMatchObject({
+      outcome: 'held',
+      upstreamCalls: 0,
+      nextInMs: 30_000,
+    });
     await time.advance(1);
     expect(during('conv_a')).toEqual([0, 30_000]);
     expect(during('conv_b')).toEqual([30_000]);

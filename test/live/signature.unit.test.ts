@@ -55,23 +55,37 @@ describe('verifyTwilioSignature', () => {
   it('property: agrees with twilio.validateRequestWithBody on signed, re-signed and tampered requests', () => {
     const host = fc.constantFrom('hooks.example.com', '127.0.0.1:4000', 'example.com:443', 'EXAMPLE.com', '[::1]:8080');
     const scheme = fc.constantFrom('http', 'https');
-    const path = fc.constantFrom('/webhooks/conversations', '/api/webhooks/conversations', "/a'b/webhooks/conversations", '/ä/webhooks/conversations');
+    const path = fc.constantFrom(
+      '/webhooks/conversations',
+      '/api/webhooks/conversations',
+      "/a'b/webhooks/conversations",
+      '/ä/webhooks/conversations',
+    );
     const extraQuery = fc.constantFrom('', 'x=1&', "q=it's&", 'a=%20b&', 'k=a b&', 'z=~!*()&');
     const tamper = fc.constantFrom('none', 'body', 'token', 'signature', 'url');
     fc.assert(
-      fc.property(scheme, host, path, extraQuery, fc.string({ maxLength: 60 }), fc.string({ minLength: 1, maxLength: 20 }), tamper, (s, h, p, q, text, token, how) => {
-        const body = JSON.stringify({ eventType: 'X', text });
-        const url = `${s}://${h}${p}?${q}bodySHA256=${twilio.getExpectedBodyHash(body)}`;
-        const signature = twilio.getExpectedTwilioSignature(token, url, {});
-        const sentBody = how === 'body' ? `${body} ` : body;
-        const sentToken = how === 'token' ? `${token}x` : token;
-        const sentSignature = how === 'signature' ? signature.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) : signature;
-        const sentUrl = how === 'url' ? url.replace('webhooks', 'webhookz') : url;
-        const reference = twilio.validateRequestWithBody(sentToken, sentSignature, sentUrl, sentBody);
-        const ours = verify(sentUrl, sentSignature, sentBody, [sentToken]).ok;
-        expect(ours).toBe(reference);
-        expect(ours).toBe(how === 'none');
-      }),
+      fc.property(
+        scheme,
+        host,
+        path,
+        extraQuery,
+        fc.string({ maxLength: 60 }),
+        fc.string({ minLength: 1, maxLength: 20 }),
+        tamper,
+        (s, h, p, q, text, token, how) => {
+          const body = JSON.stringify({ eventType: 'X', text });
+          const url = `${s}://${h}${p}?${q}bodySHA256=${twilio.getExpectedBodyHash(body)}`;
+          const signature = twilio.getExpectedTwilioSignature(token, url, {});
+          const sentBody = how === 'body' ? `${body} ` : body;
+          const sentToken = how === 'token' ? `${token}x` : token;
+          const sentSignature = how === 'signature' ? signature.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) : signature;
+          const sentUrl = how === 'url' ? url.replace('webhooks', 'webhookz') : url;
+          const reference = twilio.validateRequestWithBody(sentToken, sentSignature, sentUrl, sentBody);
+          const ours = verify(sentUrl, sentSignature, sentBody, [sentToken]).ok;
+          expect(ours).toBe(reference);
+          expect(ours).toBe(how === 'none');
+        },
+      ),
       { numRuns: 500 },
     );
   });

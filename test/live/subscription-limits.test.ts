@@ -18,7 +18,11 @@ const FROM_PAYLOAD = `subscription ($sid: String!) { communicationAdded(conversa
 type Resource = { id: string; createdAt?: string } & Record<string, unknown>;
 
 function addCommunication(stack: Stack, sid: string, text: string): Resource {
-  return stack.emulator.data.createCommunication(ACCOUNT_SID, sid, { author: CUSTOMER, recipients: [AGENT], content: { type: 'TEXT', text } }) as unknown as Resource;
+  return stack.emulator.data.createCommunication(ACCOUNT_SID, sid, {
+    author: CUSTOMER,
+    recipients: [AGENT],
+    content: { type: 'TEXT', text },
+  }) as unknown as Resource;
 }
 
 async function announce(stack: Stack, data: Resource): Promise<void> {
@@ -26,7 +30,8 @@ async function announce(stack: Stack, data: Resource): Promise<void> {
   expect(answer.status).toBe(200);
 }
 
-const _conversationReads = (stack: Stack, sid: string) => stack.takeUpstreamCalls().filter((call) => call.path === `/v2/Conversations/${sid}`).length;
+const _conversationReads = (stack: Stack, sid: string) =>
+  stack.takeUpstreamCalls().filter((call) => call.path === `/v2/Conversations/${sid}`).length;
 
 describe('cost and deadlines', () => {
   let stack: Stack;
@@ -52,14 +57,21 @@ describe('cost and deadlines', () => {
       // Each event is read from the list (the durable log, live/resume.ts) once for all eight; five
       // subscribers asked for the conversation: one fetch. Three asked only for the edge: nothing more.
       const calls = stack.takeUpstreamCalls();
-      expect(calls.map((call) => `${call.method} ${call.path}`)).toEqual([`GET /v2/Conversations/${sid}/Communications`, `GET /v2/Conversations/${sid}`]);
+      expect(calls.map((call) => `${call.method} ${call.path}`)).toEqual([
+        `GET /v2/Conversations/${sid}/Communications`,
+        `GET /v2/Conversations/${sid}`,
+      ]);
     }
     for (const reader of [...readers, ...cheap]) reader.close();
   });
 
   it('an event long after the request’s deadline resolves with loaders of its own: a fresh deadline, nothing cached at subscribe time', async () => {
     const sid = seedConversation(stack.emulator, 'long-lived');
-    const author = stack.emulator.data.createParticipant(ACCOUNT_SID, sid, { name: 'Grace', type: 'HUMAN_AGENT', addresses: [CUSTOMER] }) as unknown as Resource;
+    const author = stack.emulator.data.createParticipant(ACCOUNT_SID, sid, {
+      name: 'Grace',
+      type: 'HUMAN_AGENT',
+      addresses: [CUSTOMER],
+    }) as unknown as Resource;
     const stream = await SseStream.open(
       stack.url,
       `subscription ($sid: String!) { communicationAdded(conversationSid: $sid) { node { author { participant { name } } conversation { name } } } }`,
@@ -67,7 +79,10 @@ describe('cost and deadlines', () => {
     );
     // The request's deadline is 600 ms: it must pass (twice over) before the event comes.
     await new Promise((resolve) => setTimeout(resolve, 1300));
-    const rename = await stack.graphql(`mutation ($sid: String!) { updateConversation(input: { sid: $sid, name: "renamed meanwhile" }) { userErrors { code } } }`, { sid });
+    const rename = await stack.graphql(
+      `mutation ($sid: String!) { updateConversation(input: { sid: $sid, name: "renamed meanwhile" }) { userErrors { code } } }`,
+      { sid },
+    );
     expect(rename.data.updateConversation.userErrors).toEqual([]);
     const communication = stack.emulator.data.createCommunication(ACCOUNT_SID, sid, {
       author: { ...CUSTOMER, participantId: author.id },
@@ -78,7 +93,10 @@ describe('cost and deadlines', () => {
     const payload = await stream.next();
     expect(payload.errors).toBeUndefined();
     // Not the conversation the subscription read at its start (the request's cache), and calls past its deadline succeed.
-    expect(payload.data.communicationAdded.node).toEqual({ author: { participant: { name: 'Grace' } }, conversation: { name: 'renamed meanwhile' } });
+    expect(payload.data.communicationAdded.node).toEqual({
+      author: { participant: { name: 'Grace' } },
+      conversation: { name: 'renamed meanwhile' },
+    });
     stream.close();
   });
 });
@@ -228,35 +246,45 @@ describe('SSE transport and the error policy', () => {
     const sid = seedConversation(stack.emulator, 'errors');
     await waitFor(() => stack.live.bus.listenerCount === 0, 'earlier subscriptions to end');
     const stream = await SseStream.open(stack.url, WITH_CONVERSATION, { sid });
-    const recipients = await SseStream.open(stack.url, `subscription ($sid: String!) { communicationAdded(conversationSid: $sid) { node { sid recipients { address } } } }`, { sid });
+    const recipients = await SseStream.open(
+      stack.url,
+      `subscription ($sid: String!) { communicationAdded(conversationSid: $sid) { node { sid recipients { address } } } }`,
+      { sid },
+    );
     await waitFor(() => stack.live.bus.listenerCount === 2, 'the listeners');
     stack.emulator.faults.enqueue({ kind: 'status', status: 503, times: 3, match: { method: 'GET', path: `/v2/Conversations/${sid}` } });
     const down = addCommunication(stack, sid, 'upstream down');
     await announce(stack, down);
     const failed = await stream.next();
-    expect(failed.errors?.map((error) => [error.extensions?.code, error.path])).toEqual([['UPSTREAM_UNAVAILABLE', ['communicationAdded', 'node', 'conversation']]]);
+    expect(failed.errors?.map((error) => [error.extensions?.code, error.path])).toEqual([
+      ['UPSTREAM_UNAVAILABLE', ['communicationAdded', 'node', 'conversation']],
+    ]);
     expect(JSON.stringify(failed)).not.toContain(stack.emulator.url.replace('http://', ''));
     expect((await recipients.next()).data.communicationAdded.node.sid).toBe(down.id);
     // A record that breaks a resolver (recipients that are not a list): a bug, masked, logged. The
     // list does not show it and it is newer than anything listed, so it comes from its payload.
-    await stack.live.bus.publish(webhookEvent({
-      eventId: 'broken',
-      type: 'COMMUNICATION_CREATED',
-      accountSid: ACCOUNT_SID,
-      conversationSid: sid,
-      record: {
-        kind: 'Communication',
-        id: 'conv_communication_broken',
-        conversationId: sid,
-        accountId: ACCOUNT_SID,
-        author: CUSTOMER,
-        recipients: 'not a list' as never,
-        content: null,
-        createdAt: new Date(Date.now() + 60_000).toISOString(),
-      },
-    }));
+    await stack.live.bus.publish(
+      webhookEvent({
+        eventId: 'broken',
+        type: 'COMMUNICATION_CREATED',
+        accountSid: ACCOUNT_SID,
+        conversationSid: sid,
+        record: {
+          kind: 'Communication',
+          id: 'conv_communication_broken',
+          conversationId: sid,
+          accountId: ACCOUNT_SID,
+          author: CUSTOMER,
+          recipients: 'not a list' as never,
+          content: null,
+          createdAt: new Date(Date.now() + 60_000).toISOString(),
+        },
+      }),
+    );
     const masked = await recipients.next();
-    expect(masked.errors?.map((error) => [error.message, error.extensions?.code])).toEqual([['Unexpected error.', 'INTERNAL_SERVER_ERROR']]);
+    expect(masked.errors?.map((error) => [error.message, error.extensions?.code])).toEqual([
+      ['Unexpected error.', 'INTERNAL_SERVER_ERROR'],
+    ]);
     expect(masked.errors?.[0]?.extensions?.requestId).toEqual(expect.any(String));
     expect(JSON.stringify(masked)).not.toContain('map');
     expect((await stream.next()).data.communicationAdded.node.sid).toBe('conv_communication_broken');

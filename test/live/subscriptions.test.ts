@@ -40,21 +40,30 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 function addCommunications(sid: string, count: number, prefix: string, account = ACCOUNT_SID): Resource[] {
-  return Array.from({ length: count }, (_, i) =>
-    stack.emulator.data.createCommunication(account, sid, {
-      author: CUSTOMER,
-      recipients: [AGENT],
-      content: { type: 'TEXT', text: `${prefix} ${i}` },
-    }) as unknown as Resource,
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      stack.emulator.data.createCommunication(account, sid, {
+        author: CUSTOMER,
+        recipients: [AGENT],
+        content: { type: 'TEXT', text: `${prefix} ${i}` },
+      }) as unknown as Resource,
   );
 }
 
 /** Posts each resource's status callback, signed for its account, as Twilio would (one delivery each). */
-async function announce(eventType: string, resources: Resource[], options: { account?: string; idempotencyToken?: string } = {}): Promise<void> {
+async function announce(
+  eventType: string,
+  resources: Resource[],
+  options: { account?: string; idempotencyToken?: string } = {},
+): Promise<void> {
   for (const data of resources) {
     const answer = await stack.postWebhook(
       { eventType, timestamp: data.updatedAt ?? data.createdAt, data },
-      { authToken: options.account === SECOND_ACCOUNT ? SECOND_TOKEN : AUTH_TOKEN, ...(options.idempotencyToken ? { idempotencyToken: options.idempotencyToken } : {}) },
+      {
+        authToken: options.account === SECOND_ACCOUNT ? SECOND_TOKEN : AUTH_TOKEN,
+        ...(options.idempotencyToken ? { idempotencyToken: options.idempotencyToken } : {}),
+      },
     );
     expect(answer.status).toBe(200);
   }
@@ -63,7 +72,8 @@ async function announce(eventType: string, resources: Resource[], options: { acc
 const sidOf = (payload: { data?: any }) => payload.data.communicationAdded.node.sid as string;
 
 const listReads = (sid: string) =>
-  stack.emulator.requests.entries().filter((entry) => entry.path === `/v2/Conversations/${sid}/Communications` && entry.status !== 0).length;
+  stack.emulator.requests.entries().filter((entry) => entry.path === `/v2/Conversations/${sid}/Communications` && entry.status !== 0)
+    .length;
 
 /** A communication created and announced now is the stream's next payload, with nothing else pending; then the stream closes. */
 async function endsWithNewOne(stream: SseStream, sid: string, label: string): Promise<void> {
@@ -83,7 +93,11 @@ async function resumeAfter(sid: string, after: string): Promise<SseStream> {
 }
 
 async function newestCursor(sid: string, headers?: Record<string, string>): Promise<string> {
-  const page = await stack.graphql(`query ($sid: String!) { conversation(sid: $sid) { communications(last: 5) { pageInfo { endCursor } } } }`, { sid }, headers);
+  const page = await stack.graphql(
+    `query ($sid: String!) { conversation(sid: $sid) { communications(last: 5) { pageInfo { endCursor } } } }`,
+    { sid },
+    headers,
+  );
   return page.data.conversation.communications.pageInfo.endCursor;
 }
 
@@ -108,7 +122,11 @@ describe('communicationAdded: resume without gaps', () => {
     stream = await SseStream.open(stack.url, ADDED, { sid, after: lastSeen });
     const caughtUp = [await stream.next(), await stream.next(), await stream.next()];
     expect(caughtUp.map(sidOf)).toEqual(gap.map((item) => item.id));
-    expect(caughtUp.map((payload) => payload.data.communicationAdded.node.content.text)).toEqual(['while away 0', 'while away 1', 'while away 2']);
+    expect(caughtUp.map((payload) => payload.data.communicationAdded.node.content.text)).toEqual([
+      'while away 0',
+      'while away 1',
+      'while away 2',
+    ]);
     // The access check and one list read from the live edge's cursor (it sits on the list's last page).
     expect(stack.takeUpstreamCalls().map((call) => `${call.method} ${call.path}`)).toEqual([
       `GET /v2/Conversations/${sid}`,
@@ -130,7 +148,10 @@ describe('communicationAdded: resume without gaps', () => {
     stack.emulator.faults.enqueue({ kind: 'delay', ms: 1500, match: { method: 'GET', path: `/v2/Conversations/${sid}/Communications` } });
     stack.takeUpstreamCalls();
     const stream = await SseStream.open(stack.url, ADDED, { sid, after: from });
-    await waitFor(() => stack.emulator.requests.count({ path: `/v2/Conversations/${sid}/Communications` }) === 1, 'the catch-up read to start');
+    await waitFor(
+      () => stack.emulator.requests.count({ path: `/v2/Conversations/${sid}/Communications` }) === 1,
+      'the catch-up read to start',
+    );
     const [during] = addCommunications(sid, 1, 'during');
     await announce('COMMUNICATION_CREATED', [...missed, during!]);
     const received = [await stream.next(), await stream.next(), await stream.next()].map(sidOf);
@@ -170,7 +191,9 @@ describe('communicationAdded: resume without gaps', () => {
       { sid, after: cursors[0] },
     );
     expect(next.errors).toBeUndefined();
-    expect(next.data.conversation.communications.nodes.map((node: { sid: string }) => node.sid)).toEqual(added.slice(1).map((item) => item.id));
+    expect(next.data.conversation.communications.nodes.map((node: { sid: string }) => node.sid)).toEqual(
+      added.slice(1).map((item) => item.id),
+    );
     expect(stack.takeUpstreamCalls().filter((call) => call.path.endsWith('/Communications'))).toHaveLength(1);
   });
 });
@@ -188,7 +211,10 @@ describe('duplicates', () => {
     expect([sidOf(await added.next()), sidOf(await added.next())]).toEqual([one!.id, two!.id]);
     const first = await events.next();
     const second = await events.next();
-    expect([first.data.conversationEvents.communicationEdge.node.sid, second.data.conversationEvents.communicationEdge.node.sid]).toEqual([one!.id, two!.id]);
+    expect([first.data.conversationEvents.communicationEdge.node.sid, second.data.conversationEvents.communicationEdge.node.sid]).toEqual([
+      one!.id,
+      two!.id,
+    ]);
     expect(added.pending + events.pending).toBe(0);
     added.close();
     events.close();
@@ -223,13 +249,23 @@ describe('isolation and access', () => {
       expected.two!.push(b!.id);
     }
     // A forged record: the second account's event naming the first account's conversation.
-    await stack.live.bus.publish(webhookEvent({
-      eventId: 'forged',
-      type: 'COMMUNICATION_CREATED',
-      accountSid: SECOND_ACCOUNT,
-      conversationSid: mine,
-      record: { kind: 'Communication', id: 'conv_communication_forged', conversationId: mine, accountId: SECOND_ACCOUNT, author: CUSTOMER, recipients: [], content: { type: 'TEXT', text: 'forged' } },
-    }));
+    await stack.live.bus.publish(
+      webhookEvent({
+        eventId: 'forged',
+        type: 'COMMUNICATION_CREATED',
+        accountSid: SECOND_ACCOUNT,
+        conversationSid: mine,
+        record: {
+          kind: 'Communication',
+          id: 'conv_communication_forged',
+          conversationId: mine,
+          accountId: SECOND_ACCOUNT,
+          author: CUSTOMER,
+          recipients: [],
+          content: { type: 'TEXT', text: 'forged' },
+        },
+      }),
+    );
     const received = { one: [] as string[], two: [] as string[] };
     for (let i = 0; i < 3; i++) {
       const a = await one.next();
@@ -267,7 +303,12 @@ describe('isolation and access', () => {
     const [hidden] = addCommunications(theirs, 1, 'hidden', SECOND_ACCOUNT);
     await announce('COMMUNICATION_CREATED', [hidden!], { account: SECOND_ACCOUNT });
 
-    const wrong = await SseStream.open(stack.url, ADDED, { sid: theirs }, { headers: { authorization: `Basic ${Buffer.from(`${SECOND_ACCOUNT}:wrong`).toString('base64')}` } });
+    const wrong = await SseStream.open(
+      stack.url,
+      ADDED,
+      { sid: theirs },
+      { headers: { authorization: `Basic ${Buffer.from(`${SECOND_ACCOUNT}:wrong`).toString('base64')}` } },
+    );
     const unauthenticated = await wrong.next();
     expect(unauthenticated.errors?.map((error) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
     await wrong.untilEnded();
@@ -291,7 +332,11 @@ describe('conversationEvents and conversationChanged', () => {
   it('each change arrives as its own type, told apart by its brand, with what the payload carries', async () => {
     const sid = seedConversation(stack.emulator, 'every event');
     const stream = await SseStream.open(stack.url, EVENTS, { sid });
-    const participant = stack.emulator.data.createParticipant(ACCOUNT_SID, sid, { name: 'Ada', type: 'CUSTOMER', addresses: [CUSTOMER] }) as unknown as Resource;
+    const participant = stack.emulator.data.createParticipant(ACCOUNT_SID, sid, {
+      name: 'Ada',
+      type: 'CUSTOMER',
+      addresses: [CUSTOMER],
+    }) as unknown as Resource;
     const [communication] = addCommunications(sid, 1, 'hello');
     const conversation = await rawConversation(sid);
     stack.takeUpstreamCalls();
@@ -331,16 +376,27 @@ describe('conversationEvents and conversationChanged', () => {
     const sid = seedConversation(stack.emulator, 'inbox');
     const conversation = await rawConversation(sid);
     await announce('CONVERSATION_CREATED', [conversation]);
-    const close = await stack.graphql(`mutation ($sid: String!) { updateConversation(input: { sid: $sid, status: CLOSED }) { userErrors { code } } }`, { sid });
+    const close = await stack.graphql(
+      `mutation ($sid: String!) { updateConversation(input: { sid: $sid, status: CLOSED }) { userErrors { code } } }`,
+      { sid },
+    );
     expect(close.data.updateConversation.userErrors).toEqual([]);
     await announce('CONVERSATION_UPDATED', [await rawConversation(sid)]);
     const created = (await all.next()).data.conversationChanged;
     const updated = (await all.next()).data.conversationChanged;
-    expect([created.created, created.conversationEdge.node.sid, updated.created, updated.conversationEdge.node.status]).toEqual([true, sid, false, 'CLOSED']);
+    expect([created.created, created.conversationEdge.node.sid, updated.created, updated.conversationEdge.node.status]).toEqual([
+      true,
+      sid,
+      false,
+      'CLOSED',
+    ]);
     const onlyClosed = (await closed.next()).data.conversationChanged;
     expect([onlyClosed.created, onlyClosed.conversationEdge.node.status]).toEqual([false, 'CLOSED']);
     // The edge's cursor works as `after` on conversations with the same filter.
-    const page = await stack.graphql(`query ($after: String) { conversations(status: [CLOSED], first: 5, after: $after) { nodes { sid } } }`, { after: onlyClosed.conversationEdge.cursor });
+    const page = await stack.graphql(
+      `query ($after: String) { conversations(status: [CLOSED], first: 5, after: $after) { nodes { sid } } }`,
+      { after: onlyClosed.conversationEdge.cursor },
+    );
     expect(page.errors).toBeUndefined();
     // The other account's inbox: its own new conversation is the first thing it hears of.
     const theirs = seedConversation(stack.emulator, 'their inbox', SECOND_ACCOUNT);

@@ -41,7 +41,10 @@ export interface Records {
 
 export function seedRecords(stack: Stack, account = ACCOUNT_SID): Records {
   const { data } = stack.emulator;
-  const conversation = data.createConversation(account, { configurationId: 'conv_configuration_01jaaaaaaaaaaaaaaaaaaaaaaa', name: 'Webhook thread' });
+  const conversation = data.createConversation(account, {
+    configurationId: 'conv_configuration_01jaaaaaaaaaaaaaaaaaaaaaaa',
+    name: 'Webhook thread',
+  });
   const participant = data.createParticipant(account, conversation.id, { name: 'Lee', addresses: [{ channel: 'CHAT', address: 'lee' }] });
   const communication = data.createCommunication(account, conversation.id, {
     author: CUSTOMER,

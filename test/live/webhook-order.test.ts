@@ -73,7 +73,12 @@ describe('communicationAdded under webhooks in no order (emulator faults, the wh
     stack.emulator.webhooks.faults.enqueue({ kind: 'duplicate', copies: 2, match: { eventType: 'COMMUNICATION_CREATED' } });
     sent.push(await send(stack, sid, 'four'));
     await delivered(stack, ...sent);
-    expect(stack.emulator.webhooks.deliveries().filter((entry) => sent.includes(entry.resourceId)).map((entry) => entry.sent)).toEqual([1, 1, 1, 3]);
+    expect(
+      stack.emulator.webhooks
+        .deliveries()
+        .filter((entry) => sent.includes(entry.resourceId))
+        .map((entry) => entry.sent),
+    ).toEqual([1, 1, 1, 3]);
     for (const stream of streams) {
       const received = [];
       for (let i = 0; i < 4; i++) received.push(sidOf(await stream.next()));
@@ -100,7 +105,12 @@ describe('communicationAdded under webhooks in no order (emulator faults, the wh
     await stack.emulator.webhooks.idle();
     const stream = await subscribed(sid);
     // Three attempts of the facade's upstream client: the read fails as UPSTREAM_UNAVAILABLE.
-    stack.emulator.faults.enqueue({ kind: 'status', status: 503, times: 3, match: { method: 'GET', path: `/v2/Conversations/${sid}/Communications` } });
+    stack.emulator.faults.enqueue({
+      kind: 'status',
+      status: 503,
+      times: 3,
+      match: { method: 'GET', path: `/v2/Conversations/${sid}/Communications` },
+    });
     const readsBefore = listReads(stack, sid);
     const first = await send(stack, sid, 'while the list is down');
     await delivered(stack, first);

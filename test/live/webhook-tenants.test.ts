@@ -6,7 +6,16 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessBus, type LiveBus } from '../../src/live/bus.ts';
 import { ACCOUNT_SID, AUTH_TOKEN, startStack, type Stack } from '../helpers/stack.ts';
-import { callback, OTHER_ACCOUNT, OTHER_TOKEN, PUBLIC_WEBHOOK_URL, recorder, seedRecords, UNKNOWN_ACCOUNT, type Records } from './webhook-helpers.ts';
+import {
+  callback,
+  OTHER_ACCOUNT,
+  OTHER_TOKEN,
+  PUBLIC_WEBHOOK_URL,
+  recorder,
+  seedRecords,
+  UNKNOWN_ACCOUNT,
+  type Records,
+} from './webhook-helpers.ts';
 
 describe('PUBLIC_URL and WEBHOOK_AUTH_TOKENS', () => {
   let stack: Stack;
@@ -69,9 +78,16 @@ describe('PUBLIC_URL and WEBHOOK_AUTH_TOKENS', () => {
     const first = recorder(stack.live.bus, ACCOUNT_SID);
     const second = recorder(stack.live.bus, OTHER_ACCOUNT);
     const token = randomUUID();
-    expect((await stack.postWebhook(callback('COMMUNICATION_UPDATED', ours.communication), { idempotencyToken: token })).body.outcome).toBe('accepted');
+    expect((await stack.postWebhook(callback('COMMUNICATION_UPDATED', ours.communication), { idempotencyToken: token })).body.outcome).toBe(
+      'accepted',
+    );
     expect(
-      (await stack.postWebhook(callback('COMMUNICATION_UPDATED', theirs.communication), { idempotencyToken: token, authToken: OTHER_TOKEN })).body.outcome,
+      (
+        await stack.postWebhook(callback('COMMUNICATION_UPDATED', theirs.communication), {
+          idempotencyToken: token,
+          authToken: OTHER_TOKEN,
+        })
+      ).body.outcome,
     ).toBe('accepted');
     expect(await first.take()).toHaveLength(1);
     expect(await second.take()).toHaveLength(1);
@@ -151,10 +167,14 @@ describe('the emulator as Twilio: a mutation → a signed status callback → th
         },
       );
       const sid = sent.data.createCommunication.communication.sid as string;
-      const [delivery] = await stack.emulator.webhooks.waitFor((entry) => entry.eventType === 'COMMUNICATION_CREATED' && entry.state === 'delivered');
+      const [delivery] = await stack.emulator.webhooks.waitFor(
+        (entry) => entry.eventType === 'COMMUNICATION_CREATED' && entry.state === 'delivered',
+      );
       expect(delivery).toMatchObject({ resourceId: sid, sent: 2, lastStatus: 200, fault: 'duplicate' });
       const events = await listener.take();
-      expect(events.map((event) => [event.type, event.record.id, event.eventId])).toEqual([['COMMUNICATION_CREATED', sid, delivery!.token]]);
+      expect(events.map((event) => [event.type, event.record.id, event.eventId])).toEqual([
+        ['COMMUNICATION_CREATED', sid, delivery!.token],
+      ]);
       // Only the mutation's own POST reached the upstream.
       expect(stack.takeUpstreamCalls().map((call) => call.method)).toEqual(['POST']);
       listener.close();

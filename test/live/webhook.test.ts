@@ -110,19 +110,30 @@ describe('POST /webhooks/conversations', () => {
 
     it('signed for another URL: a forged Host header changes nothing (the URL is never taken from Host)', async () => {
       const evil = 'http://evil.example/webhooks/conversations';
-      await refused(stack.postWebhook(callback('COMMUNICATION_CREATED', records.communication), { signedUrl: evil, headers: { host: 'evil.example' } }));
+      await refused(
+        stack.postWebhook(callback('COMMUNICATION_CREATED', records.communication), { signedUrl: evil, headers: { host: 'evil.example' } }),
+      );
       const otherPort = stack.webhookUrl.replace(/:(\d+)\//, (_, port: string) => `:${Number(port) + 1}/`);
-      await refused(stack.postWebhook(callback('COMMUNICATION_CREATED', records.communication), { signedUrl: otherPort, headers: { host: new URL(otherPort).host } }));
+      await refused(
+        stack.postWebhook(callback('COMMUNICATION_CREATED', records.communication), {
+          signedUrl: otherPort,
+          headers: { host: new URL(otherPort).host },
+        }),
+      );
     });
 
     it('a signature without bodySHA256 in the URL (it would not cover the body)', async () => {
       const body = JSON.stringify(callback('COMMUNICATION_CREATED', records.communication));
       const answer = await new Promise<number>((resolve, reject) => {
         const { signature } = signWebhook(stack.webhookUrl, body, AUTH_TOKEN);
-        const outgoing = httpRequest(stack.webhookEndpoint, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'x-twilio-signature': signature } }, (response) => {
-          response.resume();
-          resolve(response.statusCode ?? 0);
-        });
+        const outgoing = httpRequest(
+          stack.webhookEndpoint,
+          { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'x-twilio-signature': signature } },
+          (response) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          },
+        );
         outgoing.on('error', reject);
         outgoing.end(body);
       });
@@ -153,7 +164,13 @@ describe('POST /webhooks/conversations', () => {
   });
 
   it('malformed JSON, a non-object, no eventType, or data that is not the event’s resource → 400, nothing published', async () => {
-    for (const body of ['{"eventType": "COMMUNICATION_CREATED", "data": {', '[]', '"text"', '', JSON.stringify({ data: records.communication })]) {
+    for (const body of [
+      '{"eventType": "COMMUNICATION_CREATED", "data": {',
+      '[]',
+      '"text"',
+      '',
+      JSON.stringify({ data: records.communication }),
+    ]) {
       const answer = await stack.postWebhook(body);
       expect(answer.status, body).toBe(400);
       expect(answer.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
@@ -180,14 +197,18 @@ describe('POST /webhooks/conversations', () => {
     expect((await stack.postWebhook(huge)).status).toBe(413);
     const { url, signature } = signWebhook(stack.webhookUrl, huge, AUTH_TOKEN);
     const streamed = await new Promise<number>((resolve, reject) => {
-      const outgoing = httpRequest(`${stack.webhookEndpoint}${url.slice(url.indexOf('?'))}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', 'x-twilio-signature': signature },
-        agent: false,
-      }, (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-      });
+      const outgoing = httpRequest(
+        `${stack.webhookEndpoint}${url.slice(url.indexOf('?'))}`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', 'x-twilio-signature': signature },
+          agent: false,
+        },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
       outgoing.on('error', (error) => (outgoing.destroyed ? undefined : reject(error)));
       for (let at = 0; at < huge.length; at += 65_536) outgoing.write(huge.slice(at, at + 65_536));
       outgoing.end();
@@ -234,7 +255,9 @@ describe('POST /webhooks/conversations', () => {
     }
     expect(metricValue(exposition, 'webhook_verification_failures_total', 'reason="signature_mismatch"')).toBeGreaterThanOrEqual(1);
     expect(metricValue(exposition, 'webhook_verification_failures_total', 'reason="missing_signature"')).toBeGreaterThanOrEqual(1);
-    expect(metricValue(exposition, 'live_events_received_total', 'source="webhook",type="COMMUNICATION_CREATED"')).toBeGreaterThanOrEqual(2);
+    expect(metricValue(exposition, 'live_events_received_total', 'source="webhook",type="COMMUNICATION_CREATED"')).toBeGreaterThanOrEqual(
+      2,
+    );
   });
 
   it('no upstream call during any webhook, whatever its outcome (emulator request log: 0)', async () => {

@@ -63,9 +63,7 @@ describe('DataLoader call counts', () => {
     );
     const nodes = data.conversation.communications.nodes as Array<{ author: { participant: { name: string } } }>;
     expect(nodes).toHaveLength(50);
-    expect(nodes.map((node) => node.author.participant.name)).toEqual(
-      Array.from({ length: 50 }, (_, i) => `Author ${i % 6}`),
-    );
+    expect(nodes.map((node) => node.author.participant.name)).toEqual(Array.from({ length: 50 }, (_, i) => `Author ${i % 6}`));
     expect(calls).toEqual({
       'GET /v2/Conversations/:conversation': 1,
       'GET /v2/Conversations/:conversation/Communications': 1,
@@ -111,12 +109,13 @@ describe('DataLoader call counts', () => {
   });
 
   it('nodes() of 50 communications and their conversation: 50 fetches and one conversation fetch', async () => {
-    const ids = communicationIds.map((id) =>
-      Buffer.from(`Communication:${conversationSid}/${id}`).toString('base64url'),
+    const ids = communicationIds.map((id) => Buffer.from(`Communication:${conversationSid}/${id}`).toString('base64url'));
+    const { data, calls } = await callsFor(
+      `query ($ids: [ID!]!) { nodes(ids: $ids) { ... on Communication { sid conversation { name } } } }`,
+      {
+        ids,
+      },
     );
-    const { data, calls } = await callsFor(`query ($ids: [ID!]!) { nodes(ids: $ids) { ... on Communication { sid conversation { name } } } }`, {
-      ids,
-    });
     expect(data.nodes.map((node: { sid: string }) => node.sid)).toEqual(communicationIds);
     expect(calls).toEqual({
       'GET /v2/Conversations/:conversation/Communications/:communication': 50,

@@ -78,7 +78,13 @@ describe('request logs', () => {
 
   it('logs error codes and upstream failure details, but never the upstream body', async () => {
     lines.length = 0;
-    stack.emulator.faults.enqueue({ match: { path: '*Communications' }, kind: 'status', status: 503, times: 5, body: { code: 20503, message: 'secret upstream detail', status: 503 } });
+    stack.emulator.faults.enqueue({
+      match: { path: '*Communications' },
+      kind: 'status',
+      status: 503,
+      times: 5,
+      body: { code: 20503, message: 'secret upstream detail', status: 503 },
+    });
     const response = await stack.graphql(QUERY, { sid });
     expect(response.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
     const line = lines.find((entry) => entry.msg === 'request')!;
@@ -110,7 +116,13 @@ describe('unexpected errors', () => {
       resilience: TEST_RESILIENCE,
     });
     const server = createServer(
-      createFacade({ upstream, serverCredentials: makeCredentials(ACCOUNT_SID, AUTH_TOKEN), maxPagesPerConnection: 5, requestTimeoutMs: 1000, logger }),
+      createFacade({
+        upstream,
+        serverCredentials: makeCredentials(ACCOUNT_SID, AUTH_TOKEN),
+        maxPagesPerConnection: 5,
+        requestTimeoutMs: 1000,
+        logger,
+      }),
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {

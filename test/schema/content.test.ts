@@ -70,12 +70,20 @@ beforeAll(async () => {
       content,
       ...extra,
     });
-  raw(0, { type: 'TRANSCRIPTION', text: 'Hi there', transcription: { channel: 0, confidence: 0.5, engine: 'x', words: [...words, { nope: true }] } });
-  for (const [i, content] of rawContents.entries()) raw(i + 1, content);
-  raw(9, { type: 'TEXT', text: 'from email' }, {
-    author: { channel: 'EMAIL', address: 'dana@example.com' },
-    recipients: [{ channel: 'SMS', address: '+15005550002', deliveryStatus: 'QUEUED_FOR_LATER' }],
+  raw(0, {
+    type: 'TRANSCRIPTION',
+    text: 'Hi there',
+    transcription: { channel: 0, confidence: 0.5, engine: 'x', words: [...words, { nope: true }] },
   });
+  for (const [i, content] of rawContents.entries()) raw(i + 1, content);
+  raw(
+    9,
+    { type: 'TEXT', text: 'from email' },
+    {
+      author: { channel: 'EMAIL', address: 'dana@example.com' },
+      recipients: [{ channel: 'SMS', address: '+15005550002', deliveryStatus: 'QUEUED_FOR_LATER' }],
+    },
+  );
   data.insertRaw(ACCOUNT_SID, 'participants', {
     id: 'conv_participant_01jraw00000000000000000000',
     conversationId: conversationSid,

@@ -104,10 +104,7 @@ describe('createCommunication', () => {
     expect(posts[0]!.idempotencyKey).toBeUndefined();
     // The created communication was primed into the loader: its author's participant cost one fetch,
     // and nothing re-read the communication itself.
-    expect(calls.map((call) => `${call.method} ${call.path.split('/')[4]}`)).toEqual([
-      'POST Communications',
-      'GET Participants',
-    ]);
+    expect(calls.map((call) => `${call.method} ${call.path.split('/')[4]}`)).toEqual(['POST Communications', 'GET Participants']);
   });
 
   it('creates a transcription with its metadata', async () => {
@@ -189,7 +186,11 @@ describe('createCommunication input errors', () => {
     );
     expect(unknownParticipant.posts).toHaveLength(1);
     expect(unknownParticipant.payload.userErrors).toEqual([
-      { field: ['input', 'author', 'participantSid'], code: 'INVALID', message: 'No participant with this sid is part of the conversation.' },
+      {
+        field: ['input', 'author', 'participantSid'],
+        code: 'INVALID',
+        message: 'No participant with this sid is part of the conversation.',
+      },
     ]);
     // E.164 allows 7 digits (the facade lets it through); the upstream wants at least 8 and refuses it.
     const shortNumber = await create(input({ recipients: [recipient, { address: '+1234567', channel: 'SMS' }] }));

@@ -18,7 +18,10 @@ describe.each([
   beforeAll(async () => {
     stack = await startStack({ facade: { compiledExecution } });
     const conversation = seedConversation(stack.emulator, 'nodes-malformed');
-    const participant = stack.emulator.data.createParticipant(ACCOUNT_SID, conversation, { name: 'Lee', addresses: [{ channel: 'CHAT', address: 'lee' }] });
+    const participant = stack.emulator.data.createParticipant(ACCOUNT_SID, conversation, {
+      name: 'Lee',
+      addresses: [{ channel: 'CHAT', address: 'lee' }],
+    });
     const [communication] = seedCommunications(stack.emulator, conversation, 1);
     ids = {
       conversation: id(`Conversation:${conversation}`),
@@ -60,11 +63,18 @@ describe.each([
     stack.takeUpstreamCalls();
     const bad = await stack.graphql(NODES, { ids: ['', '!!!'] });
     expect(bad.data?.nodes).toEqual([null, null]);
-    expect(bad.errors?.map((error) => error.path)).toEqual([['nodes', 0], ['nodes', 1]]);
+    expect(bad.errors?.map((error) => error.path)).toEqual([
+      ['nodes', 0],
+      ['nodes', 1],
+    ]);
     expect(stack.takeUpstreamCalls()).toHaveLength(0);
 
     const twice = await stack.graphql(NODES, { ids: [ids.conversation, '!!!', ids.conversation] });
-    expect(twice.data?.nodes).toEqual([{ __typename: 'Conversation', id: ids.conversation }, null, { __typename: 'Conversation', id: ids.conversation }]);
+    expect(twice.data?.nodes).toEqual([
+      { __typename: 'Conversation', id: ids.conversation },
+      null,
+      { __typename: 'Conversation', id: ids.conversation },
+    ]);
     expect(stack.takeUpstreamCalls()).toHaveLength(1);
   });
 

@@ -79,7 +79,12 @@ describe('access policy for the server-held credentials', () => {
     for (const token of [
       await hs256({ sub: 'u1' }, { secret: 'another-secret-another-secret-another-secret' }),
       await hs256({ sub: 'u1' }, { expiresIn: '-1m' }),
-      await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://idp.example').setAudience('someone-else').setExpirationTime('5m').sign(new TextEncoder().encode(SECRET)),
+      await new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer('https://idp.example')
+        .setAudience('someone-else')
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(SECRET)),
     ]) {
       expect(codes(await stack.graphql(QUERY, undefined, bearer(token)))).toEqual(['UNAUTHENTICATED']);
     }

@@ -68,12 +68,18 @@ beforeAll(async () => {
   compiled = createFacade(options);
   reference = createFacade({ ...options, compiledExecution: false });
 
-  const read = await send(reference, `query ($sid: String!) { conversation(sid: $sid) { id communications(first: 2) { pageInfo { endCursor } nodes { id } } } }`, {
-    operationName: undefined,
-    variables: { sid: conversationSids[0] },
-    method: 'POST',
-  });
-  const conversation = (read.body as { data: { conversation: { id: string; communications: { pageInfo: { endCursor: string }; nodes: { id: string }[] } } } }).data.conversation;
+  const read = await send(
+    reference,
+    `query ($sid: String!) { conversation(sid: $sid) { id communications(first: 2) { pageInfo { endCursor } nodes { id } } } }`,
+    {
+      operationName: undefined,
+      variables: { sid: conversationSids[0] },
+      method: 'POST',
+    },
+  );
+  const conversation = (
+    read.body as { data: { conversation: { id: string; communications: { pageInfo: { endCursor: string }; nodes: { id: string }[] } } } }
+  ).data.conversation;
   fixtures = {
     conversationSids,
     communicationSids,

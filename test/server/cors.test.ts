@@ -42,7 +42,10 @@ const postQuery = (stack: Stack, headers: Record<string, string>) =>
 const getQuery = (stack: Stack, headers: Record<string, string>) =>
   send(`${stack.url}?query=${encodeURIComponent(QUERY)}`, 'GET', { accept: 'application/json', ...headers });
 
-const corsHeaders = (reply: Reply) => Object.keys(reply.headers).filter((name) => name.startsWith('access-control-')).sort();
+const corsHeaders = (reply: Reply) =>
+  Object.keys(reply.headers)
+    .filter((name) => name.startsWith('access-control-'))
+    .sort();
 const ownOrigin = (stack: Stack) => new URL(stack.url).origin;
 
 function expectRefused(reply: Reply) {
@@ -136,7 +139,12 @@ describe('CORS_ORIGINS names origins', () => {
 
   it('a POST from a named origin is readable: its origin, credentials, X-Request-Id exposed; one upstream call', async () => {
     named.takeUpstreamCalls();
-    const reply = await postQuery(named, { origin: APP, 'x-request-id': 'cors-named-1', 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'cors' });
+    const reply = await postQuery(named, {
+      origin: APP,
+      'x-request-id': 'cors-named-1',
+      'sec-fetch-site': 'same-site',
+      'sec-fetch-mode': 'cors',
+    });
     expect(reply.status).toBe(200);
     expect(JSON.parse(reply.body)).toEqual({ data: { conversations: { nodes: [{ name: 'cors' }] } } });
     expect(reply.headers).toMatchObject({
@@ -157,15 +165,20 @@ describe('CORS_ORIGINS names origins', () => {
     expect(JSON.parse(reply.body).errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });
 
-  it.each(['http://127.0.0.1:5174', 'https://127.0.0.1:5173', 'http://localhost:5173', 'http://app.example', 'https://evilapp.example', 'https://app.example.evil.example', 'null'])(
-    '%s (not named) → 403 without CORS headers, preflight and request alike, nothing upstream',
-    async (origin) => {
-      named.takeUpstreamCalls();
-      expectRefused(await send(named.url, 'OPTIONS', { origin, ...PREFLIGHT }));
-      expectRefused(await postQuery(named, { origin }));
-      expect(named.takeUpstreamCalls()).toHaveLength(0);
-    },
-  );
+  it.each([
+    'http://127.0.0.1:5174',
+    'https://127.0.0.1:5173',
+    'http://localhost:5173',
+    'http://app.example',
+    'https://evilapp.example',
+    'https://app.example.evil.example',
+    'null',
+  ])('%s (not named) → 403 without CORS headers, preflight and request alike, nothing upstream', async (origin) => {
+    named.takeUpstreamCalls();
+    expectRefused(await send(named.url, 'OPTIONS', { origin, ...PREFLIGHT }));
+    expectRefused(await postQuery(named, { origin }));
+    expect(named.takeUpstreamCalls()).toHaveLength(0);
+  });
 });
 
 describe('CORS_ORIGINS=*', () => {

@@ -24,7 +24,13 @@ const operation = document.definitions[0] as OperationDefinitionNode;
 
 function costOf(variables: Record<string, unknown>): number {
   let cost = -1;
-  const rule = createComplexityRule({ variableValues: variables, operationName: 'Costed', context: {}, maxComplexity: Number.MAX_SAFE_INTEGER, onResult: (result) => (cost = result.complexity) });
+  const rule = createComplexityRule({
+    variableValues: variables,
+    operationName: 'Costed',
+    context: {},
+    maxComplexity: Number.MAX_SAFE_INTEGER,
+    onResult: (result) => (cost = result.complexity),
+  });
   expect(validate(schema, document, [rule])).toEqual([]);
   return cost;
 }

@@ -35,10 +35,14 @@ describe('credentials', () => {
     const requests = Array.from({ length: 40 }, (_, i) =>
       i % 2 === 0
         ? stack.graphql(NAMES).then((r) => ['server', r.data.conversations.nodes])
-        : stack.graphql(NAMES, undefined, { authorization: basic(OTHER, 'other-secret') }).then((r) => ['other', r.data.conversations.nodes]),
+        : stack
+            .graphql(NAMES, undefined, { authorization: basic(OTHER, 'other-secret') })
+            .then((r) => ['other', r.data.conversations.nodes]),
     );
     for (const [who, nodes] of await Promise.all(requests)) {
-      expect(nodes).toEqual([who === 'server' ? { name: 'server account', accountSid: ACCOUNT_SID } : { name: 'other account', accountSid: OTHER }]);
+      expect(nodes).toEqual([
+        who === 'server' ? { name: 'server account', accountSid: ACCOUNT_SID } : { name: 'other account', accountSid: OTHER },
+      ]);
     }
   });
 

@@ -27,9 +27,9 @@ describe('/ready without server-held credentials', () => {
     try {
       stack.takeUpstreamCalls();
       expect(await ready(stack)).toEqual({ status: 200, body: { status: 'ready' } });
-      expect(stack.takeUpstreamCalls().map(({ method, path, query, username, status }) => ({ method, path, query, username, status }))).toEqual([
-        { method: 'GET', path: '/v2/Conversations', query: { pageSize: ['1'] }, username: null, status: 401 },
-      ]);
+      expect(
+        stack.takeUpstreamCalls().map(({ method, path, query, username, status }) => ({ method, path, query, username, status })),
+      ).toEqual([{ method: 'GET', path: '/v2/Conversations', query: { pageSize: ['1'] }, username: null, status: 401 }]);
       // Cached for 2 s: a second probe right away costs nothing upstream.
       expect((await ready(stack)).status).toBe(200);
       expect(stack.takeUpstreamCalls()).toHaveLength(0);
@@ -39,7 +39,10 @@ describe('/ready without server-held credentials', () => {
   });
 
   it('the upstream port is closed: 503 UPSTREAM_UNAVAILABLE', async () => {
-    const stack = await startStack({ facade: { serverCredentials: null }, upstream: { baseUrl: `http://127.0.0.1:${await closedPort()}` } });
+    const stack = await startStack({
+      facade: { serverCredentials: null },
+      upstream: { baseUrl: `http://127.0.0.1:${await closedPort()}` },
+    });
     try {
       expect(await ready(stack)).toEqual({ status: 503, body: { status: 'unavailable', reason: 'UPSTREAM_UNAVAILABLE' } });
     } finally {

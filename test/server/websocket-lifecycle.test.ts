@@ -130,7 +130,10 @@ describe('subscriptions over WebSocket', () => {
       errors: [{ message: 'The credentials expired: subscribe again with fresh ones.', extensions: { code: 'UNAUTHENTICATED' } }],
     };
     expect(outcome.completed).toBe(true);
-    expect(outcome.results).toEqual([{ data: { conversationEvents: expect.objectContaining({ __typename: 'CommunicationAddedEvent' }) } }, expired]);
+    expect(outcome.results).toEqual([
+      { data: { conversationEvents: expect.objectContaining({ __typename: 'CommunicationAddedEvent' }) } },
+      expired,
+    ]);
     const sseResults = streamed
       .split('\n\n')
       .filter((block) => block.startsWith('event: next'))
@@ -159,7 +162,11 @@ describe('connection limits', () => {
     raw.socket.send(JSON.stringify({ type: 'connection_init' }));
     await raw.message('connection_ack');
     raw.socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: QUERY } }));
-    expect(await raw.message('next')).toEqual({ id: '1', type: 'next', payload: { data: { conversations: { nodes: [{ name: 'live' }] } } } });
+    expect(await raw.message('next')).toEqual({
+      id: '1',
+      type: 'next',
+      payload: { data: { conversations: { nodes: [{ name: 'live' }] } } },
+    });
     stack.takeUpstreamCalls();
     const padded = `${QUERY}${' '.repeat(9000)}`;
     raw.socket.send(JSON.stringify({ id: '2', type: 'subscribe', payload: { query: padded } }));
@@ -237,7 +244,11 @@ describe('shutdown', () => {
       await raw.message('connection_ack');
       raw.socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: '{ conversations(first: 1) { nodes { id } } }' } }));
       await raw.message('complete');
-      expect(raw.messages[1]).toMatchObject({ id: '1', type: 'next', payload: { data: { conversations: { nodes: [{ id: expect.any(String) }] } } } });
+      expect(raw.messages[1]).toMatchObject({
+        id: '1',
+        type: 'next',
+        payload: { data: { conversations: { nodes: [{ id: expect.any(String) }] } } },
+      });
 
       const stopped = performance.now();
       child.kill('SIGTERM');

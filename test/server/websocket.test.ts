@@ -59,7 +59,8 @@ describe('operations over WebSocket', () => {
     const outcome = await runOnce(
       stack.url,
       {
-        query: 'mutation Create($input: CreateConversationInput!) { createConversation(input: $input) { conversation { name } userErrors { code } } }',
+        query:
+          'mutation Create($input: CreateConversationInput!) { createConversation(input: $input) { conversation { name } userErrors { code } } }',
         variables: { input: { configurationSid: 'conv_configuration_01jaaaaaaaaaaaaaaaaaaaaaaa', name: 'made over websocket' } },
       },
       { connectionParams: { authorization: basic(WRITER_ACCOUNT, 'writer-token') } },
@@ -89,7 +90,11 @@ describe('operations over WebSocket', () => {
 
 describe('credentials over WebSocket', () => {
   it('connectionParams.authorization (Basic) is the caller’s own credentials', async () => {
-    const outcome = await runOnce(stack.url, { query: QUERY }, { connectionParams: { authorization: basic(OTHER_ACCOUNT, 'other-token') } });
+    const outcome = await runOnce(
+      stack.url,
+      { query: QUERY },
+      { connectionParams: { authorization: basic(OTHER_ACCOUNT, 'other-token') } },
+    );
     expect(outcome.results).toEqual([{ data: { conversations: { nodes: [{ name: 'of the other account' }] } } }]);
     expect(stack.takeUpstreamCalls().map((call) => call.username)).toEqual([OTHER_ACCOUNT]);
   });
@@ -104,7 +109,10 @@ describe('credentials over WebSocket', () => {
     const outcome = await runOnce(
       stack.url,
       { query: QUERY },
-      { headers: { authorization: basic(OTHER_ACCOUNT, 'other-token') }, connectionParams: { authorization: basic(ACCOUNT_SID, AUTH_TOKEN) } },
+      {
+        headers: { authorization: basic(OTHER_ACCOUNT, 'other-token') },
+        connectionParams: { authorization: basic(ACCOUNT_SID, AUTH_TOKEN) },
+      },
     );
     expect(outcome.results[0]?.data).toEqual({ conversations: { nodes: [{ name: 'over websocket' }] } });
     expect(stack.takeUpstreamCalls().map((call) => call.username)).toEqual([ACCOUNT_SID]);
@@ -143,16 +151,16 @@ describe('credentials over WebSocket', () => {
 });
 
 describe('origin policy on the upgrade', () => {
-  it.each([['a foreign origin', 'http://evil.example'], ['the null origin', 'null']])(
-    '%s is refused with 403 FORBIDDEN before a socket exists',
-    async (_name, origin) => {
-      const raw = rawSocket(stack.url, { origin });
-      const answer = await raw.opened;
-      expect(answer).toEqual({ status: 403, body: { errors: [{ message: expect.any(String), extensions: { code: 'FORBIDDEN' } }] } });
-      expect(stack.webSockets.connectionCount).toBe(0);
-      expect(requestLines()).toEqual([expect.objectContaining({ status: 403, errors: ['FORBIDDEN'] })]);
-    },
-  );
+  it.each([
+    ['a foreign origin', 'http://evil.example'],
+    ['the null origin', 'null'],
+  ])('%s is refused with 403 FORBIDDEN before a socket exists', async (_name, origin) => {
+    const raw = rawSocket(stack.url, { origin });
+    const answer = await raw.opened;
+    expect(answer).toEqual({ status: 403, body: { errors: [{ message: expect.any(String), extensions: { code: 'FORBIDDEN' } }] } });
+    expect(stack.webSockets.connectionCount).toBe(0);
+    expect(requestLines()).toEqual([expect.objectContaining({ status: 403, errors: ['FORBIDDEN'] })]);
+  });
 
   it('the facade’s own origin, an origin in CORS_ORIGINS and no Origin at all (not a browser) connect', async () => {
     const own = new URL(stack.url).origin;
@@ -169,7 +177,12 @@ describe('origin policy on the upgrade', () => {
         stack.url,
         {
           method: 'POST',
-          headers: { connection: 'Upgrade, HTTP2-Settings', upgrade: 'h2c', 'http2-settings': 'AAMAAABkAAQAoAAAAAIAAAAA', 'content-type': 'application/json' },
+          headers: {
+            connection: 'Upgrade, HTTP2-Settings',
+            upgrade: 'h2c',
+            'http2-settings': 'AAMAAABkAAQAoAAAAAIAAAAA',
+            'content-type': 'application/json',
+          },
         },
         (response) => {
           const chunks: Buffer[] = [];

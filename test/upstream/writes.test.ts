@@ -52,7 +52,10 @@ describe('writes answer a WriteResult', () => {
     expect(renamed).toMatchObject({ kind: 'updated', value: { id, status: 'INACTIVE' } });
     expect((await loaders.conversation.load(id))?.status).toBe('INACTIVE');
 
-    const participant = await loaders.writes.createParticipant(id, { name: 'Ana', addresses: [{ address: '+15005550006', channel: 'SMS' }] });
+    const participant = await loaders.writes.createParticipant(id, {
+      name: 'Ana',
+      addresses: [{ address: '+15005550006', channel: 'SMS' }],
+    });
     expect(participant).toMatchObject({ kind: 'created', value: { kind: 'Participant', name: 'Ana', conversationId: id } });
     if (participant.kind === 'rejected') throw new Error('unreachable');
     const replaced = await loaders.writes.replaceParticipant(id, participant.value.id, { name: 'Ana B.' });
@@ -78,7 +81,9 @@ describe('writes answer a WriteResult', () => {
       parameter: 'id',
     });
     const conversation = emulator.data.createConversation(ACCOUNT_SID, { configurationId: CONFIGURATION_ID });
-    expect(await loaders.writes.replaceParticipant(conversation.id, 'conv_participant_01jzzzzzzzzzzzzzzzzzzzzzzz', { name: 'x' })).toMatchObject({
+    expect(
+      await loaders.writes.replaceParticipant(conversation.id, 'conv_participant_01jzzzzzzzzzzzzzzzzzzzzzzz', { name: 'x' }),
+    ).toMatchObject({
       kind: 'rejected',
       reason: 'not_found',
       parameter: 'id',

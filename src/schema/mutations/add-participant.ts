@@ -67,8 +67,7 @@ function checkInput(input: Input, errors: InputErrors): void {
 builder.mutationField('addParticipant', (t) =>
   t.field({
     type: AddParticipantPayload,
-    description:
-      'Adds a participant to a conversation (not a closed one). Safe to retry with an `idempotencyKey`. One upstream call.',
+    description: 'Adds a participant to a conversation (not a closed one). Safe to retry with an `idempotencyKey`. One upstream call.',
     args: { input: t.arg({ type: AddParticipantInput, required: true }) },
     resolve: (_root, { input }, context, info) =>
       runMutation(input, info, {

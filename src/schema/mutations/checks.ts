@@ -54,7 +54,8 @@ export function metadataProblems(value: unknown, options: { removals: boolean })
   const valueRule = `A metadata value is a string of at most ${METADATA.maxValueLength} characters${options.removals ? ', or null to remove the key' : ''}.`;
   const problems: MetadataProblem[] = [];
   for (const [key, entry] of entries) {
-    if (!METADATA.key.test(key)) problems.push({ key, message: 'A metadata key is 1 to 128 letters, digits, periods, underscores or dashes.' });
+    if (!METADATA.key.test(key))
+      problems.push({ key, message: 'A metadata key is 1 to 128 letters, digits, periods, underscores or dashes.' });
     else if (entry === null ? !options.removals : typeof entry !== 'string' || entry.length > METADATA.maxValueLength) {
       problems.push({ key, message: valueRule });
     }

@@ -42,7 +42,10 @@ const IDEMPOTENCY_KEY_DESCRIPTION: Record<MutationKind, string> = {
 };
 
 /** The fields every mutation input ends with: `fields: (t) => ({ …, ...mutationInputFields(t, 'create') })`. */
-export function mutationInputFields<Types extends SchemaTypes>(t: PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>, kind: MutationKind) {
+export function mutationInputFields<Types extends SchemaTypes>(
+  t: PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>,
+  kind: MutationKind,
+) {
   return {
     idempotencyKey: t.string({
       description: IDEMPOTENCY_KEY_DESCRIPTION[kind],

@@ -55,7 +55,8 @@ export const UPSTREAM_PARAMETERS: Readonly<Record<string, Translation>> = {
   metadata: {
     field: 'metadata',
     messages: {
-      invalid: 'metadata takes at most 8 entries (an update counts them after merging with the stored ones), keys of 1 to 128 letters, digits, periods, underscores or dashes, and string values of at most 512 characters.',
+      invalid:
+        'metadata takes at most 8 entries (an update counts them after merging with the stored ones), keys of 1 to 128 letters, digits, periods, underscores or dashes, and string values of at most 512 characters.',
     },
   },
   // Upstream content is flat ({type, text, transcription: {…}}); the input wraps it in its @oneOf member.
@@ -119,11 +120,7 @@ function existingPrefix(type: GraphQLInputType, path: string[]): string[] {
 }
 
 /** The userError for an upstream refusal of `input` (of GraphQL type `inputType`). */
-export function userErrorForRejection(
-  rejection: Rejection,
-  input: Record<string, unknown>,
-  inputType: GraphQLInputType,
-): UserErrorShape {
+export function userErrorForRejection(rejection: Rejection, input: Record<string, unknown>, inputType: GraphQLInputType): UserErrorShape {
   const segments = rejection.parameter === undefined ? [] : segmentsOf(rejection.parameter);
   const path = existingPrefix(inputType, translate(segments, input));
   const named = segments.at(-1);

@@ -10,7 +10,10 @@ import { inboxAccount } from './access.ts';
 import { ConversationChangedEvent, repeatKey, type ConversationChangedPayload } from './events.ts';
 import { eventsOfAccount, openStream, type Subscriber } from './stream.ts';
 
-async function* conversationChanges(subscriber: Subscriber, statuses: readonly string[]): AsyncGenerator<Delivery<ConversationChangedPayload>> {
+async function* conversationChanges(
+  subscriber: Subscriber,
+  statuses: readonly string[],
+): AsyncGenerator<Delivery<ConversationChangedPayload>> {
   const { scope } = conversationsList({ status: statuses });
   const wanted = new Set(statuses);
   const seen = new RecentIds(REMEMBERED_KEYS);
@@ -29,7 +32,8 @@ async function* conversationChanges(subscriber: Subscriber, statuses: readonly s
 builder.subscriptionField('conversationChanged', (t) =>
   t.field({
     type: ConversationChangedEvent,
-    description: "The account's conversations as they are created or change (an inbox); with `status`, only those with one of these statuses.",
+    description:
+      "The account's conversations as they are created or change (an inbox); with `status`, only those with one of these statuses.",
     args: { status: t.arg({ type: [ConversationStatus], required: false }) },
     subscribe: (_root, args, context) =>
       openStream(context, {

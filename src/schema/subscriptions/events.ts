@@ -66,7 +66,9 @@ export function conversationEventPayload(event: LiveEvent): ConversationEventPay
 
 /** The same change reported twice (a repeated webhook, webhook and poll) is one key: creations by their record, the rest by event id. */
 export function repeatKey(event: LiveEvent): string {
-  return event.type.endsWith('_CREATED') || event.type === 'PARTICIPANT_ADDED' ? `${event.type}:${event.record.id}` : `event:${event.eventId}`;
+  return event.type.endsWith('_CREATED') || event.type === 'PARTICIPANT_ADDED'
+    ? `${event.type}:${event.record.id}`
+    : `event:${event.eventId}`;
 }
 
 const eventKindOf = (value: unknown): unknown =>
@@ -74,7 +76,11 @@ const eventKindOf = (value: unknown): unknown =>
 
 const KINDS: ReadonlySet<unknown> = new Set(CONVERSATION_EVENT_KINDS);
 
-const conversationOfEvent = (event: LiveEvent, info: GraphQLResolveInfo, context: Context): Promise<UpstreamConversation> | UpstreamConversation =>
+const conversationOfEvent = (
+  event: LiveEvent,
+  info: GraphQLResolveInfo,
+  context: Context,
+): Promise<UpstreamConversation> | UpstreamConversation =>
   event.record.kind === 'Conversation'
     ? event.record
     : conversationOf({ conversationId: event.conversationSid, accountId: event.accountSid }, info, context, 'event');
@@ -88,7 +94,11 @@ export const ConversationEvent = builder.interfaceRef<ConversationEventPayload>(
   },
   fields: (t) => ({
     eventId: t.id({ description: 'The same for every delivery of one change.', resolve: ({ event }) => event.eventId }),
-    occurredAt: t.field({ type: DateTime, description: 'When the change happened, as the upstream reports it.', resolve: ({ event }) => event.occurredAt }),
+    occurredAt: t.field({
+      type: DateTime,
+      description: 'When the change happened, as the upstream reports it.',
+      resolve: ({ event }) => event.occurredAt,
+    }),
     conversation: t.field({ type: Conversation, resolve: ({ event }, _args, context, info) => conversationOfEvent(event, info, context) }),
   }),
 });
@@ -107,7 +117,8 @@ const participantOf = ({ event }: ConversationEventPayload) => event.record as U
 builder.objectFields(eventType('CommunicationAddedEvent', 'A communication was added to the conversation.'), (t) => ({
   communicationEdge: t.field({
     type: CommunicationEdge,
-    description: "The communication as an edge of its conversation's `communications` (for @appendEdge); its cursor works as `after` there.",
+    description:
+      "The communication as an edge of its conversation's `communications` (for @appendEdge); its cursor works as `after` there.",
     resolve: (payload, _args, context) => {
       const communication = communicationOf(payload);
       return standaloneEdge(communication, communicationsScope(communication.conversationId, null), context.cursors);
@@ -152,7 +163,10 @@ export const ConversationChangedEvent = builder.objectRef<ConversationChangedPay
   fields: (t) => ({
     eventId: t.id({ description: 'The same for every delivery of one change.', resolve: ({ event }) => event.eventId }),
     occurredAt: t.field({ type: DateTime, resolve: ({ event }) => event.occurredAt }),
-    created: t.boolean({ description: 'True when the conversation is new.', resolve: ({ event }) => event.type === 'CONVERSATION_CREATED' }),
+    created: t.boolean({
+      description: 'True when the conversation is new.',
+      resolve: ({ event }) => event.type === 'CONVERSATION_CREATED',
+    }),
     conversationEdge: t.field({
       type: ConversationEdge,
       description: 'The conversation as an edge of `Query.conversations` with the same status filter: its cursor works as `after` there.',

@@ -103,7 +103,9 @@ function upstream(): SentRequest[] {
 
 /** How many conversations the account holds upstream (read directly from the emulator; the log is cleared after). */
 async function conversationCount(account = ACCOUNT_SID, password = AUTH_TOKEN): Promise<number> {
-  const response = await fetch(`${stack.emulator.url}/v2/Conversations?pageSize=1000`, { headers: { authorization: basicAuth(account, password) } });
+  const response = await fetch(`${stack.emulator.url}/v2/Conversations?pageSize=1000`, {
+    headers: { authorization: basicAuth(account, password) },
+  });
   const body = (await response.json()) as { conversations: unknown[] };
   stack.takeUpstreamCalls();
   return body.conversations.length;
@@ -197,7 +199,11 @@ describe('createConversation', () => {
       conversation: null,
       conversationEdge: null,
       userErrors: [
-        userError(['idempotencyKey'], 'CONFLICT', 'This idempotencyKey was already used with a different input: use a new key for a new request.'),
+        userError(
+          ['idempotencyKey'],
+          'CONFLICT',
+          'This idempotencyKey was already used with a different input: use a new key for a new request.',
+        ),
       ],
       clientMutationId: null,
     });
@@ -215,32 +221,87 @@ describe('createConversation', () => {
 
   it('a configurationSid the upstream refuses is INVALID on input.configurationSid, in the facade’s words (one POST)', async () => {
     const response = await stack.graphql(CREATE, { input: { configurationSid: 'conv_configuration_nope' } });
-    expect(response.data.createConversation.userErrors).toEqual([userError(['configurationSid'], 'INVALID', 'Not a valid configuration sid.')]);
+    expect(response.data.createConversation.userErrors).toEqual([
+      userError(['configurationSid'], 'INVALID', 'Not a valid configuration sid.'),
+    ]);
     expect(upstream()).toHaveLength(1);
   });
 
   describe('input the facade refuses itself → userErrors, zero upstream calls', () => {
     const nine = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`k${i}`, 'v']));
     const cases: [string, Record<string, unknown>, ReturnType<typeof userError>][] = [
-      ['a malformed configurationSid', { configurationSid: 'bad sid!' }, userError(['configurationSid'], 'INVALID', 'Not a valid configuration sid.')],
-      ['an empty configurationSid', { configurationSid: '' }, userError(['configurationSid'], 'REQUIRED', 'A configurationSid is required.')],
-      ['a 65-character configurationSid', { configurationSid: 'c'.repeat(65) }, userError(['configurationSid'], 'INVALID', 'At most 64 characters.')],
+      [
+        'a malformed configurationSid',
+        { configurationSid: 'bad sid!' },
+        userError(['configurationSid'], 'INVALID', 'Not a valid configuration sid.'),
+      ],
+      [
+        'an empty configurationSid',
+        { configurationSid: '' },
+        userError(['configurationSid'], 'REQUIRED', 'A configurationSid is required.'),
+      ],
+      [
+        'a 65-character configurationSid',
+        { configurationSid: 'c'.repeat(65) },
+        userError(['configurationSid'], 'INVALID', 'At most 64 characters.'),
+      ],
       ['a 257-character name', { name: 'n'.repeat(257) }, userError(['name'], 'INVALID', 'At most 256 characters.')],
-      ['metadata that is a list', { metadata: ['a'] }, userError(['metadata'], 'INVALID', 'metadata must be an object of string values, such as {"ticket": "TKT-456"}.')],
-      ['metadata that is a string', { metadata: 'a=b' }, userError(['metadata'], 'INVALID', 'metadata must be an object of string values, such as {"ticket": "TKT-456"}.')],
+      [
+        'metadata that is a list',
+        { metadata: ['a'] },
+        userError(['metadata'], 'INVALID', 'metadata must be an object of string values, such as {"ticket": "TKT-456"}.'),
+      ],
+      [
+        'metadata that is a string',
+        { metadata: 'a=b' },
+        userError(['metadata'], 'INVALID', 'metadata must be an object of string values, such as {"ticket": "TKT-456"}.'),
+      ],
       ['metadata with 9 entries', { metadata: nine }, userError(['metadata'], 'INVALID', 'metadata takes at most 8 entries.')],
-      ['a metadata key with a space', { metadata: { 'bad key': 'v' } }, userError(['metadata', 'bad key'], 'INVALID', 'A metadata key is 1 to 128 letters, digits, periods, underscores or dashes.')],
-      ['a 129-character metadata key', { metadata: { ['k'.repeat(129)]: 'v' } }, userError(['metadata', 'k'.repeat(129)], 'INVALID', 'A metadata key is 1 to 128 letters, digits, periods, underscores or dashes.')],
-      ['a 513-character metadata value', { metadata: { k: 'v'.repeat(513) } }, userError(['metadata', 'k'], 'INVALID', 'A metadata value is a string of at most 512 characters.')],
-      ['a metadata value that is a number', { metadata: { k: 5 } }, userError(['metadata', 'k'], 'INVALID', 'A metadata value is a string of at most 512 characters.')],
-      ['a metadata value that is null (nothing to remove on a create)', { metadata: { k: null } }, userError(['metadata', 'k'], 'INVALID', 'A metadata value is a string of at most 512 characters.')],
-      ['metadata over 8,192 characters of JSON', { metadata: { k: 'v'.repeat(9000) } }, userError(['metadata'], 'INVALID', 'At most 8192 characters of JSON.')],
-      ['an idempotencyKey that is not a UUID', { idempotencyKey: 'retry-1' }, userError(['idempotencyKey'], 'INVALID', 'idempotencyKey must be a UUID.')],
+      [
+        'a metadata key with a space',
+        { metadata: { 'bad key': 'v' } },
+        userError(['metadata', 'bad key'], 'INVALID', 'A metadata key is 1 to 128 letters, digits, periods, underscores or dashes.'),
+      ],
+      [
+        'a 129-character metadata key',
+        { metadata: { ['k'.repeat(129)]: 'v' } },
+        userError(['metadata', 'k'.repeat(129)], 'INVALID', 'A metadata key is 1 to 128 letters, digits, periods, underscores or dashes.'),
+      ],
+      [
+        'a 513-character metadata value',
+        { metadata: { k: 'v'.repeat(513) } },
+        userError(['metadata', 'k'], 'INVALID', 'A metadata value is a string of at most 512 characters.'),
+      ],
+      [
+        'a metadata value that is a number',
+        { metadata: { k: 5 } },
+        userError(['metadata', 'k'], 'INVALID', 'A metadata value is a string of at most 512 characters.'),
+      ],
+      [
+        'a metadata value that is null (nothing to remove on a create)',
+        { metadata: { k: null } },
+        userError(['metadata', 'k'], 'INVALID', 'A metadata value is a string of at most 512 characters.'),
+      ],
+      [
+        'metadata over 8,192 characters of JSON',
+        { metadata: { k: 'v'.repeat(9000) } },
+        userError(['metadata'], 'INVALID', 'At most 8192 characters of JSON.'),
+      ],
+      [
+        'an idempotencyKey that is not a UUID',
+        { idempotencyKey: 'retry-1' },
+        userError(['idempotencyKey'], 'INVALID', 'idempotencyKey must be a UUID.'),
+      ],
     ];
     it.each(cases)('%s', async (_name, extra, expected) => {
       const response = await stack.graphql(CREATE, { input: { configurationSid: CONFIGURATION_SID, clientMutationId: 'bad', ...extra } });
       expect(response.errors).toBeUndefined();
-      expect(response.data.createConversation).toEqual({ conversation: null, conversationEdge: null, userErrors: [expected], clientMutationId: 'bad' });
+      expect(response.data.createConversation).toEqual({
+        conversation: null,
+        conversationEdge: null,
+        userErrors: [expected],
+        clientMutationId: 'bad',
+      });
       expect(upstream()).toEqual([]);
     });
   });
@@ -326,13 +387,37 @@ describe('updateConversation: PATCH semantics, visible in reads', () => {
     const cases: [string, Record<string, unknown>, ReturnType<typeof userError>][] = [
       ['a malformed sid', { sid: '../Conversations' }, userError(['sid'], 'INVALID', 'Not a valid conversation sid.')],
       ['an empty sid', { sid: '' }, userError(['sid'], 'REQUIRED', 'A conversation sid is required.')],
-      ['status: null', { status: null }, userError(['status'], 'INVALID', 'status cannot be null: leave it out to keep the current status.')],
-      ['metadata: null', { metadata: null }, userError(['metadata'], 'INVALID', 'metadata cannot be null: leave it out to keep it, or set a key to null to remove that key.')],
-      ['metadata that is a list', { metadata: [] }, userError(['metadata'], 'INVALID', 'metadata must be an object of string values, such as {"ticket": "TKT-456"}.')],
-      ['a 513-character metadata value', { metadata: { k: 'v'.repeat(513) } }, userError(['metadata', 'k'], 'INVALID', 'A metadata value is a string of at most 512 characters, or null to remove the key.')],
-      ['a metadata key with a slash', { metadata: { 'a/b': null } }, userError(['metadata', 'a/b'], 'INVALID', 'A metadata key is 1 to 128 letters, digits, periods, underscores or dashes.')],
+      [
+        'status: null',
+        { status: null },
+        userError(['status'], 'INVALID', 'status cannot be null: leave it out to keep the current status.'),
+      ],
+      [
+        'metadata: null',
+        { metadata: null },
+        userError(['metadata'], 'INVALID', 'metadata cannot be null: leave it out to keep it, or set a key to null to remove that key.'),
+      ],
+      [
+        'metadata that is a list',
+        { metadata: [] },
+        userError(['metadata'], 'INVALID', 'metadata must be an object of string values, such as {"ticket": "TKT-456"}.'),
+      ],
+      [
+        'a 513-character metadata value',
+        { metadata: { k: 'v'.repeat(513) } },
+        userError(['metadata', 'k'], 'INVALID', 'A metadata value is a string of at most 512 characters, or null to remove the key.'),
+      ],
+      [
+        'a metadata key with a slash',
+        { metadata: { 'a/b': null } },
+        userError(['metadata', 'a/b'], 'INVALID', 'A metadata key is 1 to 128 letters, digits, periods, underscores or dashes.'),
+      ],
       ['a 257-character name', { name: 'n'.repeat(257) }, userError(['name'], 'INVALID', 'At most 256 characters.')],
-      ['an idempotencyKey that is not a UUID', { idempotencyKey: '12345' }, userError(['idempotencyKey'], 'INVALID', 'idempotencyKey must be a UUID.')],
+      [
+        'an idempotencyKey that is not a UUID',
+        { idempotencyKey: '12345' },
+        userError(['idempotencyKey'], 'INVALID', 'idempotencyKey must be a UUID.'),
+      ],
     ];
     it.each(cases)('%s', async (_name, extra, expected) => {
       const response = await stack.graphql(UPDATE, { input: { sid: 'conv_conversation_01jzzzzzzzzzzzzzzzzzzzzzzz', ...extra } });
@@ -372,7 +457,13 @@ describe('deleteConversation: returns once the upstream accepted it (202)', () =
     const conflict = await stack.graphql(DELETE, { input: { sid: bystander, idempotencyKey } });
     expect(conflict.data.deleteConversation).toEqual({
       deletedConversationId: null,
-      userErrors: [userError(['idempotencyKey'], 'CONFLICT', 'This idempotencyKey was already used with a different input: use a new key for a new request.')],
+      userErrors: [
+        userError(
+          ['idempotencyKey'],
+          'CONFLICT',
+          'This idempotencyKey was already used with a different input: use a new key for a new request.',
+        ),
+      ],
       clientMutationId: null,
     });
     const again = await stack.graphql(DELETE, { input: { sid } });
@@ -392,7 +483,12 @@ describe('deleteConversation: returns once the upstream accepted it (202)', () =
     try {
       const statusUrl = `http://127.0.0.1:${(trap.address() as AddressInfo).port}/v2/ControlPlane/Operations/proc_job_x`;
       const sid = seed('statusUrl elsewhere');
-      stack.emulator.faults.enqueue({ match: { method: 'DELETE' }, kind: 'status', status: 202, body: { statusUrl, related: { conversationId: sid } } });
+      stack.emulator.faults.enqueue({
+        match: { method: 'DELETE' },
+        kind: 'status',
+        status: 202,
+        body: { statusUrl, related: { conversationId: sid } },
+      });
       const response = await stack.graphql(DELETE, { input: { sid } });
       expect(response.data.deleteConversation.userErrors).toEqual([]);
       expect(response.data.deleteConversation.deletedConversationId).toEqual(expect.any(String));
@@ -482,7 +578,14 @@ describe('Conversation.metadata reads', () => {
       ['conv_conversation_01jmetamissingmetamissingm', undefined, null],
     ];
     for (const [id, metadata, expected] of cases) {
-      stack.emulator.data.insertRaw(ACCOUNT_SID, 'conversations', { id, accountId: ACCOUNT_SID, configurationId: CONFIGURATION_SID, name: id, status: 'ACTIVE', metadata });
+      stack.emulator.data.insertRaw(ACCOUNT_SID, 'conversations', {
+        id,
+        accountId: ACCOUNT_SID,
+        configurationId: CONFIGURATION_SID,
+        name: id,
+        status: 'ACTIVE',
+        metadata,
+      });
       expect(await read(id)).toMatchObject({ sid: id, name: id, status: 'ACTIVE', metadata: expected });
     }
   });

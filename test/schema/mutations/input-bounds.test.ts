@@ -110,12 +110,16 @@ describe('query arguments over their bound → BAD_USER_INPUT before any upstrea
     expect(response.errors?.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
     expect(stack.takeUpstreamCalls()).toHaveLength(0);
   });
-
 });
 
 describe('mutation input over its bound → userErrors INVALID with its path, no upstream call', () => {
   it.each([
-    ['text of 32,769 characters', { content: { text: { text: 't'.repeat(32_769) } } }, ['input', 'content', 'text', 'text'], 'At most 32768 characters.'],
+    [
+      'text of 32,769 characters',
+      { content: { text: { text: 't'.repeat(32_769) } } },
+      ['input', 'content', 'text', 'text'],
+      'At most 32768 characters.',
+    ],
     ['a 50,000-character channelId', { channelId: huge }, ['input', 'channelId'], 'At most 256 characters.'],
     ['a 257-character resourceId', { resourceId: 'r'.repeat(257) }, ['input', 'resourceId'], 'At most 256 characters.'],
     ['a 257-character clientMutationId', { clientMutationId: 'c'.repeat(257) }, ['input', 'clientMutationId'], 'At most 256 characters.'],

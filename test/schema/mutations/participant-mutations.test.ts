@@ -127,7 +127,10 @@ describe('addParticipant', () => {
       name: 'Ana',
       type: 'HUMAN_AGENT',
       profileId: PROFILE,
-      addresses: [{ address: '+15005550102', channel: 'SMS' }, { address: 'ana@support', channel: 'CHAT', channelId: 'CH-9' }],
+      addresses: [
+        { address: '+15005550102', channel: 'SMS' },
+        { address: 'ana@support', channel: 'CHAT', channelId: 'CH-9' },
+      ],
       idempotencyKey: key,
       clientMutationId: 'add-1',
     });
@@ -154,7 +157,10 @@ describe('addParticipant', () => {
           name: 'Ana',
           type: 'HUMAN_AGENT',
           profileId: PROFILE,
-          addresses: [{ address: '+15005550102', channel: 'SMS' }, { address: 'ana@support', channel: 'CHAT', channelId: 'CH-9' }],
+          addresses: [
+            { address: '+15005550102', channel: 'SMS' },
+            { address: 'ana@support', channel: 'CHAT', channelId: 'CH-9' },
+          ],
         },
         idempotencyKey: key.toLowerCase(),
       },
@@ -242,10 +248,30 @@ describe('addParticipant', () => {
 
   it.each([
     ['a malformed conversationSid', { conversationSid: 'conv/../x' }, ['input', 'conversationSid'], 'INVALID'],
-    ['an SMS address that is not E.164', { addresses: [{ address: '5005550101', channel: 'SMS' }] }, ['input', 'addresses', '0', 'address'], 'INVALID'],
-    ['a WHATSAPP address without its prefix', { addresses: [DANA, { address: '+15005550101', channel: 'WHATSAPP' }] }, ['input', 'addresses', '1', 'address'], 'INVALID'],
-    ['an RCS address without its prefix', { addresses: [{ address: 'brand_agent', channel: 'RCS' }] }, ['input', 'addresses', '0', 'address'], 'INVALID'],
-    ['the output-only channel UNKNOWN', { addresses: [{ address: 'x', channel: 'UNKNOWN' }] }, ['input', 'addresses', '0', 'channel'], 'INVALID'],
+    [
+      'an SMS address that is not E.164',
+      { addresses: [{ address: '5005550101', channel: 'SMS' }] },
+      ['input', 'addresses', '0', 'address'],
+      'INVALID',
+    ],
+    [
+      'a WHATSAPP address without its prefix',
+      { addresses: [DANA, { address: '+15005550101', channel: 'WHATSAPP' }] },
+      ['input', 'addresses', '1', 'address'],
+      'INVALID',
+    ],
+    [
+      'an RCS address without its prefix',
+      { addresses: [{ address: 'brand_agent', channel: 'RCS' }] },
+      ['input', 'addresses', '0', 'address'],
+      'INVALID',
+    ],
+    [
+      'the output-only channel UNKNOWN',
+      { addresses: [{ address: 'x', channel: 'UNKNOWN' }] },
+      ['input', 'addresses', '0', 'channel'],
+      'INVALID',
+    ],
     ['a blank address', { addresses: [{ address: '  ', channel: 'CHAT' }] }, ['input', 'addresses', '0', 'address'], 'REQUIRED'],
     ['an empty channelId', { addresses: [{ ...DANA, channelId: '' }] }, ['input', 'addresses', '0', 'channelId'], 'INVALID'],
     ['a blank name', { name: ' ' }, ['input', 'name'], 'INVALID'],
@@ -403,7 +429,12 @@ describe('updateParticipant: PATCH semantics over the upstream PUT', () => {
     ['profileId: null', { profileId: null }, ['input', 'profileId'], 'INVALID'],
     ['addresses: null', { addresses: null }, ['input', 'addresses'], 'INVALID'],
     ['a blank name (null clears it)', { name: '' }, ['input', 'name'], 'INVALID'],
-    ['a VOICE address that is not E.164', { addresses: [{ address: '+0123456789', channel: 'VOICE' }] }, ['input', 'addresses', '0', 'address'], 'INVALID'],
+    [
+      'a VOICE address that is not E.164',
+      { addresses: [{ address: '+0123456789', channel: 'VOICE' }] },
+      ['input', 'addresses', '0', 'address'],
+      'INVALID',
+    ],
     ['an idempotencyKey that is not a UUID', { idempotencyKey: '0000' }, ['input', 'idempotencyKey'], 'INVALID'],
   ])('refuses %s before any upstream call', async (_name, override, field, code) => {
     const { payload, calls } = await update({ conversationSid, sid: 'conv_participant_00000000000000000000000000', ...override });
@@ -426,7 +457,9 @@ describe('updateParticipant: PATCH semantics over the upstream PUT', () => {
 describe('Participant.conversation', () => {
   it('participants of one conversation read their conversation in one fetch', async () => {
     const sids = [seedParticipant(), seedParticipant(), seedParticipant()];
-    const response = await stack.graphql(PARTICIPANT_CONVERSATIONS, { ids: sids.map((sid) => encodeNodeId('Participant', `${conversationSid}/${sid}`)) });
+    const response = await stack.graphql(PARTICIPANT_CONVERSATIONS, {
+      ids: sids.map((sid) => encodeNodeId('Participant', `${conversationSid}/${sid}`)),
+    });
     expect(response.errors).toBeUndefined();
     for (const node of response.data.nodes) {
       expect(node.conversation).toEqual({
@@ -446,10 +479,20 @@ describe('Participant.conversation', () => {
 
   it('asking only for what the participant knows (id, sid, accountSid) fetches no conversation', async () => {
     const sids = [seedParticipant(), seedParticipant()];
-    const response = await stack.graphql(PARTICIPANT_CONVERSATION_KEYS, { ids: sids.map((sid) => encodeNodeId('Participant', `${conversationSid}/${sid}`)) });
+    const response = await stack.graphql(PARTICIPANT_CONVERSATION_KEYS, {
+      ids: sids.map((sid) => encodeNodeId('Participant', `${conversationSid}/${sid}`)),
+    });
     expect(response.errors).toBeUndefined();
     expect(response.data.nodes).toEqual(
-      sids.map((sid) => ({ sid, conversation: { __typename: 'Conversation', id: encodeNodeId('Conversation', conversationSid), sid: conversationSid, accountSid: ACCOUNT_SID } })),
+      sids.map((sid) => ({
+        sid,
+        conversation: {
+          __typename: 'Conversation',
+          id: encodeNodeId('Conversation', conversationSid),
+          sid: conversationSid,
+          accountSid: ACCOUNT_SID,
+        },
+      })),
     );
     expect(stack.takeUpstreamCalls().map((call) => `${call.method} ${call.path}`)).toEqual([
       `GET /v2/Conversations/${conversationSid}/Participants`,

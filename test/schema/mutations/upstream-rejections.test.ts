@@ -68,9 +68,12 @@ describe('rejectionOf: which upstream failures are refusals of what was sent', (
       ['ConversationId', 'conv_conversation_1'],
       ['id', 'conv_participant_2'],
     ];
-    expect(refusal(404, 'The requested resource /v2/Conversations/conv_conversation_1 was not found', path)?.parameter).toBe('ConversationId');
+    expect(refusal(404, 'The requested resource /v2/Conversations/conv_conversation_1 was not found', path)?.parameter).toBe(
+      'ConversationId',
+    );
     expect(
-      refusal(404, 'The requested resource /v2/Conversations/conv_conversation_1/Participants/conv_participant_2 was not found', path)?.parameter,
+      refusal(404, 'The requested resource /v2/Conversations/conv_conversation_1/Participants/conv_participant_2 was not found', path)
+        ?.parameter,
     ).toBe('id');
     expect(refusal(404, undefined, path)).toMatchObject({ reason: 'not_found', parameter: 'id' });
     expect(refusal(404, undefined, [])).toEqual({ kind: 'rejected', status: 404, code: undefined, reason: 'not_found' });
@@ -91,14 +94,22 @@ describe('userErrorForRejection: the one table, upstream parameter → input pat
       rejection('invalid', 'author.participantId'),
       textInput,
       createCommunicationInput,
-      { field: ['input', 'author', 'participantSid'], code: 'INVALID', message: 'No participant with this sid is part of the conversation.' },
+      {
+        field: ['input', 'author', 'participantSid'],
+        code: 'INVALID',
+        message: 'No participant with this sid is part of the conversation.',
+      },
     ],
     [
       'recipients[2].participantId',
       rejection('invalid', 'recipients[2].participantId'),
       textInput,
       createCommunicationInput,
-      { field: ['input', 'recipients', '2', 'participantSid'], code: 'INVALID', message: 'No participant with this sid is part of the conversation.' },
+      {
+        field: ['input', 'recipients', '2', 'participantSid'],
+        code: 'INVALID',
+        message: 'No participant with this sid is part of the conversation.',
+      },
     ],
     [
       'recipients[1].address',
@@ -148,14 +159,22 @@ describe('userErrorForRejection: the one table, upstream parameter → input pat
       rejection('invalid', 'content.text'),
       transcriptionInput,
       createCommunicationInput,
-      { field: ['input', 'content', 'transcription', 'text'], code: 'INVALID', message: 'The conversation service did not accept this value.' },
+      {
+        field: ['input', 'content', 'transcription', 'text'],
+        code: 'INVALID',
+        message: 'The conversation service did not accept this value.',
+      },
     ],
     [
       'content.transcription.confidence',
       rejection('invalid', 'content.transcription.confidence'),
       transcriptionInput,
       createCommunicationInput,
-      { field: ['input', 'content', 'transcription', 'confidence'], code: 'INVALID', message: 'The conversation service did not accept this value.' },
+      {
+        field: ['input', 'content', 'transcription', 'confidence'],
+        code: 'INVALID',
+        message: 'The conversation service did not accept this value.',
+      },
     ],
     [
       'content.type (the discriminator the input does not have)',
@@ -218,7 +237,8 @@ describe('userErrorForRejection: the one table, upstream parameter → input pat
   });
 
   it('never repeats the upstream’s words: messages come from the facade whatever the upstream said', () => {
-    const upstreamMessage = "Invalid parameter 'author.participantId': no participant conv_participant_9 in conversation conv_conversation_1";
+    const upstreamMessage =
+      "Invalid parameter 'author.participantId': no participant conv_participant_9 in conversation conv_conversation_1";
     const refused = refusal(400, upstreamMessage)!;
     const userError = userErrorForRejection(refused, textInput, createCommunicationInput);
     expect(userError.field).toEqual(['input', 'author', 'participantSid']);

@@ -19,7 +19,15 @@ const CREATE = /* GraphQL */ `
 `;
 
 /** Words of the upstream's refusals that must never reach a caller. */
-const UPSTREAM_WORDS = ['Invalid parameter', 'ConversationId', 'Idempotency-Key', 'participantId', 'Conflict on parameter', 'CLOSED and', "'"];
+const UPSTREAM_WORDS = [
+  'Invalid parameter',
+  'ConversationId',
+  'Idempotency-Key',
+  'participantId',
+  'Conflict on parameter',
+  'CLOSED and',
+  "'",
+];
 
 let stack: Stack;
 let conversationSid: string;
@@ -97,9 +105,15 @@ describe('upstream refusals → userErrors in the facade’s words', () => {
   });
 
   it('an unknown author participant names input.author.participantSid, not participantId', async () => {
-    const { payload, posts } = await create(input({ author: { ...author, participantSid: 'conv_participant_01jzzzzzzzzzzzzzzzzzzzzzzz' } }));
+    const { payload, posts } = await create(
+      input({ author: { ...author, participantSid: 'conv_participant_01jzzzzzzzzzzzzzzzzzzzzzzz' } }),
+    );
     expect(payload.userErrors).toEqual([
-      { field: ['input', 'author', 'participantSid'], code: 'INVALID', message: 'No participant with this sid is part of the conversation.' },
+      {
+        field: ['input', 'author', 'participantSid'],
+        code: 'INVALID',
+        message: 'No participant with this sid is part of the conversation.',
+      },
     ]);
     expect(posts).toHaveLength(1);
   });
