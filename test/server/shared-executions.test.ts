@@ -61,7 +61,11 @@ afterAll(async () => {
 
 let conversationCount = 0;
 /** A conversation with this exact sid in `account` (two accounts can hold the same sid, each its own). */
-function conversation(name: string, account = ACCOUNT_SID, id = `conv_conversation_01jshared${String(++conversationCount).padStart(16, '0')}`): string {
+function conversation(
+  name: string,
+  account = ACCOUNT_SID,
+  id = `conv_conversation_01jshared${String(++conversationCount).padStart(16, '0')}`,
+): string {
   stack.emulator.data.insertRaw(account, 'conversations', {
     id,
     accountId: account,
@@ -77,19 +81,34 @@ type Resource = { id: string; createdAt?: string } & Record<string, unknown>;
 /** A communication created upstream and announced by a signed status callback of its account. */
 async function announce(sid: string, text: string, options: { account?: string; idempotencyToken?: string } = {}): Promise<Resource> {
   const account = options.account ?? ACCOUNT_SID;
-  const data = stack.emulator.data.createCommunication(account, sid, { author: CUSTOMER, recipients: [AGENT], content: { type: 'TEXT', text } }) as unknown as Resource;
+  const data = stack.emulator.data.createCommunication(account, sid, {
+    author: CUSTOMER,
+    recipients: [AGENT],
+    content: { type: 'TEXT', text },
+  }) as unknown as Resource;
   const answer = await stack.postWebhook(
     { eventType: 'COMMUNICATION_CREATED', timestamp: data.createdAt, data },
-    { authToken: account === SECOND_ACCOUNT ? SECOND_TOKEN : AUTH_TOKEN, ...(options.idempotencyToken ? { idempotencyToken: options.idempotencyToken } : {}) },
+    {
+      authToken: account === SECOND_ACCOUNT ? SECOND_TOKEN : AUTH_TOKEN,
+      ...(options.idempotencyToken ? { idempotencyToken: options.idempotencyToken } : {}),
+    },
   );
   expect(answer.status).toBe(200);
   return data;
 }
 
-async function openSse(count: number, query: string, variables: Record<string, unknown>, headers: Record<string, string>, operationName?: string): Promise<SseStream[]> {
+async function openSse(
+  count: number,
+  query: string,
+  variables: Record<string, unknown>,
+  headers: Record<string, string>,
+  operationName?: string,
+): Promise<SseStream[]> {
   const before = stack.live.bus.listenerCount;
   const streams = await Promise.all(
-    Array.from({ length: count }, () => SseStream.open(stack.url, query, variables, { headers, ...(operationName ? { operationName } : {}) })),
+    Array.from({ length: count }, () =>
+      SseStream.open(stack.url, query, variables, { headers, ...(operationName ? { operationName } : {}) }),
+    ),
   );
   for (const stream of streams) expect(stream.status).toBe(200);
   await waitFor(() => stack.live.bus.listenerCount === before + count, `${count} subscriptions listening`);
@@ -115,7 +134,9 @@ describe('one execution per event for subscribers of one caller and operation', 
     const before = stack.live.bus.listenerCount;
     const sockets = Array.from({ length: 5 }, () => connect(stack.url, { connectionParams: { authorization: FIRST.authorization } }));
     const received: FormattedExecutionResult[][] = sockets.map(() => []);
-    const subscriptions = sockets.map((client, i) => subscribe(client, { query: WITH_NAME, variables: { sid } }, (result) => received[i]!.push(result)));
+    const subscriptions = sockets.map((client, i) =>
+      subscribe(client, { query: WITH_NAME, variables: { sid } }, (result) => received[i]!.push(result)),
+    );
     try {
       await waitFor(() => stack.live.bus.listenerCount === before + 5, 'five WebSocket subscriptions listening');
       stack.takeUpstreamCalls();
@@ -130,7 +151,12 @@ describe('one execution per event for subscribers of one caller and operation', 
           data: {
             communicationAdded: {
               cursor: expect.any(String),
-              node: { sid: communication.id, accountSid: ACCOUNT_SID, content: { text: `fan-out ${event}` }, conversation: { name: 'fan-out room' } },
+              node: {
+                sid: communication.id,
+                accountSid: ACCOUNT_SID,
+                content: { text: `fan-out ${event}` },
+                conversation: { name: 'fan-out room' },
+              },
             },
           },
         };
@@ -165,12 +191,20 @@ describe('never shared across what the result depends on', () => {
     try {
       stack.takeUpstreamCalls();
       const executionsBefore = executions;
-      const node = (account: string, id: string, text: string, name: string) => ({ sid: id, accountSid: account, content: { text }, conversation: { name } });
+      const node = (account: string, id: string, text: string, name: string) => ({
+        sid: id,
+        accountSid: account,
+        content: { text },
+        conversation: { name },
+      });
       // Interleaved, twice: first account, second account, with equal ids each round.
       for (let round = 0; round < 2; round++) {
         const id = `conv_communication_01jsamesid${String(++conversationCount).padStart(16, '0')}`;
         const createdAt = new Date(Date.UTC(2026, 0, 1, 0, 0, round)).toISOString();
-        for (const [account, token] of [[ACCOUNT_SID, AUTH_TOKEN], [SECOND_ACCOUNT, SECOND_TOKEN]] as const) {
+        for (const [account, token] of [
+          [ACCOUNT_SID, AUTH_TOKEN],
+          [SECOND_ACCOUNT, SECOND_TOKEN],
+        ] as const) {
           const data = stack.emulator.data.insertRaw(account, 'communications', {
             id,
             conversationId: sid,
@@ -181,7 +215,10 @@ describe('never shared across what the result depends on', () => {
             createdAt,
             updatedAt: createdAt,
           });
-          const answer = await stack.postWebhook({ eventType: 'COMMUNICATION_CREATED', timestamp: createdAt, data }, { authToken: token, idempotencyToken: `same-token-${round}` });
+          const answer = await stack.postWebhook(
+            { eventType: 'COMMUNICATION_CREATED', timestamp: createdAt, data },
+            { authToken: token, idempotencyToken: `same-token-${round}` },
+          );
           expect(answer.status).toBe(200);
         }
         const cursors = new Set<string>();
@@ -252,7 +289,10 @@ describe('never shared across what the result depends on', () => {
     try {
       const executionsBefore = executions;
       const communication = await announce(sid, 'variables');
-      for (const stream of withName) expect((await stream.next()).data).toEqual({ communicationAdded: { node: { sid: communication.id, conversation: { name: 'variables room' } } } });
+      for (const stream of withName)
+        expect((await stream.next()).data).toEqual({
+          communicationAdded: { node: { sid: communication.id, conversation: { name: 'variables room' } } },
+        });
       for (const stream of without) expect((await stream.next()).data).toEqual({ communicationAdded: { node: { sid: communication.id } } });
       expect(executions - executionsBefore).toBe(2);
     } finally {
@@ -268,7 +308,8 @@ describe('never shared across what the result depends on', () => {
     try {
       const executionsBefore = executions;
       const communication = await announce(sid, 'operations');
-      for (const stream of texts) expect((await stream.next()).data).toEqual({ communicationAdded: { node: { content: { text: 'operations' } } } });
+      for (const stream of texts)
+        expect((await stream.next()).data).toEqual({ communicationAdded: { node: { content: { text: 'operations' } } } });
       for (const stream of sids) expect((await stream.next()).data).toEqual({ communicationAdded: { node: { sid: communication.id } } });
       expect((await named[0]!.next()).data.communicationAdded.node.conversation).toEqual({ name: 'operations room' });
       expect(executions - executionsBefore).toBe(3);

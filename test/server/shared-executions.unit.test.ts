@@ -93,6 +93,8 @@ describe('SharedExecutions bounds', () => {
     const key = shared.subscriptionKey(DOCUMENT, 'Added', huge, 'credential-key-0000000');
     expect(Buffer.byteLength(key)).toBeLessThan(200);
     // Still apart from the same variables but one character.
-    expect(shared.subscriptionKey(DOCUMENT, 'Added', { ...huge, filler: `${huge.filler.slice(1)}y` }, 'credential-key-0000000')).not.toBe(key);
+    expect(shared.subscriptionKey(DOCUMENT, 'Added', { ...huge, filler: `${huge.filler.slice(1)}y` }, 'credential-key-0000000')).not.toBe(
+      key,
+    );
   });
 });
