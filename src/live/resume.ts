@@ -74,13 +74,19 @@ export interface ResumeOptions {
   retry?: RetryPolicy;
 }
 
-/** A bounded set of recently seen ids (insertion order; the oldest are forgotten first). */
+/**
+ * A bounded set of recently seen ids (insertion order; the oldest are forgotten first). The order
+ * is kept in a ring: finding the oldest through the set would make an iterator per add once full,
+ * per subscriber and delivery.
+ */
 export class RecentIds {
   readonly #ids = new Set<string>();
+  readonly #order: (string | undefined)[] = [];
   readonly #capacity: number;
+  #next = 0;
 
   constructor(capacity: number) {
-    this.#capacity = capacity;
+    this.#capacity = Math.max(1, capacity);
   }
 
   has(id: string): boolean {
@@ -91,7 +97,10 @@ export class RecentIds {
   add(id: string): boolean {
     if (this.#ids.has(id)) return false;
     this.#ids.add(id);
-    if (this.#ids.size > this.#capacity) this.#ids.delete(this.#ids.values().next().value!);
+    const oldest = this.#order[this.#next];
+    this.#order[this.#next] = id;
+    this.#next = (this.#next + 1) % this.#capacity;
+    if (oldest !== undefined) this.#ids.delete(oldest);
     return true;
   }
 }
@@ -144,6 +153,14 @@ interface Trigger {
   catchUp?: boolean;
 }
 
+/** An edge's share key, made once per edge object (the subscribers at one place read the same edges): one string for all of them. */
+const shareKeys = new WeakMap<Edge<UpstreamCommunication>, string>();
+function shareKeyOf(edge: Edge<UpstreamCommunication>): string {
+  let key = shareKeys.get(edge);
+  if (key === undefined) shareKeys.set(edge, (key = `edge\u0000${edge.cursor}`));
+  return key;
+}
+
 // One flat generator (no generators nested in it): with thousands of subscribers per event, each
 // level of async-generator delegation costs more than the rest of a delivery.
 export async function* communicationsAfter(options: ResumeOptions): AsyncGenerator<Delivery<Edge<UpstreamCommunication>>> {
@@ -190,7 +207,7 @@ export async function* communicationsAfter(options: ResumeOptions): AsyncGenerat
               loaders.communication.prime({ conversationId, id: edge.node.id }, edge.node);
             }
             // Shared only when read with the event's loaders (no subscriber's signal can cut it short for the others).
-            yield Delivery.of(edge, loaders, origin, event && loaders === trigger.loaders ? `edge\u0000${edge.cursor}` : undefined);
+            yield Delivery.of(edge, loaders, origin, event && loaders === trigger.loaders ? shareKeyOf(edge) : undefined);
           }
           if (!more) break;
           size = LARGE_PAGE;
@@ -213,7 +230,7 @@ export async function* communicationsAfter(options: ResumeOptions): AsyncGenerat
           seen.add(record.id);
           const eventLoaders = options.eventLoaders(done);
           const edge = unlistedEdge(eventLoaders, record, () => standaloneEdge(record, options.scope, codec));
-          yield Delivery.of(edge, eventLoaders, fromEvent(done), `edge\u0000${edge.cursor}`);
+          yield Delivery.of(edge, eventLoaders, fromEvent(done), shareKeyOf(edge));
         }
       }
     }

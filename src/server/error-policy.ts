@@ -5,10 +5,11 @@
 // code: a bug, an unforeseen failure) becomes "Unexpected error." with the request id, while its
 // details go to the log only.
 import { GraphQLError, type ExecutionResult } from 'graphql';
-import { isAsyncIterable, mapAsyncIterator, type Plugin } from 'graphql-yoga';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { FacadeError, isErrorCode } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { UpstreamError } from '../upstream/errors.ts';
+import { mapStream } from './map-stream.ts';
 import { recordOf, type RequestRecord } from './telemetry.ts';
 
 function rebuild(error: GraphQLError, message: string, extensions: Record<string, unknown>): GraphQLError {
@@ -68,7 +69,7 @@ export function useErrorPolicy(logger: Logger): Plugin {
       const fix = (single: ExecutionResult): ExecutionResult => applyErrorPolicy(single, record, logger);
       if (Array.isArray(result)) setResult(result.map(fix));
       // A subscription's stream (SSE): every result it yields gets the same policy.
-      else if (isAsyncIterable(result)) setResult(mapAsyncIterator(result, fix));
+      else if (isAsyncIterable(result)) setResult(mapStream(result, fix));
       else setResult(fix(result));
     },
   };

@@ -1,9 +1,11 @@
 // A subscription's Server-Sent Events, written as yoga writes them (graphql-yoga's SSE result
 // processor: the same headers, a first `:` comment, a keep-alive comment every 12 s, `event: next`
-// per result, `event: complete` at the end) with two differences that matter at fan-out sizes:
+// per result, `event: complete` at the end) with three differences that matter at fan-out sizes:
 // - each event is one chunk (yoga enqueues `event: next` and `data:` separately: two socket writes);
 // - a result shared by many subscribers (shared-executions.ts) is serialised once (a WeakMap from
 //   the result object to its text), so a thousand subscribers cost one JSON.stringify per event.
+// - served by node:http, the frames go straight into node's response (the body's pipe() is taken
+//   over): no stream machinery between a result and its socket write.
 import { Readable } from 'node:stream';
 import type { ExecutionResult } from 'graphql';
 import { formattedResult } from './websocket-operations.ts';
@@ -44,20 +46,65 @@ function frameOf(result: ExecutionResult): Uint8Array {
   return frame;
 }
 
+/** What the server adapter pipes the body into: node's ServerResponse (only what the pump uses). */
+interface NodeResponse {
+  write(chunk: Uint8Array): boolean;
+  end(chunk?: Uint8Array): unknown;
+  destroy(error?: Error): unknown;
+  once(event: 'drain' | 'close', listener: () => void): unknown;
+  readonly writableLength: number;
+  readonly destroyed: boolean;
+}
+
 export function processSseResult(result: AsyncIterable<ExecutionResult>, fetchAPI: FetchAPI): Response {
   // yoga's test setting, kept so that keep-alives show within a test's time.
   const pingIntervalMs = globalThis.process?.env?.NODE_ENV === 'test' ? 300 : 12_000;
   const iterator = result[Symbol.asyncIterator]();
   let reading = false;
   let closed = false;
-  // A Node stream, not a web ReadableStream: the server adapter pipes it straight into the
-  // response (a web stream goes through a ponyfill and a promise per chunk on top).
+  /** Set once the adapter pipes the body into node's response: results are then written to it directly. */
+  let direct: NodeResponse | undefined;
+  const stop = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(pingInterval);
+    Promise.resolve(iterator.return?.()).catch(() => {});
+  };
+  // Straight into node's response, one write of one shared frame per result: no stream between
+  // them (a Readable's buffer, its events and a pipe per subscriber and event). Pulls the next
+  // result only once the response took the last: a client that does not read holds its results
+  // back in the subscription's bounded buffer (and is cut off there), not here.
+  const pump = () => {
+    if (closed || reading) return;
+    reading = true;
+    iterator.next().then(
+      (step) => {
+        reading = false;
+        const response = direct;
+        if (closed || !response || response.destroyed) return;
+        if (step.done) {
+          closed = true;
+          clearInterval(pingInterval);
+          if (step.value != null) response.write(frameOf(step.value));
+          response.end(COMPLETE);
+          return;
+        }
+        if (response.write(frameOf(step.value))) pump();
+        else response.once('drain', pump);
+      },
+      (error: unknown) => {
+        reading = false;
+        stop();
+        direct?.destroy(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  };
+  // A Node stream, not a web ReadableStream: the server adapter hands it to node's response with
+  // pipe(), which the direct pump takes over; read as a stream otherwise (yoga.fetch, a platform Response).
   const body: Readable = new Readable({
-    // Pulls one result when the response wants more: a client that does not read holds its
-    // results back in the subscription's bounded buffer (and is cut off there), not here.
     highWaterMark: 1,
     read() {
-      if (reading || closed) return;
+      if (reading || closed || direct) return;
       reading = true;
       iterator.next().then(
         (step) => {
@@ -78,18 +125,25 @@ export function processSseResult(result: AsyncIterable<ExecutionResult>, fetchAP
       );
     },
     destroy(error, callback) {
-      clearInterval(pingInterval);
-      if (!closed) {
-        closed = true;
-        Promise.resolve(iterator.return?.()).catch(() => {});
-      }
+      stop();
       callback(error);
     },
   });
-  // Some browsers do not hand over a response before its first bytes.
+  body.pipe = (<T extends NodeJS.WritableStream>(destination: T): T => {
+    const response = destination as unknown as NodeResponse;
+    direct = response;
+    response.once('close', () => body.destroy());
+    // Some browsers do not hand over a response before its first bytes.
+    response.write(COMMENT);
+    pump();
+    return destination;
+  }) as Readable['pipe'];
   body.push(COMMENT);
   const pingInterval = setInterval(() => {
-    if (!closed && body.readableLength === 0) body.push(COMMENT);
+    if (closed) return;
+    if (direct) {
+      if (direct.writableLength === 0) direct.write(COMMENT);
+    } else if (body.readableLength === 0) body.push(COMMENT);
   }, pingIntervalMs);
   const headers = {
     'Content-Type': 'text/event-stream',

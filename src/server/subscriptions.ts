@@ -20,6 +20,7 @@ import { FacadeError } from '../errors.ts';
 import { loadersOf, originOf, shareKeyOf } from '../live/delivery.ts';
 import type { Loaders } from '../loaders/index.ts';
 import type { Credentials } from '../upstream/credentials.ts';
+import { mapStream } from './map-stream.ts';
 import { SharedExecutions } from './shared-executions.ts';
 import { processSseResult } from './sse-results.ts';
 import { transportOf, type SubscriptionRuntime } from '../live/runtime.ts';
@@ -57,6 +58,22 @@ function executionContext(context: Record<string, unknown>): Record<string, unkn
 /** Results shared by subscribers for this long at most: one event's fan-out (server/shared-executions.ts). */
 const SHARED_RESULT_MS = 5_000;
 const SHARED_RESULTS = 1_000;
+
+/**
+ * The last shared key made per subscription key. The subscribers of one group take an event one
+ * after the other, so all but the first reuse the string: joining it afresh per subscriber and
+ * delivery made a new string that the results' map hashed again each time.
+ */
+const joinedKeys = new Map<string, { shareKey: string; key: string }>();
+
+function joinedKey(subscriptionKey: string, shareKey: string): string {
+  const last = joinedKeys.get(subscriptionKey);
+  if (last?.shareKey === shareKey) return last.key;
+  const key = `${subscriptionKey}\u0000${shareKey}`;
+  if (joinedKeys.size >= SHARED_RESULTS && !last) joinedKeys.clear();
+  joinedKeys.set(subscriptionKey, { shareKey, key });
+  return key;
+}
 
 function subscribeWithDeliveryLoaders(shared: SharedExecutions) {
   return async (args: ExecutionArgs) => {
@@ -99,33 +116,12 @@ function subscribeWithDeliveryLoaders(shared: SharedExecutions) {
       const loaders = loadersOf(root);
       const shareKey = shareKeyOf(root);
       const result =
-        shareKey === undefined ? run(root, loaders) : shared.run(`${subscriptionKey}\u0000${shareKey}`, async () => run(root, loaders));
+        shareKey === undefined ? run(root, loaders) : shared.run(joinedKey(subscriptionKey, shareKey), async () => run(root, loaders));
       // A result already made (another subscriber's) is handed on in the same step.
       return result instanceof Promise ? result.then((made) => delivered(root, made)) : delivered(root, result);
     };
     return mapStream(stream, results);
   };
-}
-
-/** The stream's values mapped, with no promise step when the mapping answers at once (unlike yoga's mapAsyncIterator). */
-function mapStream<S, T>(source: AsyncIterable<S>, map: (value: S) => T | Promise<T>): AsyncIterableIterator<T> {
-  const iterator = source[Symbol.asyncIterator]();
-  const mapped: AsyncIterableIterator<T> = {
-    next: () =>
-      iterator.next().then((step): IteratorResult<T> | Promise<IteratorResult<T>> => {
-        if (step.done) return step;
-        const value = map(step.value);
-        return value instanceof Promise ? value.then((made) => ({ value: made, done: false })) : { value, done: false };
-      }),
-    return: (value?: unknown) =>
-      Promise.resolve(iterator.return?.(value)).then(() => ({ value: undefined, done: true }) as IteratorResult<T>),
-    throw: (error?: unknown) =>
-      Promise.resolve(iterator.throw ? iterator.throw(error) : iterator.return?.()).then(
-        () => ({ value: undefined, done: true }) as IteratorResult<T>,
-      ),
-    [Symbol.asyncIterator]: () => mapped,
-  };
-  return mapped;
 }
 
 function notAStream(): FacadeError {
