@@ -4,8 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCommunications, seedConversation } from '../helpers/seed.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
+import { graphql } from '../generated/index.ts';
 
-const PAGE = /* GraphQL */ `
+const PAGE = graphql(`
   query CommunicationsPage($sid: String!, $first: Int, $after: String, $last: Int, $before: String, $channelId: String) {
     conversation(sid: $sid) {
       communications(first: $first, after: $after, last: $last, before: $before, channelId: $channelId) {
@@ -15,7 +16,7 @@ const PAGE = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
 interface Page {
   ids: string[];
@@ -51,10 +52,10 @@ async function page(sid: string, args: Record<string, unknown>): Promise<Page> {
   stack.takeUpstreamCalls();
   const response = await stack.graphql(PAGE, { sid, ...args });
   expect(response.errors).toBeUndefined();
-  const connection = response.data.conversation.communications;
+  const connection = response.data.conversation!.communications;
   const calls = stack.takeUpstreamCalls().filter((call) => call.path.endsWith('/Communications'));
-  const ids = connection.edges.map((edge: { node: { sid: string } }) => edge.node.sid);
-  expect(connection.nodes.map((node: { sid: string }) => node.sid)).toEqual(ids);
+  const ids = connection.edges.map((edge) => edge.node.sid);
+  expect(connection.nodes.map((node) => node.sid)).toEqual(ids);
   expect(connection.pageInfo.startCursor).toBe(connection.edges[0]?.cursor ?? null);
   expect(connection.pageInfo.endCursor).toBe(connection.edges.at(-1)?.cursor ?? null);
   return {
@@ -216,7 +217,7 @@ describe('mixed page sizes and direction changes', () => {
   it('any edge cursor works as `after` and `before`, not just the page ends', async () => {
     const all = await page(small.sid, { first: 23 });
     const response = await stack.graphql(PAGE, { sid: small.sid, first: 23 });
-    const cursors: string[] = response.data.conversation.communications.edges.map((e: { cursor: string }) => e.cursor);
+    const cursors: string[] = response.data.conversation!.communications.edges.map((e) => e.cursor);
     for (const i of [0, 5, 11, 22]) {
       const after = await page(small.sid, { first: 4, after: cursors[i] });
       expect(after.ids).toEqual(all.ids.slice(i + 1, i + 5));
@@ -228,7 +229,7 @@ describe('mixed page sizes and direction changes', () => {
 
   it('`first` with `before`, `last` with `after`, and both cursors bound a window', async () => {
     const response = await stack.graphql(PAGE, { sid: small.sid, first: 23 });
-    const cursors: string[] = response.data.conversation.communications.edges.map((e: { cursor: string }) => e.cursor);
+    const cursors: string[] = response.data.conversation!.communications.edges.map((e) => e.cursor);
     const firstBefore = await page(small.sid, { first: 10, before: cursors[4] });
     expect(firstBefore.ids).toEqual(small.ids.slice(0, 4));
     expect(firstBefore.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCommunications, seedConversation } from '../helpers/seed.ts';
 import { ACCOUNT_SID, startStack, type Stack } from '../helpers/stack.ts';
+import { graphql } from '../generated/index.ts';
 
 const OTHER = 'AC33333333333333333333333333333333';
 let stack: Stack;
@@ -10,16 +11,16 @@ let conversations: { id: string; status: string }[];
 let participantIds: string[];
 let hub: string;
 
-const CONVERSATIONS = /* GraphQL */ `
+const CONVERSATIONS = graphql(`
   query ConversationsPage($first: Int, $after: String, $last: Int, $before: String, $status: [ConversationStatus!], $channelId: String) {
     conversations(first: $first, after: $after, last: $last, before: $before, status: $status, channelId: $channelId) {
       nodes { sid status }
       pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     }
   }
-`;
+`);
 
-const PARTICIPANTS = /* GraphQL */ `
+const PARTICIPANTS = graphql(`
   query ParticipantsPage($sid: String!, $first: Int, $after: String, $last: Int, $before: String) {
     conversation(sid: $sid) {
       participants(first: $first, after: $after, last: $last, before: $before) {
@@ -28,9 +29,12 @@ const PARTICIPANTS = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
-type Page = { ids: string[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string; endCursor: string } };
+type Page = {
+  ids: string[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+};
 
 async function walk(
   fetchPage: (args: Record<string, unknown>) => Promise<Page & { calls: number }>,
@@ -48,7 +52,7 @@ async function walk(
     else seen.unshift(...page.ids);
     const more = direction === 'forward' ? page.pageInfo.hasNextPage : page.pageInfo.hasPreviousPage;
     if (!more) break;
-    cursor = direction === 'forward' ? page.pageInfo.endCursor : page.pageInfo.startCursor;
+    cursor = (direction === 'forward' ? page.pageInfo.endCursor : page.pageInfo.startCursor) ?? undefined;
   }
   return { seen, calls };
 }
@@ -61,7 +65,7 @@ async function conversationsPage(args: Record<string, unknown>) {
   expect(response.errors).toBeUndefined();
   const connection = response.data.conversations;
   return {
-    ids: connection.nodes.map((n: { sid: string }) => n.sid),
+    ids: connection.nodes.map((n) => n.sid),
     pageInfo: connection.pageInfo,
     calls: stack.takeUpstreamCalls().length,
   };
@@ -71,9 +75,9 @@ async function participantsPage(args: Record<string, unknown>) {
   stack.takeUpstreamCalls();
   const response = await stack.graphql(PARTICIPANTS, { sid: hub, ...args });
   expect(response.errors).toBeUndefined();
-  const connection = response.data.conversation.participants;
+  const connection = response.data.conversation!.participants;
   const calls = stack.takeUpstreamCalls().filter((call) => call.path.endsWith('/Participants')).length;
-  return { ids: connection.nodes.map((n: { sid: string }) => n.sid), pageInfo: connection.pageInfo, calls };
+  return { ids: connection.nodes.map((n) => n.sid), pageInfo: connection.pageInfo, calls };
 }
 
 beforeAll(async () => {
@@ -127,7 +131,7 @@ describe('Query.conversations', () => {
       const page = await conversationsPage({ first: 3, after, status });
       seen.push(...page.ids);
       if (!page.pageInfo.hasNextPage) break;
-      after = page.pageInfo.endCursor;
+      after = page.pageInfo.endCursor ?? undefined;
     }
     expect(seen).toEqual(wanted);
     const back = await conversationsPage({ last: 2, status: ['INACTIVE'] });

@@ -6,10 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN, DEMO_LONG_CONVERSATION } from '../../src/emulator/index.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
+import { graphql } from '../generated/index.ts';
 
 const DEMO = { authorization: `Basic ${Buffer.from(`${DEMO_ACCOUNT_SID}:${DEMO_AUTH_TOKEN}`).toString('base64')}` };
 
-const PAGE = /* GraphQL */ `
+const PAGE = graphql(`
   query SizeChangePage($sid: String!, $first: Int, $after: String, $last: Int, $before: String) {
     conversation(sid: $sid) {
       communications(first: $first, after: $after, last: $last, before: $before) {
@@ -18,7 +19,7 @@ const PAGE = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
 let stack: Stack;
 let budgetOfOne: Stack;
@@ -46,11 +47,11 @@ async function page(args: Record<string, unknown>, target = stack) {
   const response = await target.graphql(PAGE, { sid: DEMO_LONG_CONVERSATION, ...args }, DEMO);
   const lists = target.takeUpstreamCalls().filter((call) => call.path.endsWith('/Communications'));
   expect(response.errors).toBeUndefined();
-  const connection = response.data.conversation.communications;
+  const connection = response.data.conversation!.communications;
   return {
-    ids: connection.edges.map((edge: { node: { sid: string } }) => edge.node.sid) as string[],
+    ids: connection.edges.map((edge) => edge.node.sid),
     pageInfo: connection.pageInfo as { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string; endCursor: string },
-    cursors: connection.edges.map((edge: { cursor: string }) => edge.cursor) as string[],
+    cursors: connection.edges.map((edge) => edge.cursor),
     listCalls: lists.length,
     pageSizes: lists.map((call) => call.query.pageSize?.[0]),
   };

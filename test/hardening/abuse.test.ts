@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCommunications, seedConversation } from '../helpers/seed.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
+import { graphql } from '../generated/index.ts';
 
 let stack: Stack;
 let sid: string;
@@ -25,7 +26,7 @@ beforeAll(async () => {
 
 afterAll(() => stack.close());
 
-const RELAY_QUERY = /* GraphQL */ `
+const RELAY_QUERY = graphql(`
   query RelayShaped($sid: String!) {
     conversation(sid: $sid) {
       id
@@ -44,13 +45,13 @@ const RELAY_QUERY = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
 describe('query limits, checked before execution', () => {
   it('a deep, real Relay-shaped query passes', async () => {
     const response = await stack.graphql(RELAY_QUERY, { sid });
     expect(response.errors).toBeUndefined();
-    expect(response.data.conversation.communications.edges).toHaveLength(10);
+    expect(response.data.conversation!.communications.edges).toHaveLength(10);
   });
 
   it('deep nesting → QUERY_TOO_COMPLEX, no upstream call', async () => {

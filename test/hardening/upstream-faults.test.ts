@@ -5,10 +5,35 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.ts';
 import { seedCommunications, seedConversation } from '../helpers/seed.ts';
 import { startStack, TEST_RESILIENCE, type Stack } from '../helpers/stack.ts';
+import type { CreateCommunicationInput } from '../generated/graphql.ts';
+import { graphql } from '../generated/index.ts';
 
-const LIST = `query ($sid: String!) { conversation(sid: $sid) { communications(first: 5) { nodes { sid } } } }`;
-const LAST = `query ($sid: String!) { conversation(sid: $sid) { communications(last: 5) { nodes { sid } } } }`;
-const CREATE = `mutation ($input: CreateCommunicationInput!) { createCommunication(input: $input) { communication { sid } userErrors { code } } }`;
+const LIST = graphql(`
+  query FaultsFirstPage($sid: String!) {
+    conversation(sid: $sid) { communications(first: 5) { nodes { sid } } }
+  }
+`);
+const LAST = graphql(`
+  query FaultsLastPage($sid: String!) {
+    conversation(sid: $sid) { communications(last: 5) { nodes { sid } } }
+  }
+`);
+const CREATE = graphql(`
+  mutation FaultsCreate($input: CreateCommunicationInput!) {
+    createCommunication(input: $input) { communication { sid } userErrors { code } }
+  }
+`);
+/** One upstream call: the account's first conversations. */
+const CONVERSATIONS = graphql(`
+  query FaultsConversations {
+    conversations(first: 5) { nodes { sid } }
+  }
+`);
+const ALL = graphql(`
+  query FaultsAllCommunications($sid: String!) {
+    conversation(sid: $sid) { communications(first: 1000) { nodes { sid } } }
+  }
+`);
 const listPath = /\/Communications$/;
 /** The same paths as a fault's `match.path` glob. */
 const listMatch = '*/Communications';
@@ -24,7 +49,7 @@ function attempts(method = 'GET', path: RegExp = listPath) {
   return stack.takeUpstreamCalls().filter((call) => call.method === method && path.test(call.path));
 }
 
-function createInput(extra: Record<string, unknown> = {}) {
+function createInput(extra: Partial<CreateCommunicationInput> = {}): CreateCommunicationInput {
   return {
     conversationSid: sid,
     author: { address: '+15005550001', channel: 'SMS' },
@@ -57,7 +82,7 @@ describe('retries', () => {
     const response = await stack.graphql(LIST, { sid });
     const elapsed = performance.now() - started;
     expect(response.errors).toBeUndefined();
-    expect(response.data.conversation.communications.nodes).toHaveLength(5);
+    expect(response.data.conversation!.communications.nodes).toHaveLength(5);
     expect(attempts().map((call) => call.status)).toEqual([429, 200]);
     expect(elapsed).toBeGreaterThanOrEqual(1000);
   });
@@ -120,9 +145,7 @@ describe('retries', () => {
   it('a create that timed out but went through is retried with its key and not duplicated', async () => {
     const idempotencyKey = randomUUID();
     const input = createInput({ idempotencyKey });
-    const countBefore = (
-      await stack.graphql(`query ($sid: String!) { conversation(sid: $sid) { communications(first: 1000) { nodes { sid } } } }`, { sid })
-    ).data.conversation.communications.nodes.length;
+    const countBefore = (await stack.graphql(ALL, { sid })).data.conversation!.communications.nodes.length;
     // The first POST is processed but answered too late (well past the 400 ms headers timeout).
     stack.emulator.faults.enqueue({ match: { method: 'POST' }, kind: 'delay', ms: 2000 });
     const response = await stack.graphql(CREATE, { input });
@@ -130,11 +153,8 @@ describe('retries', () => {
     // The caller retries the mutation with the same key: the original is returned, nothing new is made.
     const retry = await stack.graphql(CREATE, { input });
     expect(retry.errors).toBeUndefined();
-    const after = await stack.graphql(
-      `query ($sid: String!) { conversation(sid: $sid) { communications(first: 1000) { nodes { sid } } } }`,
-      { sid },
-    );
-    expect(after.data.conversation.communications.nodes.length).toBe(countBefore + 1);
+    const after = await stack.graphql(ALL, { sid });
+    expect(after.data.conversation!.communications.nodes.length).toBe(countBefore + 1);
   });
 
   it('429 on a create without a key is retried: Twilio never processes a 429', async () => {
@@ -187,14 +207,13 @@ describe('capacity and the circuit breaker', () => {
       upstream: { resilience: { ...TEST_RESILIENCE, maxAttempts: 1, maxConcurrent: 1, maxQueue: 1 } },
     });
     // One upstream call per query: one in flight (slow), one waiting, the third refused.
-    const oneCall = `{ conversations(first: 5) { nodes { sid } } }`;
     try {
       small.takeUpstreamCalls();
       small.emulator.faults.enqueue({ match: { path: '/v2/Conversations' }, kind: 'delay', ms: 800, times: 2 });
-      const slow = [small.graphql(oneCall), small.graphql(oneCall)];
+      const slow = [small.graphql(CONVERSATIONS), small.graphql(CONVERSATIONS)];
       await new Promise((resolve) => setTimeout(resolve, 200));
       const started = performance.now();
-      const refused = await small.graphql(oneCall);
+      const refused = await small.graphql(CONVERSATIONS);
       expect(performance.now() - started).toBeLessThan(300);
       expect(codes(refused)).toEqual(['UPSTREAM_UNAVAILABLE']);
       expect(refused.errors?.[0]?.message).toMatch(/capacity/);
@@ -220,14 +239,13 @@ describe('capacity and the circuit breaker', () => {
         },
       },
     });
-    const query = `{ conversations(first: 1) { nodes { sid } } }`;
     try {
-      expect((await guarded.graphql(query)).errors).toBeUndefined();
+      expect((await guarded.graphql(CONVERSATIONS)).errors).toBeUndefined();
       await upstream.close();
-      for (let i = 0; i < 4; i++) expect(codes(await guarded.graphql(query))).toEqual(['UPSTREAM_UNAVAILABLE']);
+      for (let i = 0; i < 4; i++) expect(codes(await guarded.graphql(CONVERSATIONS))).toEqual(['UPSTREAM_UNAVAILABLE']);
       // Open: refused at once, and nothing is sent (the upstream's port is closed anyway).
       const started = performance.now();
-      const fast = await guarded.graphql(query);
+      const fast = await guarded.graphql(CONVERSATIONS);
       expect(codes(fast)).toEqual(['UPSTREAM_UNAVAILABLE']);
       expect(performance.now() - started).toBeLessThan(100);
       // Back on the same port: after the reset timeout one probe goes through and closes the breaker.
@@ -236,7 +254,7 @@ describe('capacity and the circuit breaker', () => {
         let recovered = false;
         for (let i = 0; i < 40 && !recovered; i++) {
           await new Promise((resolve) => setTimeout(resolve, 50));
-          recovered = (await guarded.graphql(query)).errors === undefined;
+          recovered = (await guarded.graphql(CONVERSATIONS)).errors === undefined;
         }
         expect(recovered).toBe(true);
         expect(back.requests.count()).toBeGreaterThanOrEqual(1);

@@ -1,8 +1,15 @@
 // A GraphQL-over-SSE client for tests, on fetch: it opens a subscription (POST or GET with
 // `Accept: text/event-stream`), parses the stream as it arrives, and hands out each `next` payload
 // in order. Every wait is bounded: a payload that does not come within its time fails the test.
-export interface Payload {
-  data?: any;
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+
+/**
+ * A `next` payload; typed by the document when SseStream.open was given a typed one (test/generated's
+ * graphql()). `data` is typed as present, as in stack.graphql: reading it from an error payload fails the test.
+ */
+export interface Payload<TData = any> {
+  data: TData;
   errors?: Array<{ message: string; path?: (string | number)[]; extensions?: Record<string, any> }>;
 }
 
@@ -12,14 +19,14 @@ export interface SubscribeOptions {
   operationName?: string;
 }
 
-export class SseStream {
+export class SseStream<TData = any> {
   readonly status: number;
   readonly headers: Headers;
   /** Keep-alive comments (`:`) seen so far. */
   keepAlives = 0;
   /** True once `event: complete` arrived or the connection ended. */
   ended = false;
-  readonly #payloads: Payload[] = [];
+  readonly #payloads: Payload<TData>[] = [];
   readonly #waiters: Array<() => void> = [];
   readonly #abort: AbortController;
   readonly #done: Promise<void>;
@@ -32,12 +39,20 @@ export class SseStream {
     this.#done = this.#read(response);
   }
 
+  static async open<TResult, TVariables>(
+    url: string,
+    document: TypedDocumentNode<TResult, TVariables>,
+    variables?: TVariables,
+    options?: SubscribeOptions,
+  ): Promise<SseStream<TResult>>;
+  static async open(url: string, query: string, variables?: Record<string, unknown>, options?: SubscribeOptions): Promise<SseStream>;
   static async open(
     url: string,
-    query: string,
-    variables: Record<string, unknown> = {},
+    document: string | TypedDocumentNode,
+    variables: unknown = {},
     options: SubscribeOptions = {},
   ): Promise<SseStream> {
+    const query = typeof document === 'string' ? document : print(document);
     const abort = new AbortController();
     const method = options.method ?? 'POST';
     const headers = { accept: 'text/event-stream', ...options.headers };
@@ -67,7 +82,7 @@ export class SseStream {
   }
 
   /** The next payload, in order; fails when none comes within `timeoutMs` or the stream ended first. */
-  async next(timeoutMs = 5000): Promise<Payload> {
+  async next(timeoutMs = 5000): Promise<Payload<TData>> {
     const deadline = Date.now() + timeoutMs;
     while (this.#payloads.length === 0) {
       if (this.ended) throw new Error(`The stream ended without another payload (received: ${this.#body.slice(0, 500)})`);
@@ -140,7 +155,7 @@ export class SseStream {
       else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
     }
     if (event === 'next' && data.length) {
-      this.#payloads.push(JSON.parse(data.join('\n')) as Payload);
+      this.#payloads.push(JSON.parse(data.join('\n')) as Payload<TData>);
       this.#wake();
     } else if (event === 'complete') {
       this.ended = true;

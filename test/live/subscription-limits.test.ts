@@ -9,6 +9,19 @@ import { webhookEvent } from '../helpers/live-event.ts';
 import { AGENT, CUSTOMER, seedConversation } from '../helpers/seed.ts';
 import { SseStream, waitFor } from '../helpers/sse.ts';
 import { ACCOUNT_SID, startStack, type Stack } from '../helpers/stack.ts';
+import { graphql } from '../generated/index.ts';
+
+const RENAME = graphql(`
+  mutation LimitsRenameConversation($sid: String!) {
+    updateConversation(input: { sid: $sid, name: "renamed meanwhile" }) { userErrors { code } }
+  }
+`);
+
+const FIRST_CONVERSATION = graphql(`
+  query LimitsFirstConversation {
+    conversations(first: 1) { nodes { sid } }
+  }
+`);
 
 const SECOND = { authorization: `Basic ${Buffer.from('AC33333333333333333333333333333333:third-token').toString('base64')}` };
 
@@ -79,10 +92,7 @@ describe('cost and deadlines', () => {
     );
     // The request's deadline is 600 ms: it must pass (twice over) before the event comes.
     await new Promise((resolve) => setTimeout(resolve, 1300));
-    const rename = await stack.graphql(
-      `mutation ($sid: String!) { updateConversation(input: { sid: $sid, name: "renamed meanwhile" }) { userErrors { code } } }`,
-      { sid },
-    );
+    const rename = await stack.graphql(RENAME, { sid });
     expect(rename.data.updateConversation.userErrors).toEqual([]);
     const communication = stack.emulator.data.createCommunication(ACCOUNT_SID, sid, {
       author: { ...CUSTOMER, participantId: author.id },
@@ -119,7 +129,7 @@ describe('limits', () => {
       close: async () => {},
     };
     (stack.live as { source: LiveSource }).source = spy;
-    expect((await stack.graphql('{ conversations(first: 1) { nodes { sid } } }', {}, SECOND)).errors).toBeUndefined();
+    expect((await stack.graphql(FIRST_CONVERSATION, {}, SECOND)).errors).toBeUndefined();
   });
   afterAll(() => stack.close());
 

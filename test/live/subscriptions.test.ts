@@ -5,27 +5,75 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookEvent } from '../helpers/live-event.ts';
 import { AGENT, CUSTOMER, seedCommunications, seedConversation } from '../helpers/seed.ts';
-import { SseStream, waitFor } from '../helpers/sse.ts';
+import { type Payload, SseStream, waitFor } from '../helpers/sse.ts';
 import { ACCOUNT_SID, AUTH_TOKEN, type Stack } from '../helpers/stack.ts';
 import { basic, startTwoAccountStack } from './full-path.ts';
+import type { LiveCommunicationAddedSubscription } from '../generated/graphql.ts';
+import { graphql } from '../generated/index.ts';
 
 const SECOND_ACCOUNT = 'AC22222222222222222222222222222222';
 const SECOND_TOKEN = 'second-account-token';
 const SECOND = basic(SECOND_ACCOUNT, SECOND_TOKEN);
 
-const ADDED = `subscription Added($sid: String!, $after: String) {
-  communicationAdded(conversationSid: $sid, after: $after) { cursor node { sid accountSid content { ... on TextContent { text } } } }
-}`;
-const EVENTS = `subscription Events($sid: String!) {
-  conversationEvents(conversationSid: $sid) {
-    __typename eventId occurredAt conversation { sid }
-    ... on CommunicationAddedEvent { communicationEdge { cursor node { sid } } }
-    ... on CommunicationUpdatedEvent { communication { sid recipients { deliveryStatus } } }
-    ... on ParticipantAddedEvent { participantEdge { cursor node { sid name } } }
-    ... on ParticipantUpdatedEvent { participant { sid name } }
-    ... on ParticipantRemovedEvent { participantId }
+const ADDED = graphql(`
+  subscription LiveCommunicationAdded($sid: String!, $after: String) {
+    communicationAdded(conversationSid: $sid, after: $after) { cursor node { sid accountSid content { ... on TextContent { text } } } }
   }
-}`;
+`);
+const EVENTS = graphql(`
+  subscription LiveConversationEvents($sid: String!) {
+    conversationEvents(conversationSid: $sid) {
+      __typename eventId occurredAt conversation { sid }
+      ... on CommunicationAddedEvent { communicationEdge { cursor node { sid } } }
+      ... on CommunicationUpdatedEvent { communication { sid recipients { deliveryStatus } } }
+      ... on ParticipantAddedEvent { participantEdge { cursor node { sid name } } }
+      ... on ParticipantUpdatedEvent { participant { sid name } }
+      ... on ParticipantRemovedEvent { participantId }
+    }
+  }
+`);
+
+/** The event when it is of the given type (the test fails otherwise), narrowed to that type. */
+function eventOf<E extends { __typename: string }, N extends E['__typename']>(event: E | undefined, typename: N) {
+  expect(event?.__typename).toBe(typename);
+  return event as Extract<E, { __typename: N }>;
+}
+
+const CONVERSATION_CHANGED = graphql(`
+  subscription LiveConversationChanged($status: [ConversationStatus!]) {
+    conversationChanged(status: $status) { created eventId conversationEdge { cursor node { sid status } } }
+  }
+`);
+
+const FIRST_CONVERSATION = graphql(`
+  query LiveFirstConversation {
+    conversations(first: 1) { nodes { sid } }
+  }
+`);
+
+const NEWEST_CURSOR = graphql(`
+  query LiveNewestCursor($sid: String!) {
+    conversation(sid: $sid) { communications(last: 5) { pageInfo { endCursor } } }
+  }
+`);
+
+const COMMUNICATIONS_AFTER = graphql(`
+  query LiveCommunicationsAfter($sid: String!, $after: String) {
+    conversation(sid: $sid) { communications(first: 10, after: $after) { nodes { sid } pageInfo { hasPreviousPage hasNextPage } } }
+  }
+`);
+
+const CLOSE_CONVERSATION = graphql(`
+  mutation LiveCloseConversation($sid: String!) {
+    updateConversation(input: { sid: $sid, status: CLOSED }) { userErrors { code } }
+  }
+`);
+
+const CLOSED_AFTER = graphql(`
+  query LiveClosedAfter($after: String) {
+    conversations(status: [CLOSED], first: 5, after: $after) { nodes { sid } }
+  }
+`);
 
 type Resource = { id: string; createdAt?: string; updatedAt?: string } & Record<string, unknown>;
 
@@ -34,7 +82,7 @@ let stack: Stack;
 beforeAll(async () => {
   stack = await startTwoAccountStack(SECOND_ACCOUNT, SECOND_TOKEN);
   // The second account exists from its first request on (the emulator trusts a first password).
-  expect((await stack.graphql('{ conversations(first: 1) { nodes { sid } } }', {}, SECOND)).errors).toBeUndefined();
+  expect((await stack.graphql(FIRST_CONVERSATION, {}, SECOND)).errors).toBeUndefined();
 });
 
 afterAll(() => stack.close());
@@ -69,7 +117,7 @@ async function announce(
   }
 }
 
-const sidOf = (payload: { data?: any }) => payload.data.communicationAdded.node.sid as string;
+const sidOf = (payload: Payload<LiveCommunicationAddedSubscription>) => payload.data.communicationAdded.node.sid;
 
 const listReads = (sid: string) =>
   stack.emulator.requests.entries().filter((entry) => entry.path === `/v2/Conversations/${sid}/Communications` && entry.status !== 0)
@@ -93,12 +141,8 @@ async function resumeAfter(sid: string, after: string): Promise<SseStream> {
 }
 
 async function newestCursor(sid: string, headers?: Record<string, string>): Promise<string> {
-  const page = await stack.graphql(
-    `query ($sid: String!) { conversation(sid: $sid) { communications(last: 5) { pageInfo { endCursor } } } }`,
-    { sid },
-    headers,
-  );
-  return page.data.conversation.communications.pageInfo.endCursor;
+  const page = await stack.graphql(NEWEST_CURSOR, { sid }, headers);
+  return page.data.conversation!.communications.pageInfo.endCursor!;
 }
 
 describe('communicationAdded: resume without gaps', () => {
@@ -111,7 +155,7 @@ describe('communicationAdded: resume without gaps', () => {
     await announce('COMMUNICATION_CREATED', [first!]);
     const live = await stream.next();
     expect(sidOf(live)).toBe(first!.id);
-    const lastSeen = live.data.communicationAdded.cursor as string;
+    const lastSeen = live.data.communicationAdded.cursor;
 
     stream.close();
     await waitFor(() => stack.live.bus.listenerCount === 0, 'the first subscription to end');
@@ -182,18 +226,13 @@ describe('communicationAdded: resume without gaps', () => {
     for (const item of added) {
       const payload = await stream.next();
       expect(sidOf(payload)).toBe(item.id);
-      cursors.push(payload.data.communicationAdded.cursor as string);
+      cursors.push(payload.data.communicationAdded.cursor);
     }
     stream.close();
     stack.takeUpstreamCalls();
-    const next = await stack.graphql(
-      `query ($sid: String!, $after: String) { conversation(sid: $sid) { communications(first: 10, after: $after) { nodes { sid } pageInfo { hasPreviousPage hasNextPage } } } }`,
-      { sid, after: cursors[0] },
-    );
+    const next = await stack.graphql(COMMUNICATIONS_AFTER, { sid, after: cursors[0] });
     expect(next.errors).toBeUndefined();
-    expect(next.data.conversation.communications.nodes.map((node: { sid: string }) => node.sid)).toEqual(
-      added.slice(1).map((item) => item.id),
-    );
+    expect(next.data.conversation!.communications.nodes.map((node) => node.sid)).toEqual(added.slice(1).map((item) => item.id));
     expect(stack.takeUpstreamCalls().filter((call) => call.path.endsWith('/Communications'))).toHaveLength(1);
   });
 });
@@ -211,10 +250,8 @@ describe('duplicates', () => {
     expect([sidOf(await added.next()), sidOf(await added.next())]).toEqual([one!.id, two!.id]);
     const first = await events.next();
     const second = await events.next();
-    expect([first.data.conversationEvents.communicationEdge.node.sid, second.data.conversationEvents.communicationEdge.node.sid]).toEqual([
-      one!.id,
-      two!.id,
-    ]);
+    const [firstAdded, secondAdded] = [first, second].map((payload) => eventOf(payload.data.conversationEvents, 'CommunicationAddedEvent'));
+    expect([firstAdded!.communicationEdge.node.sid, secondAdded!.communicationEdge.node.sid]).toEqual([one!.id, two!.id]);
     expect(added.pending + events.pending).toBe(0);
     added.close();
     events.close();
@@ -358,28 +395,26 @@ describe('conversationEvents and conversationChanged', () => {
     ]);
     expect(payloads.every((payload) => payload.conversation.sid === sid)).toBe(true);
     expect(new Set(payloads.map((payload) => payload.eventId)).size).toBe(6);
-    expect(payloads[0].participantEdge.node).toEqual({ sid: participant.id, name: 'Ada' });
-    expect(payloads[1].communicationEdge.node.sid).toBe(communication!.id);
-    expect(payloads[2].communication.recipients).toEqual([{ deliveryStatus: 'DELIVERED' }]);
-    expect(payloads[3].participant.name).toBe('Ada L.');
-    expect(payloads[5].participantId).toBe(Buffer.from(`Participant:${sid}/${participant.id}`).toString('base64url'));
+    expect(eventOf(payloads[0], 'ParticipantAddedEvent').participantEdge.node).toEqual({ sid: participant.id, name: 'Ada' });
+    expect(eventOf(payloads[1], 'CommunicationAddedEvent').communicationEdge.node.sid).toBe(communication!.id);
+    expect(eventOf(payloads[2], 'CommunicationUpdatedEvent').communication.recipients).toEqual([{ deliveryStatus: 'DELIVERED' }]);
+    expect(eventOf(payloads[3], 'ParticipantUpdatedEvent').participant.name).toBe('Ada L.');
+    expect(eventOf(payloads[5], 'ParticipantRemovedEvent').participantId).toBe(
+      Buffer.from(`Participant:${sid}/${participant.id}`).toString('base64url'),
+    );
     // Everything came from the payloads: `conversation { sid }` is known from the event.
     expect(stack.takeUpstreamCalls()).toEqual([]);
     stream.close();
   });
 
   it('conversationChanged: the account’s conversations as they are created or change, filtered by status', async () => {
-    const query = `subscription ($status: [ConversationStatus!]) { conversationChanged(status: $status) { created eventId conversationEdge { cursor node { sid status } } } }`;
-    const all = await SseStream.open(stack.url, query, {});
-    const closed = await SseStream.open(stack.url, query, { status: ['CLOSED'] });
-    const other = await SseStream.open(stack.url, query, {}, { headers: SECOND });
+    const all = await SseStream.open(stack.url, CONVERSATION_CHANGED, {});
+    const closed = await SseStream.open(stack.url, CONVERSATION_CHANGED, { status: ['CLOSED'] });
+    const other = await SseStream.open(stack.url, CONVERSATION_CHANGED, {}, { headers: SECOND });
     const sid = seedConversation(stack.emulator, 'inbox');
     const conversation = await rawConversation(sid);
     await announce('CONVERSATION_CREATED', [conversation]);
-    const close = await stack.graphql(
-      `mutation ($sid: String!) { updateConversation(input: { sid: $sid, status: CLOSED }) { userErrors { code } } }`,
-      { sid },
-    );
+    const close = await stack.graphql(CLOSE_CONVERSATION, { sid });
     expect(close.data.updateConversation.userErrors).toEqual([]);
     await announce('CONVERSATION_UPDATED', [await rawConversation(sid)]);
     const created = (await all.next()).data.conversationChanged;
@@ -393,10 +428,7 @@ describe('conversationEvents and conversationChanged', () => {
     const onlyClosed = (await closed.next()).data.conversationChanged;
     expect([onlyClosed.created, onlyClosed.conversationEdge.node.status]).toEqual([false, 'CLOSED']);
     // The edge's cursor works as `after` on conversations with the same filter.
-    const page = await stack.graphql(
-      `query ($after: String) { conversations(status: [CLOSED], first: 5, after: $after) { nodes { sid } } }`,
-      { after: onlyClosed.conversationEdge.cursor },
-    );
+    const page = await stack.graphql(CLOSED_AFTER, { after: onlyClosed.conversationEdge.cursor });
     expect(page.errors).toBeUndefined();
     // The other account's inbox: its own new conversation is the first thing it hears of.
     const theirs = seedConversation(stack.emulator, 'their inbox', SECOND_ACCOUNT);

@@ -13,6 +13,7 @@ import { UpstreamClient } from '../../src/upstream/client.ts';
 import { makeCredentials } from '../../src/upstream/credentials.ts';
 import { createFacade } from '../../src/yoga.ts';
 import { ACCOUNT_SID, AUTH_TOKEN, startStack, TEST_RESILIENCE, type Stack } from '../helpers/stack.ts';
+import { graphql } from '../generated/index.ts';
 
 const lines: Array<Record<string, unknown>> = [];
 const spans = new InMemorySpanExporter();
@@ -23,7 +24,11 @@ const metrics = new Metrics();
 let stack: Stack;
 let sid: string;
 
-const QUERY = `query Latest($sid: String!) { conversation(sid: $sid) { communications(last: 3) { nodes { sid content { ... on TextContent { text } } } } } }`;
+const QUERY = graphql(`
+  query Latest($sid: String!) {
+    conversation(sid: $sid) { communications(last: 3) { nodes { sid content { ... on TextContent { text } } } } }
+  }
+`);
 
 beforeAll(async () => {
   const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });

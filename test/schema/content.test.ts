@@ -3,11 +3,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedConversation } from '../helpers/seed.ts';
 import { ACCOUNT_SID, startStack, type Stack } from '../helpers/stack.ts';
+import { graphql } from '../generated/index.ts';
 
 let stack: Stack;
 let conversationSid: string;
 
-const QUERY = /* GraphQL */ `
+const STATUS = graphql(`
+  query ContentConversationStatus($sid: String!) {
+    conversation(sid: $sid) { sid status }
+  }
+`);
+
+const QUERY = graphql(`
   query Content($sid: String!) {
     conversation(sid: $sid) {
       status
@@ -30,7 +37,7 @@ const QUERY = /* GraphQL */ `
       participants(first: 10) { nodes { type addresses { channel } } }
     }
   }
-`;
+`);
 
 const words = [
   { text: 'Hi', startTime: '2026-01-01T10:30:00.000Z', endTime: '2026-01-01T10:30:00.200Z' },
@@ -99,7 +106,7 @@ describe('CommunicationContent', () => {
   it('resolves every variant from the upstream `type`, and anything else to UnsupportedContent', async () => {
     const response = await stack.graphql(QUERY, { sid: conversationSid });
     expect(response.errors).toBeUndefined();
-    const contents = response.data.conversation.communications.nodes.map((node: { content: unknown }) => node.content);
+    const contents = response.data.conversation!.communications.nodes.map((node) => node.content);
     expect(contents).toEqual([
       { __typename: 'TextContent', text: 'plain text' },
       {
@@ -128,10 +135,10 @@ describe('CommunicationContent', () => {
   it('maps enum values the schema does not know to their documented fallbacks', async () => {
     const response = await stack.graphql(QUERY, { sid: conversationSid });
     expect(response.errors).toBeUndefined();
-    const last = response.data.conversation.communications.nodes.at(-1);
-    expect(last.author.channel).toBe('UNKNOWN');
-    expect(last.recipients).toEqual([{ channel: 'SMS', deliveryStatus: null }]);
-    expect(response.data.conversation.participants.nodes).toEqual([{ type: 'UNKNOWN', addresses: [{ channel: 'UNKNOWN' }] }]);
+    const last = response.data.conversation!.communications.nodes.at(-1);
+    expect(last?.author.channel).toBe('UNKNOWN');
+    expect(last?.recipients).toEqual([{ channel: 'SMS', deliveryStatus: null }]);
+    expect(response.data.conversation!.participants.nodes).toEqual([{ type: 'UNKNOWN', addresses: [{ channel: 'UNKNOWN' }] }]);
   });
 
   it('maps an unknown conversation status to null', async () => {
@@ -142,7 +149,7 @@ describe('CommunicationContent', () => {
       configurationId: 'conv_configuration_01jaaaaaaaaaaaaaaaaaaaaaaa',
       status: 'ARCHIVED',
     });
-    const response = await stack.graphql(`query ($sid: String!) { conversation(sid: $sid) { sid status } }`, { sid: id });
+    const response = await stack.graphql(STATUS, { sid: id });
     expect(response.errors).toBeUndefined();
     expect(response.data.conversation).toEqual({ sid: id, status: null });
   });

@@ -4,8 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seedConversation } from '../helpers/seed.ts';
 import { ACCOUNT_SID, startStack, type Stack } from '../helpers/stack.ts';
+import type { CreateCommunicationInput } from '../generated/graphql.ts';
+import { graphql } from '../generated/index.ts';
 
-const CREATE = /* GraphQL */ `
+const CREATE = graphql(`
   mutation Create($input: CreateCommunicationInput!) {
     createCommunication(input: $input) {
       communication {
@@ -27,38 +29,44 @@ const CREATE = /* GraphQL */ `
       clientMutationId
     }
   }
-`;
+`);
 
-const LIST = /* GraphQL */ `
+const LIST = graphql(`
   query List($sid: String!, $after: String, $before: String) {
     conversation(sid: $sid) {
       communications(first: 100, after: $after) { nodes { sid content { ... on TextContent { text } } } }
       older: communications(last: 100, before: $before) { nodes { sid } }
     }
   }
-`;
+`);
 
 let stack: Stack;
 let conversationSid: string;
 let participantSid: string;
 
-const author = { address: '+15005550001', channel: 'SMS' };
-const recipient = { address: '+15005550002', channel: 'SMS' };
+const author = { address: '+15005550001', channel: 'SMS' } as const;
+const recipient = { address: '+15005550002', channel: 'SMS' } as const;
 
-function input(extra: Record<string, unknown> = {}) {
+function input(extra: Partial<CreateCommunicationInput> = {}): CreateCommunicationInput {
   return { conversationSid, author, recipients: [recipient], content: { text: { text: 'hello' } }, ...extra };
 }
 
-async function create(inputValue: Record<string, unknown>) {
+/** An input outside the schema's types, on purpose: the facade must answer it with a userError or BAD_USER_INPUT. */
+function untypedInput(extra: Record<string, unknown>): CreateCommunicationInput {
+  return input(extra as Partial<CreateCommunicationInput>);
+}
+
+async function create(inputValue: CreateCommunicationInput) {
   const response = await stack.graphql(CREATE, { input: inputValue });
   const calls = stack.takeUpstreamCalls();
   const posts = calls.filter((call) => call.method === 'POST');
   return { response, payload: response.data?.createCommunication, calls, posts };
 }
 
-async function listTexts(): Promise<string[]> {
+/** The text of each communication (null for content that is not text). */
+async function listTexts(): Promise<Array<string | null>> {
   const response = await stack.graphql(LIST, { sid: conversationSid });
-  return response.data.conversation.communications.nodes.map((node: { content: { text: string } }) => node.content.text);
+  return response.data.conversation!.communications.nodes.map((node) => ('text' in node.content ? node.content.text : null));
 }
 
 beforeAll(async () => {
@@ -98,7 +106,7 @@ describe('createCommunication', () => {
       recipients: [recipient],
       content: { __typename: 'TextContent', text: 'hello' },
     });
-    expect(payload.communicationEdge.node.sid).toBe(payload.communication.sid);
+    expect(payload.communicationEdge!.node.sid).toBe(payload.communication!.sid);
     expect(posts).toHaveLength(1);
     expect(posts[0]!.path).toBe(`/v2/Conversations/${conversationSid}/Communications`);
     expect(posts[0]!.idempotencyKey).toBeUndefined();
@@ -116,7 +124,7 @@ describe('createCommunication', () => {
       }),
     );
     expect(payload.userErrors).toEqual([]);
-    expect(payload.communication.content).toEqual({
+    expect(payload.communication!.content).toEqual({
       __typename: 'TranscriptionContent',
       text: 'hello there',
       transcription: { channel: 1, confidence: 0.87, engine: 'twilio' },
@@ -127,8 +135,8 @@ describe('createCommunication', () => {
     const resourceId = `SM${randomUUID().replace(/-/g, '')}`;
     const first = await create(input({ resourceId, content: { text: { text: 'draft' } } }));
     const second = await create(input({ resourceId, content: { text: { text: 'final' } } }));
-    expect(second.payload.communication.sid).toBe(first.payload.communication.sid);
-    expect(second.payload.communication.content.text).toBe('final');
+    expect(second.payload.communication!.sid).toBe(first.payload.communication!.sid);
+    expect(second.payload.communication!.content).toEqual({ __typename: 'TextContent', text: 'final' });
     const texts = await listTexts();
     expect(texts.filter((text) => text === 'draft' || text === 'final')).toEqual(['final']);
   });
@@ -138,7 +146,7 @@ describe('createCommunication', () => {
     const before = (await listTexts()).length;
     const first = await create(input({ idempotencyKey, content: { text: { text: 'only once' } } }));
     const retry = await create(input({ idempotencyKey, content: { text: { text: 'only once' } } }));
-    expect(retry.payload.communication.sid).toBe(first.payload.communication.sid);
+    expect(retry.payload.communication!.sid).toBe(first.payload.communication!.sid);
     expect([...first.posts, ...retry.posts].map((post) => post.idempotencyKey)).toEqual([idempotencyKey, idempotencyKey]);
     expect((await listTexts()).length).toBe(before + 1);
   });
@@ -147,14 +155,14 @@ describe('createCommunication', () => {
     const { payload } = await create(input({ content: { text: { text: 'newest' } } }));
     const response = await stack.graphql(LIST, {
       sid: conversationSid,
-      after: payload.communicationEdge.cursor,
-      before: payload.communicationEdge.cursor,
+      after: payload.communicationEdge!.cursor,
+      before: payload.communicationEdge!.cursor,
     });
     expect(response.errors).toBeUndefined();
-    const { communications, older } = response.data.conversation;
+    const { communications, older } = response.data.conversation!;
     expect(communications.nodes).toEqual([]);
-    const all = (await stack.graphql(LIST, { sid: conversationSid })).data.conversation.communications.nodes;
-    expect(older.nodes.map((n: { sid: string }) => n.sid)).toEqual(all.slice(0, -1).map((n: { sid: string }) => n.sid));
+    const all = (await stack.graphql(LIST, { sid: conversationSid })).data.conversation!.communications.nodes;
+    expect(older.nodes.map((n) => n.sid)).toEqual(all.slice(0, -1).map((n) => n.sid));
   });
 });
 
@@ -171,7 +179,7 @@ describe('createCommunication input errors', () => {
       [['input', 'content', 'transcription', 'confidence'], 'INVALID'],
     ],
   ])('%s → userErrors, nothing sent upstream', async (_name, extra, [field, code]) => {
-    const { response, payload, posts } = await create(input({ ...extra, clientMutationId: 'm1' }));
+    const { response, payload, posts } = await create(untypedInput({ ...extra, clientMutationId: 'm1' }));
     expect(response.errors).toBeUndefined();
     expect(payload.communication).toBeNull();
     expect(payload.communicationEdge).toBeNull();
@@ -207,7 +215,7 @@ describe('createCommunication input errors', () => {
 
   it('content must be exactly one of text or transcription (@oneOf), checked before execution', async () => {
     for (const content of [{ text: { text: 'a' }, transcription: { text: 'b' } }, {}]) {
-      const { response, posts } = await create(input({ content }));
+      const { response, posts } = await create(untypedInput({ content }));
       expect(response.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
       expect(posts).toHaveLength(0);
     }

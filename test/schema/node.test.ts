@@ -3,6 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCommunications, seedConversation } from '../helpers/seed.ts';
 import { ACCOUNT_SID, startStack, type Stack } from '../helpers/stack.ts';
+import { graphql } from '../generated/index.ts';
+
+const NODE_IDS = graphql(`
+  query NodeIdsOfConversation($sid: String!) {
+    conversation(sid: $sid) { id participants { nodes { id } } communications { nodes { id } } }
+  }
+`);
 
 let stack: Stack;
 let ids: { conversation: string; participant: string; communication: string };
@@ -18,17 +25,30 @@ beforeAll(async () => {
   }) as { id: string };
   const [communication] = seedCommunications(stack.emulator, conversation, 1);
   sids = { conversation, participant: participant.id, communication: communication! };
-  const response = await stack.graphql(
-    `query ($sid: String!) { conversation(sid: $sid) { id participants { nodes { id } } communications { nodes { id } } } }`,
-    { sid: conversation },
-  );
-  const found = response.data.conversation;
-  ids = { conversation: found.id, participant: found.participants.nodes[0].id, communication: found.communications.nodes[0].id };
+  const response = await stack.graphql(NODE_IDS, { sid: conversation });
+  const found = response.data.conversation!;
+  ids = { conversation: found.id, participant: found.participants.nodes[0]!.id, communication: found.communications.nodes[0]!.id };
 });
 
 afterAll(() => stack.close());
 
-const NODE = `query ($id: ID!) { node(id: $id) { __typename id ... on Conversation { sid name } ... on Participant { sid name } ... on Communication { sid conversation { sid } } } }`;
+const NODE = graphql(`
+  query NodeById($id: ID!) {
+    node(id: $id) { __typename id ... on Conversation { sid name } ... on Participant { sid name } ... on Communication { sid conversation { sid } } }
+  }
+`);
+
+const NODES = graphql(`
+  query NodesByIds($ids: [ID!]!) {
+    nodes(ids: $ids) { id }
+  }
+`);
+
+const MISSING_CONVERSATION = graphql(`
+  query NodeMissingConversation {
+    conversation(sid: "conv_conversation_01jzzzzzzzzzzzzzzzzzzzzzzz") { sid }
+  }
+`);
 
 describe('node and nodes', () => {
   it('refetches each node type by its global id with one upstream call', async () => {
@@ -36,8 +56,8 @@ describe('node and nodes', () => {
       stack.takeUpstreamCalls();
       const response = await stack.graphql(NODE, { id });
       expect(response.errors).toBeUndefined();
-      expect(response.data.node.id).toBe(id);
-      expect(response.data.node.sid).toBe(sids[type as keyof typeof sids]);
+      expect(response.data.node?.id).toBe(id);
+      expect(response.data.node?.sid).toBe(sids[type as keyof typeof sids]);
       const calls = stack.takeUpstreamCalls();
       // A communication also loads its conversation for `conversation { sid }`.
       expect(calls).toHaveLength(type === 'communication' ? 2 : 1);
@@ -52,7 +72,7 @@ describe('node and nodes', () => {
 
   it('nodes() keeps the order of the ids and answers null for objects that do not exist', async () => {
     const missing = Buffer.from(`Communication:${sids.conversation}/conv_communication_01jzzzzzzzzzzzzzzzzzzzzzzz`).toString('base64url');
-    const response = await stack.graphql(`query ($ids: [ID!]!) { nodes(ids: $ids) { id } }`, {
+    const response = await stack.graphql(NODES, {
       ids: [ids.communication, missing, ids.conversation, ids.participant],
     });
     expect(response.errors).toBeUndefined();
@@ -64,7 +84,7 @@ describe('node and nodes', () => {
     const response = await stack.graphql(NODE, { id: missing });
     expect(response.errors).toBeUndefined();
     expect(response.data.node).toBeNull();
-    const bySid = await stack.graphql(`{ conversation(sid: "conv_conversation_01jzzzzzzzzzzzzzzzzzzzzzzz") { sid } }`);
+    const bySid = await stack.graphql(MISSING_CONVERSATION);
     expect(bySid.errors).toBeUndefined();
     expect(bySid.data.conversation).toBeNull();
   });

@@ -6,8 +6,13 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedConversation } from '../helpers/seed.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
+import { graphql } from '../generated/index.ts';
 
-const QUERY = `{ conversations(first: 5) { nodes { name } } }`;
+const QUERY = graphql(`
+  query AccessConversationNames {
+    conversations(first: 5) { nodes { name } }
+  }
+`);
 const SECRET = 'a-long-enough-hmac-secret-for-tests-0123456789';
 let stack: Stack;
 let jwks: Server;

@@ -3,10 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedConversation } from '../helpers/seed.ts';
 import { ACCOUNT_SID, startStack, type Stack } from '../helpers/stack.ts';
+import { graphql } from '../generated/index.ts';
 
 const OTHER = 'AC22222222222222222222222222222222';
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-const NAMES = `{ conversations(first: 10) { nodes { name accountSid } } }`;
+const NAMES = graphql(`
+  query CredentialsConversationNames {
+    conversations(first: 10) { nodes { name accountSid } }
+  }
+`);
 
 let stack: Stack;
 

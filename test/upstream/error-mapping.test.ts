@@ -3,6 +3,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seedCommunications, seedConversation } from '../helpers/seed.ts';
 import { AUTH_TOKEN, startStack, type Stack } from '../helpers/stack.ts';
+import { graphql } from '../generated/index.ts';
+
+const MISSING_CONVERSATION = graphql(`
+  query ErrorMappingMissingConversation {
+    conversation(sid: "conv_conversation_01jzzzzzzzzzzzzzzzzzzzzzzz") { sid }
+  }
+`);
 
 let stack: Stack;
 let sid: string;
@@ -70,7 +77,7 @@ describe('upstream failures → contract error codes', () => {
   });
 
   it('a missing resource is null, not an error', async () => {
-    const response = await stack.graphql(`{ conversation(sid: "conv_conversation_01jzzzzzzzzzzzzzzzzzzzzzzz") { sid } }`);
+    const response = await stack.graphql(MISSING_CONVERSATION);
     expect(response.errors).toBeUndefined();
     expect(response.data).toEqual({ conversation: null });
   });

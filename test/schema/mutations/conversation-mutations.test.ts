@@ -7,12 +7,13 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { basicAuth } from '../../../src/emulator/index.ts';
 import { ACCOUNT_SID, AUTH_TOKEN, startStack, type Stack } from '../../helpers/stack.ts';
+import { graphql } from '../../generated/index.ts';
 
 const CONFIGURATION_SID = 'conv_configuration_01jaaaaaaaaaaaaaaaaaaaaaaa';
 const OTHER = 'AC22222222222222222222222222222222';
 const OTHER_AUTH = { authorization: basicAuth(OTHER, 'other-secret') };
 
-const CREATE = /* GraphQL */ `
+const CREATE = graphql(`
   mutation ConversationMutationsCreate($input: CreateConversationInput!) {
     createConversation(input: $input) {
       conversation { id sid accountSid configurationSid name status metadata }
@@ -21,9 +22,9 @@ const CREATE = /* GraphQL */ `
       clientMutationId
     }
   }
-`;
+`);
 
-const UPDATE = /* GraphQL */ `
+const UPDATE = graphql(`
   mutation ConversationMutationsUpdate($input: UpdateConversationInput!) {
     updateConversation(input: $input) {
       conversation { id sid name status metadata }
@@ -31,19 +32,19 @@ const UPDATE = /* GraphQL */ `
       clientMutationId
     }
   }
-`;
+`);
 
 /** The input as an object literal whose fields are variables: one not given is left out of the input. */
-const UPDATE_FIELDS = /* GraphQL */ `
+const UPDATE_FIELDS = graphql(`
   mutation ConversationMutationsUpdateFields($sid: String!, $name: String, $status: ConversationStatus) {
     updateConversation(input: { sid: $sid, name: $name, status: $status }) {
       conversation { name status metadata }
       userErrors { field message code }
     }
   }
-`;
+`);
 
-const DELETE = /* GraphQL */ `
+const DELETE = graphql(`
   mutation ConversationMutationsDelete($input: DeleteConversationInput!) {
     deleteConversation(input: $input) {
       deletedConversationId
@@ -51,34 +52,34 @@ const DELETE = /* GraphQL */ `
       clientMutationId
     }
   }
-`;
+`);
 
-const READ = /* GraphQL */ `
+const READ = graphql(`
   query ConversationMutationsRead($sid: String!) {
     conversation(sid: $sid) { id sid accountSid name status metadata }
   }
-`;
+`);
 
-const READ_NODE = /* GraphQL */ `
+const READ_NODE = graphql(`
   query ConversationMutationsReadNode($id: ID!) {
     node(id: $id) { id }
   }
-`;
+`);
 
-const AROUND = /* GraphQL */ `
+const AROUND = graphql(`
   query ConversationMutationsAround($cursor: String!) {
     after: conversations(first: 5, after: $cursor) { edges { node { sid } } pageInfo { hasNextPage } }
     before: conversations(last: 1, before: $cursor) { edges { node { sid } } }
   }
-`;
+`);
 
 /** Two writes in one request; the second reads the first's conversation through its own payload. */
-const UPDATE_THEN_SEND = /* GraphQL */ `
+const UPDATE_THEN_SEND = graphql(`
   mutation ConversationMutationsUpdateThenSend($update: UpdateConversationInput!, $send: CreateCommunicationInput!) {
     updateConversation(input: $update) { conversation { id name status metadata } again: conversation { name } userErrors { code } }
     createCommunication(input: $send) { communication { conversation { id name status metadata } } userErrors { code } }
   }
-`;
+`);
 
 let stack: Stack;
 
@@ -155,7 +156,7 @@ describe('createConversation', () => {
         body: { configurationId: CONFIGURATION_SID, name: 'Billing question', metadata },
       },
     ]);
-    const sid = payload.conversation.sid;
+    const sid = payload.conversation!.sid;
     expect(sid).toMatch(/^conv_conversation_[0-9a-z]{26}$/);
     expect(payload).toEqual({
       conversation: {
@@ -167,17 +168,17 @@ describe('createConversation', () => {
         status: 'ACTIVE',
         metadata,
       },
-      conversationEdge: { cursor: expect.any(String), node: { id: payload.conversation.id, sid, name: 'Billing question' } },
+      conversationEdge: { cursor: expect.any(String), node: { id: payload.conversation!.id, sid, name: 'Billing question' } },
       userErrors: [],
       clientMutationId: 'c-1',
     });
 
     // The edge is one of Query.conversations: nothing after the newest, the older one before it.
-    const around = await stack.graphql(AROUND, { cursor: payload.conversationEdge.cursor });
+    const around = await stack.graphql(AROUND, { cursor: payload.conversationEdge!.cursor });
     expect(around.errors).toBeUndefined();
     expect(around.data.after).toEqual({ edges: [], pageInfo: { hasNextPage: false } });
     expect(around.data.before.edges).toEqual([{ node: { sid: before } }]);
-    const { configurationSid: _configurationSid, ...readable } = payload.conversation;
+    const { configurationSid: _configurationSid, ...readable } = payload.conversation!;
     expect(await read(sid)).toEqual(readable);
   });
 
@@ -345,7 +346,7 @@ describe('updateConversation: PATCH semantics, visible in reads', () => {
 
   it('metadata is merged: a string sets a key, null removes one, keys not mentioned are kept; status CLOSED; a retry leaves the same state', async () => {
     const sid = seed('merge me', { keep: 'k', change: 'old', drop: 'x' });
-    const input = { sid, status: 'CLOSED', metadata: { change: 'new', drop: null, add: 'a' }, idempotencyKey: randomUUID() };
+    const input = { sid, status: 'CLOSED' as const, metadata: { change: 'new', drop: null, add: 'a' }, idempotencyKey: randomUUID() };
     const response = await stack.graphql(UPDATE, { input });
     expect(upstream().map(({ method, body }) => [method, body])).toEqual([
       ['PATCH', { status: 'CLOSED', metadata: { change: 'new', drop: null, add: 'a' } }],
@@ -431,7 +432,7 @@ describe('updateConversation: PATCH semantics, visible in reads', () => {
 describe('deleteConversation: returns once the upstream accepted it (202)', () => {
   it('one DELETE with the key; the Node id at once; then the conversation reads as null by sid and by id', async () => {
     const sid = seed('to delete');
-    const { id } = await read(sid);
+    const { id } = (await read(sid))!;
     upstream();
     const idempotencyKey = randomUUID();
     const response = await stack.graphql(DELETE, { input: { sid, idempotencyKey, clientMutationId: 'd-1' } });
@@ -536,7 +537,7 @@ describe('another account’s credentials', () => {
 
   it('creates in its own account, which the server-held account does not see', async () => {
     const response = await stack.graphql(CREATE, { input: { configurationSid: CONFIGURATION_SID, name: 'other’s' } }, OTHER_AUTH);
-    const { sid, accountSid } = response.data.createConversation.conversation;
+    const { sid, accountSid } = response.data.createConversation.conversation!;
     expect(accountSid).toBe(OTHER);
     expect(await read(sid)).toBeNull();
   });
@@ -558,8 +559,8 @@ describe('reading a write back costs nothing upstream', () => {
     const expected = { name: 'read back, renamed', status: 'ACTIVE', metadata: { a: '1' } };
     expect(response.data.updateConversation.conversation).toMatchObject(expected);
     expect(response.data.updateConversation.again).toEqual({ name: expected.name });
-    expect(response.data.createCommunication.communication.conversation).toEqual({
-      id: response.data.updateConversation.conversation.id,
+    expect(response.data.createCommunication.communication!.conversation).toEqual({
+      id: response.data.updateConversation.conversation!.id,
       ...expected,
     });
     expect(upstream().map((call) => `${call.method} ${call.path}`)).toEqual([

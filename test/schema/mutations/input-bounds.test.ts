@@ -3,11 +3,14 @@
 // with the field's path and no POST; impossible DateTimes refused; addresses checked per channel;
 // an upper-case copy of an idempotency key is the same key.
 import { randomUUID } from 'node:crypto';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seedCommunications, seedConversation } from '../../helpers/seed.ts';
 import { startStack, type Stack } from '../../helpers/stack.ts';
+import type { AddressInput, Channel, CreateCommunicationInput } from '../../generated/graphql.ts';
+import { graphql } from '../../generated/index.ts';
 
-const CREATE = /* GraphQL */ `
+const CREATE = graphql(`
   mutation BoundedCreate($input: CreateCommunicationInput!) {
     createCommunication(input: $input) {
       communication { sid occurredAt }
@@ -15,54 +18,54 @@ const CREATE = /* GraphQL */ `
       clientMutationId
     }
   }
-`;
+`);
 
-const CONVERSATIONS = /* GraphQL */ `
+const CONVERSATIONS = graphql(`
   query BoundedConversations($channelId: String) {
     conversations(first: 5, channelId: $channelId) { nodes { sid } }
   }
-`;
+`);
 
-const COMMUNICATIONS = /* GraphQL */ `
+const COMMUNICATIONS = graphql(`
   query BoundedCommunications($sid: String!, $channelId: String) {
     conversation(sid: $sid) { communications(first: 5, channelId: $channelId) { nodes { sid } } }
   }
-`;
+`);
 
-const TWO_FIELDS = /* GraphQL */ `
+const TWO_FIELDS = graphql(`
   query BoundedTwoFields($sid: String!, $channelId: String) {
     conversation(sid: $sid) { name }
     conversations(channelId: $channelId) { nodes { sid } }
   }
-`;
+`);
 
-const CREATE_AND_READ = /* GraphQL */ `
+const CREATE_AND_READ = graphql(`
   mutation BoundedCreateAndRead($input: CreateCommunicationInput!, $channelId: String) {
     createCommunication(input: $input) {
       communication { conversation { communications(channelId: $channelId) { nodes { sid } } } }
       userErrors { field }
     }
   }
-`;
+`);
 
 let stack: Stack;
 let conversationSid: string;
 
-const author = { address: '+15005550001', channel: 'SMS' };
-const recipient = { address: '+15005550002', channel: 'SMS' };
+const author = { address: '+15005550001', channel: 'SMS' } as const;
+const recipient = { address: '+15005550002', channel: 'SMS' } as const;
 const huge = 'x'.repeat(50_000);
 
-function input(extra: Record<string, unknown> = {}) {
+function input(extra: Partial<CreateCommunicationInput> = {}): CreateCommunicationInput {
   return { conversationSid, author, recipients: [recipient], content: { text: { text: 'hello' } }, ...extra };
 }
 
-async function create(inputValue: Record<string, unknown>) {
+async function create(inputValue: CreateCommunicationInput) {
   const response = await stack.graphql(CREATE, { input: inputValue });
   const calls = stack.takeUpstreamCalls();
   return { response, payload: response.data?.createCommunication, calls, posts: calls.filter((call) => call.method === 'POST') };
 }
 
-async function query(document: string, variables: Record<string, unknown>) {
+async function query<TResult, TVariables>(document: TypedDocumentNode<TResult, TVariables>, variables: TVariables) {
   const response = await stack.graphql(document, variables);
   return { response, codes: response.errors?.map((error) => error.extensions?.code), calls: stack.takeUpstreamCalls() };
 }
@@ -113,7 +116,7 @@ describe('query arguments over their bound → BAD_USER_INPUT before any upstrea
 });
 
 describe('mutation input over its bound → userErrors INVALID with its path, no upstream call', () => {
-  it.each([
+  it.each<[string, Partial<CreateCommunicationInput>, string[], string]>([
     [
       'text of 32,769 characters',
       { content: { text: { text: 't'.repeat(32_769) } } },
@@ -163,13 +166,13 @@ describe('mutation input over its bound → userErrors INVALID with its path, no
     expect(accepted.payload.userErrors).toEqual([]);
     expect(accepted.posts).toHaveLength(1);
     const oneMore = await create(input({ ...atTheBounds, recipients: [...atTheBounds.recipients, recipient] }));
-    expect(oneMore.payload.userErrors.map((error: { field: string[] }) => error.field)).toEqual([['input', 'recipients']]);
+    expect(oneMore.payload.userErrors.map((error) => error.field)).toEqual([['input', 'recipients']]);
     expect(oneMore.calls).toHaveLength(0);
   });
 });
 
 describe('addresses per channel (E.164 for SMS and VOICE, whatsapp:+… , rcs:…) → userErrors, no upstream call', () => {
-  it.each([
+  it.each<[string, AddressInput]>([
     ['SMS without +', { address: '18005550100', channel: 'SMS' }],
     ['SMS with 16 digits', { address: '+1234567890123456', channel: 'SMS' }],
     ['VOICE with a country code starting with 0', { address: '+0123456789', channel: 'VOICE' }],
@@ -182,7 +185,7 @@ describe('addresses per channel (E.164 for SMS and VOICE, whatsapp:+… , rcs:�
     expect(calls).toHaveLength(0);
   });
 
-  it.each([
+  it.each<[Channel, string, string]>([
     ['WHATSAPP', 'whatsapp:+18005550100', 'whatsapp:18005550100'],
     ['RCS', 'rcs:brand_acme_agent', 'rcs:'],
     ['CHAT', 'customer 42 ✓', 'c'.repeat(257)],
@@ -191,7 +194,7 @@ describe('addresses per channel (E.164 for SMS and VOICE, whatsapp:+… , rcs:�
     expect(sent.payload.userErrors).toEqual([]);
     expect(sent.posts).toHaveLength(1);
     const refused = await create(input({ author: { address: good, channel }, recipients: [{ address: bad, channel }] }));
-    expect(refused.payload.userErrors.map((error: { field: string[] }) => error.field)).toEqual([['input', 'recipients', '0', 'address']]);
+    expect(refused.payload.userErrors.map((error) => error.field)).toEqual([['input', 'recipients', '0', 'address']]);
     expect(refused.calls).toHaveLength(0);
   });
 });
@@ -227,7 +230,7 @@ describe('DateTime: a real instant in the years 1970..9999', () => {
   ])('%s is accepted, its neighbour %s is not', async (occurredAt, neighbour) => {
     const { payload, posts } = await create(input({ occurredAt }));
     expect(payload.userErrors).toEqual([]);
-    expect(payload.communication.occurredAt).toBe(occurredAt);
+    expect(payload.communication!.occurredAt).toBe(occurredAt);
     expect(posts).toHaveLength(1);
     const refused = await create(input({ occurredAt: neighbour }));
     expect(refused.response.errors?.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
@@ -241,7 +244,7 @@ describe('idempotencyKey is compared case-insensitively', () => {
     const first = await create(input({ idempotencyKey: key, content: { text: { text: 'once, whatever the case' } } }));
     const upper = await create(input({ idempotencyKey: key.toUpperCase(), content: { text: { text: 'once, whatever the case' } } }));
     expect(upper.payload.userErrors).toEqual([]);
-    expect(upper.payload.communication.sid).toBe(first.payload.communication.sid);
+    expect(upper.payload.communication!.sid).toBe(first.payload.communication!.sid);
     expect([...first.posts, ...upper.posts].map((post) => post.idempotencyKey)).toEqual([key, key]);
   });
 

@@ -7,8 +7,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { encodeNodeId } from '../../../src/schema/node-id.ts';
 import { seedConversation } from '../../helpers/seed.ts';
 import { ACCOUNT_SID, AUTH_TOKEN, startStack, type Stack } from '../../helpers/stack.ts';
+import type { AddParticipantInput, UpdateParticipantInput } from '../../generated/graphql.ts';
+import { graphql } from '../../generated/index.ts';
 
-const ADD = /* GraphQL */ `
+const ADD = graphql(`
   mutation AddParticipant($input: AddParticipantInput!) {
     addParticipant(input: $input) {
       participant { id sid name type profileId addresses { address channel channelId } conversation { sid } }
@@ -17,9 +19,9 @@ const ADD = /* GraphQL */ `
       clientMutationId
     }
   }
-`;
+`);
 
-const UPDATE = /* GraphQL */ `
+const UPDATE = graphql(`
   mutation UpdateParticipant($input: UpdateParticipantInput!) {
     updateParticipant(input: $input) {
       participant { sid name type profileId addresses { address channel channelId } conversation { sid } }
@@ -27,35 +29,35 @@ const UPDATE = /* GraphQL */ `
       clientMutationId
     }
   }
-`;
+`);
 
-const PARTICIPANTS = /* GraphQL */ `
+const PARTICIPANTS = graphql(`
   query ParticipantsAround($sid: String!, $before: String) {
     conversation(sid: $sid) {
       participants(first: 100) { nodes { sid name type profileId addresses { address channel channelId } } }
       earlier: participants(last: 100, before: $before) { nodes { sid } }
     }
   }
-`;
+`);
 
-const PARTICIPANT_CONVERSATIONS = /* GraphQL */ `
+const PARTICIPANT_CONVERSATIONS = graphql(`
   query ParticipantConversations($ids: [ID!]!) {
     nodes(ids: $ids) { ... on Participant { sid conversation { id sid accountSid name status } } }
   }
-`;
+`);
 
-const PARTICIPANT_CONVERSATION_KEYS = /* GraphQL */ `
+const PARTICIPANT_CONVERSATION_KEYS = graphql(`
   query ParticipantConversationKeys($ids: [ID!]!) {
     nodes(ids: $ids) { ... on Participant { sid conversation { __typename ... on Node { id } sid accountSid } } }
   }
-`;
+`);
 
 const OTHER_ACCOUNT = 'AC22222222222222222222222222222222';
 const basic = (user: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}` });
 const AS_OTHER_ACCOUNT = basic(OTHER_ACCOUNT, 'other-secret');
 
-const DANA = { address: '+15005550101', channel: 'SMS' };
-const DANA_WHATSAPP = { address: 'whatsapp:+15005550101', channel: 'WHATSAPP', channelId: 'WA-1' };
+const DANA = { address: '+15005550101', channel: 'SMS' } as const;
+const DANA_WHATSAPP = { address: 'whatsapp:+15005550101', channel: 'WHATSAPP', channelId: 'WA-1' } as const;
 const PROFILE = 'mem_profile_00000000000000000000000001';
 
 let stack: Stack;
@@ -72,13 +74,13 @@ function upstreamRequests() {
   }));
 }
 
-async function add(input: Record<string, unknown>, headers?: Record<string, string>) {
+async function add(input: AddParticipantInput, headers?: Record<string, string>) {
   const response = await stack.graphql(ADD, { input }, headers);
   expect(response.errors).toBeUndefined();
   return { payload: response.data.addParticipant, calls: upstreamRequests() };
 }
 
-async function update(input: Record<string, unknown>, headers?: Record<string, string>) {
+async function update(input: UpdateParticipantInput, headers?: Record<string, string>) {
   const response = await stack.graphql(UPDATE, { input }, headers);
   expect(response.errors).toBeUndefined();
   return { payload: response.data.updateParticipant, calls: upstreamRequests() };
@@ -88,7 +90,7 @@ async function update(input: Record<string, unknown>, headers?: Record<string, s
 async function participantsOf(sid: string) {
   const response = await stack.graphql(PARTICIPANTS, { sid });
   stack.takeUpstreamCalls();
-  return response.data.conversation.participants.nodes as Array<Record<string, unknown>>;
+  return response.data.conversation!.participants.nodes;
 }
 
 /** A participant straight in the emulator, for the update tests. */
@@ -146,7 +148,7 @@ describe('addParticipant', () => {
       ],
       conversation: { sid: conversationSid },
     });
-    expect(payload.participantEdge.node.sid).toBe(payload.participant.sid);
+    expect(payload.participantEdge!.node.sid).toBe(payload.participant!.sid);
     // Exactly one upstream call: reading the result back (its conversation's sid included) is free.
     expect(calls).toEqual([
       {
@@ -166,10 +168,10 @@ describe('addParticipant', () => {
       },
     ]);
     // The edge's cursor is a cursor of Conversation.participants: everything before it is everyone added earlier.
-    const around = await stack.graphql(PARTICIPANTS, { sid: conversationSid, before: payload.participantEdge.cursor });
+    const around = await stack.graphql(PARTICIPANTS, { sid: conversationSid, before: payload.participantEdge!.cursor });
     expect(around.errors).toBeUndefined();
-    expect(around.data.conversation.earlier.nodes.map((node: { sid: string }) => node.sid)).toEqual(before.map((p) => p.sid));
-    expect(around.data.conversation.participants.nodes.at(-1).sid).toBe(payload.participant.sid);
+    expect(around.data.conversation!.earlier.nodes.map((node) => node.sid)).toEqual(before.map((p) => p.sid));
+    expect(around.data.conversation!.participants.nodes.at(-1)?.sid).toBe(payload.participant!.sid);
   });
 
   it('leaves out what the input leaves out: no name, type or profileId is sent, and the upstream defaults apply', async () => {
@@ -182,12 +184,17 @@ describe('addParticipant', () => {
 
   it('a retry with the same idempotencyKey creates nothing new and answers the original participant', async () => {
     const idempotencyKey = randomUUID();
-    const input = { conversationSid, name: 'Retry', addresses: [{ address: '+15005550103', channel: 'SMS' }], idempotencyKey };
+    const input: AddParticipantInput = {
+      conversationSid,
+      name: 'Retry',
+      addresses: [{ address: '+15005550103', channel: 'SMS' }],
+      idempotencyKey,
+    };
     const first = await add(input);
     const countAfterFirst = (await participantsOf(conversationSid)).length;
     const second = await add({ ...input, idempotencyKey: idempotencyKey.toUpperCase() });
     expect(second.payload.userErrors).toEqual([]);
-    expect(second.payload.participant.sid).toBe(first.payload.participant.sid);
+    expect(second.payload.participant!.sid).toBe(first.payload.participant!.sid);
     expect(second.calls.map((call) => [call.method, call.idempotencyKey])).toEqual([['POST', idempotencyKey]]);
     expect(await participantsOf(conversationSid)).toHaveLength(countAfterFirst);
   });
@@ -281,7 +288,8 @@ describe('addParticipant', () => {
     ['101 addresses', { addresses: Array.from({ length: 101 }, () => DANA) }, ['input', 'addresses'], 'INVALID'],
     ['an idempotencyKey that is not a UUID', { idempotencyKey: 'retry-1' }, ['input', 'idempotencyKey'], 'INVALID'],
   ])('refuses %s before any upstream call', async (_name, override, field, code) => {
-    const { payload, calls } = await add({ conversationSid, addresses: [DANA], ...override });
+    // Some overrides are outside the input's types on purpose (an output-only channel).
+    const { payload, calls } = await add({ conversationSid, addresses: [DANA], ...override } as AddParticipantInput);
     expect(payload.participant).toBeNull();
     expect(payload.userErrors).toHaveLength(1);
     expect(payload.userErrors[0]).toMatchObject({ field, code });
@@ -289,7 +297,10 @@ describe('addParticipant', () => {
   });
 
   it('an invalid type is refused by GraphQL validation itself: BAD_USER_INPUT, no upstream call', async () => {
-    const response = await stack.graphql(ADD, { input: { conversationSid, type: 'BOT', addresses: [DANA] } });
+    // 'BOT' is no ParticipantType: the variables are outside the document's types on purpose.
+    const response = await stack.graphql(ADD, {
+      input: { conversationSid, type: 'BOT', addresses: [DANA] } as unknown as AddParticipantInput,
+    });
     expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(stack.takeUpstreamCalls()).toEqual([]);
   });
@@ -437,7 +448,12 @@ describe('updateParticipant: PATCH semantics over the upstream PUT', () => {
     ],
     ['an idempotencyKey that is not a UUID', { idempotencyKey: '0000' }, ['input', 'idempotencyKey'], 'INVALID'],
   ])('refuses %s before any upstream call', async (_name, override, field, code) => {
-    const { payload, calls } = await update({ conversationSid, sid: 'conv_participant_00000000000000000000000000', ...override });
+    // Some overrides are outside the input's types on purpose (null where a value is required).
+    const { payload, calls } = await update({
+      conversationSid,
+      sid: 'conv_participant_00000000000000000000000000',
+      ...override,
+    } as UpdateParticipantInput);
     expect(payload.participant).toBeNull();
     expect(payload.userErrors).toHaveLength(1);
     expect(payload.userErrors[0]).toMatchObject({ field, code });
@@ -462,7 +478,7 @@ describe('Participant.conversation', () => {
     });
     expect(response.errors).toBeUndefined();
     for (const node of response.data.nodes) {
-      expect(node.conversation).toEqual({
+      expect(node!.conversation).toEqual({
         id: encodeNodeId('Conversation', conversationSid),
         sid: conversationSid,
         accountSid: ACCOUNT_SID,

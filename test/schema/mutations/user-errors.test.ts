@@ -6,8 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seedConversation } from '../../helpers/seed.ts';
 import { ACCOUNT_SID, startStack, type Stack } from '../../helpers/stack.ts';
+import type { CreateCommunicationInput } from '../../generated/graphql.ts';
+import { graphql } from '../../generated/index.ts';
 
-const CREATE = /* GraphQL */ `
+const CREATE = graphql(`
   mutation RefusedCreate($input: CreateCommunicationInput!) {
     createCommunication(input: $input) {
       communication { sid }
@@ -16,7 +18,7 @@ const CREATE = /* GraphQL */ `
       clientMutationId
     }
   }
-`;
+`);
 
 /** Words of the upstream's refusals that must never reach a caller. */
 const UPSTREAM_WORDS = [
@@ -32,14 +34,14 @@ const UPSTREAM_WORDS = [
 let stack: Stack;
 let conversationSid: string;
 
-const author = { address: '+15005550001', channel: 'SMS' };
-const recipient = { address: '+15005550002', channel: 'SMS' };
+const author = { address: '+15005550001', channel: 'SMS' } as const;
+const recipient = { address: '+15005550002', channel: 'SMS' } as const;
 
-function input(extra: Record<string, unknown> = {}) {
+function input(extra: Partial<CreateCommunicationInput> = {}): CreateCommunicationInput {
   return { conversationSid, author, recipients: [recipient], content: { text: { text: 'hello' } }, clientMutationId: 'm-1', ...extra };
 }
 
-async function create(inputValue: Record<string, unknown>) {
+async function create(inputValue: CreateCommunicationInput) {
   const response = await stack.graphql(CREATE, { input: inputValue });
   const posts = stack.takeUpstreamCalls().filter((call) => call.method === 'POST');
   const payload = response.data?.createCommunication;
