@@ -45,6 +45,34 @@ export function endableStream<S, T>(source: AsyncIterable<S>, options: EndableSt
     resolve?.(result);
   }
 
+  // One set of handlers per stream, not per read: only one read is ever in progress, and a step
+  // that comes after the stream ended finds no read to settle (next() reads nothing once ended).
+  function onStep(step: IteratorResult<S>): void {
+    if (pending === undefined) return; // ended while reading: already settled
+    if (step.done) {
+      finish(false);
+      settle(DONE);
+      return;
+    }
+    let value: T;
+    try {
+      value = options.map(step.value);
+    } catch (error) {
+      fail(error, true);
+      return;
+    }
+    settle({ value, done: false });
+  }
+
+  function onFailure(error: unknown): void {
+    if (pending !== undefined) fail(error, false);
+  }
+
+  function read(resolve: (result: IteratorResult<T, undefined>) => void): void {
+    pending = resolve;
+    iterator.next().then(onStep, onFailure);
+  }
+
   const stream: EndableStream<T> = {
     [Symbol.asyncIterator]() {
       return stream;
@@ -56,30 +84,7 @@ export function endableStream<S, T>(source: AsyncIterable<S>, options: EndableSt
         return Promise.resolve({ value, done: false });
       }
       if (ended) return Promise.resolve(DONE);
-      return new Promise((resolve) => {
-        pending = resolve;
-        iterator.next().then(
-          (step) => {
-            if (pending !== resolve) return; // ended while reading: already settled
-            if (step.done) {
-              finish(false);
-              settle(DONE);
-              return;
-            }
-            let value: T;
-            try {
-              value = options.map(step.value);
-            } catch (error) {
-              fail(error, true);
-              return;
-            }
-            settle({ value, done: false });
-          },
-          (error: unknown) => {
-            if (pending === resolve) fail(error, false);
-          },
-        );
-      });
+      return new Promise(read);
     },
     end(value?: T) {
       if (ended) return;
