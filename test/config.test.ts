@@ -1,6 +1,6 @@
 // Configuration: every variable is parsed and checked at start; a bad value stops the process
 // with one clear line naming the variable, and it never starts half-configured.
-import { spawnSync } from 'node:child_process';
+import { startMainWith } from './helpers/start-main.ts';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { describeVariables, loadConfig, VARIABLES } from '../src/config/index.ts';
@@ -56,13 +56,7 @@ describe('loadConfig', () => {
 
 describe('npm start with a bad value', () => {
   it('exits 1 with one line naming the variable', () => {
-    const node = new URL('../node_modules/.bin/node', import.meta.url).pathname;
-    const result = spawnSync(node, ['src/main.ts'], {
-      cwd: new URL('..', import.meta.url).pathname,
-      env: { PATH: process.env.PATH, PORT: '99999' },
-      encoding: 'utf8',
-      timeout: 15_000,
-    });
+    const result = startMainWith({ PORT: '99999' });
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split('\n')).toEqual(['Configuration error: PORT must be a whole number from 0 to 65535 (got "99999")']);
     expect(result.stdout).toBe('');

@@ -2,7 +2,7 @@
 // (PUBLIC_URL) or the embedded emulator sends them, else polling; webhook tokens and limits are
 // read and checked at start, and a bad value stops the start with one line that names the
 // variable and never repeats a token.
-import { spawnSync } from 'node:child_process';
+import { startMainWith } from '../helpers/start-main.ts';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { createLive, DEFAULT_LIVE_LIMITS, liveOptionsFrom } from '../../src/live/index.ts';
@@ -100,13 +100,7 @@ describe('live-update configuration', () => {
   });
 
   it('npm start with a bad live setting exits 1 with one line naming the variable, before listening', () => {
-    const node = new URL('../../node_modules/.bin/node', import.meta.url).pathname;
-    const result = spawnSync(node, ['src/main.ts'], {
-      cwd: new URL('../..', import.meta.url).pathname,
-      env: { PATH: process.env.PATH, PORT: '0', WEBHOOK_AUTH_TOKENS: 'AC1:secret-value' },
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
+    const result = startMainWith({ PORT: '0', WEBHOOK_AUTH_TOKENS: 'AC1:secret-value' });
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toEqual([

@@ -3,7 +3,7 @@
 // gets a 403 and no Access-Control-* header, and nothing runs upstream; named origins get their
 // origin back with credentials; `*` gets `*`, never credentials, never a reflection; `null` never.
 // Then CORS_ORIGINS parsing. The real-browser side is test/browser/cors.test.ts.
-import { spawnSync } from 'node:child_process';
+import { startMainWith } from '../helpers/start-main.ts';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
@@ -241,13 +241,7 @@ describe('CORS_ORIGINS configuration', () => {
   });
 
   it('npm start with a malformed CORS_ORIGINS exits 1 with one line naming the variable', () => {
-    const node = new URL('../../node_modules/.bin/node', import.meta.url).pathname;
-    const result = spawnSync(node, ['src/main.ts'], {
-      cwd: new URL('../..', import.meta.url).pathname,
-      env: { PATH: process.env.PATH, PORT: '0', CORS_ORIGINS: 'http://127.0.0.1:5173/' },
-      encoding: 'utf8',
-      timeout: 15_000,
-    });
+    const result = startMainWith({ PORT: '0', CORS_ORIGINS: 'http://127.0.0.1:5173/' });
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split('\n')).toEqual([
       'Configuration error: CORS_ORIGINS must list origins such as http://127.0.0.1:5173 (scheme://host[:port]) or * (got "http://127.0.0.1:5173/": did you mean "http://127.0.0.1:5173"?)',
