@@ -33,8 +33,8 @@ const valid = (token: string, request: Received, url = request.fullUrl, body = r
   twilio.validateRequestWithBody(token, String(request.headers['x-twilio-signature']), url, body);
 const event = (request: Received) => JSON.parse(request.body) as { eventType: string; timestamp: string; data: any };
 
-/** A configuration of ACCOUNT whose statusCallbacks are `paths` on the receiver, and a conversation naming it. */
-async function conversationWithCallbacks(...paths: string[]): Promise<{ configurationId: string; conversationId: string }> {
+/** A configuration of ACCOUNT whose statusCallbacks are `paths` on the receiver; its id. */
+async function configurationWithCallbacks(...paths: string[]): Promise<string> {
   const created = await call(emulator, 'POST', '/v2/ControlPlane/Configurations', {
     body: {
       displayName: 'Hooks',
@@ -44,7 +44,12 @@ async function conversationWithCallbacks(...paths: string[]): Promise<{ configur
       statusCallbacks: paths.map((path) => ({ url: receiver.base + path })),
     },
   });
-  const configurationId = created.body.related.configurationId;
+  return created.body.related.configurationId;
+}
+
+/** Such a configuration, and a conversation naming it, with the deliveries of its creation cleared. */
+async function conversationWithCallbacks(...paths: string[]): Promise<{ configurationId: string; conversationId: string }> {
+  const configurationId = await configurationWithCallbacks(...paths);
   const conversation = await call(emulator, 'POST', '/v2/Conversations', { body: { configurationId } });
   await emulator.webhooks.idle();
   receiver.reset();
@@ -57,16 +62,7 @@ const send = (conversationId: string, text: string, extra: Record<string, unknow
 
 describe('status callbacks', () => {
   it('deliver every event type with the resource as the REST API returns it, signed as Twilio signs', async () => {
-    const created = await call(emulator, 'POST', '/v2/ControlPlane/Configurations', {
-      body: {
-        displayName: 'Hooks',
-        description: '',
-        conversationGroupingType: 'GROUP_BY_PROFILE',
-        memoryStoreId: 'm',
-        statusCallbacks: [{ url: `${receiver.base}/hooks` }],
-      },
-    });
-    const configurationId = created.body.related.configurationId;
+    const configurationId = await configurationWithCallbacks('/hooks');
     const ann = { name: 'Ann', type: 'CUSTOMER', addresses: [{ channel: 'SMS', address: '+15005550001' }] };
     const conversation = (
       await call(emulator, 'POST', '/v2/Conversations', { body: { configurationId, name: 'Hooked', participants: [ann] } })
