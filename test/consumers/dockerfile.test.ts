@@ -21,6 +21,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  realpathSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -280,12 +281,21 @@ function linkTree(from: string, to: string): void {
 
 describe('the image, assembled without Docker', () => {
   let app: string;
+  /** The image's own `node` (its base image has one on the PATH): a copy the service's user can run wherever this checkout lies. */
+  let runtimeNode: string;
   let service: ChildProcess | undefined;
   let output = '';
   const asUser = typeof process.getuid === 'function' && process.getuid() === 0 ? { uid: 1000, gid: 1000 } : {};
 
   beforeAll(() => {
     app = mkdtempSync(join(tmpdir(), 'image-app-'));
+    // The checkout may sit in a directory only root can enter (mktemp -d is 0700): the service's
+    // user runs a copy of Node 24 from a directory of the image's own, as the image's base does.
+    const bin = join(app, '.node-bin');
+    mkdirSync(bin);
+    runtimeNode = join(bin, 'node');
+    copyFileSync(realpathSync(NODE), runtimeNode);
+    chmodSync(runtimeNode, 0o755);
     // The runtime stage's COPYs from the build context, filtered by .dockerignore.
     for (const copy of copiesOf(runtime).filter((spec) => spec.from === undefined)) {
       for (const source of copy.sources) {
@@ -332,9 +342,9 @@ describe('the image, assembled without Docker', () => {
   });
 
   it('starts as an unprivileged user, passes its HEALTHCHECK, answers GraphQL, and stops on SIGTERM', async () => {
-    const env: NodeJS.ProcessEnv = { PATH: `${dirname(NODE)}:${process.env.PATH ?? ''}`, HOME: tmpdir(), ...envOf(runtime) };
+    const env: NodeJS.ProcessEnv = { PATH: `${dirname(runtimeNode)}:${process.env.PATH ?? ''}`, HOME: tmpdir(), ...envOf(runtime) };
     Object.assign(env, { HOST: '127.0.0.1', PORT: '0' }); // loopback and a free port here; the image uses 0.0.0.0:4000
-    const child = spawn(NODE, CMD.slice(1), { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'], ...asUser });
+    const child = spawn(runtimeNode, CMD.slice(1), { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'], ...asUser });
     service = child;
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`did not start within 30 s:\n${output}`)), 30_000);
@@ -355,7 +365,7 @@ describe('the image, assembled without Docker', () => {
     });
 
     const healthcheck = JSON.parse(content(of(runtime, 'HEALTHCHECK')[0]!).replace(/^\s*CMD\s+/, '')) as string[];
-    const probe = spawnSync(NODE, healthcheck.slice(1), {
+    const probe = spawnSync(runtimeNode, healthcheck.slice(1), {
       env: { ...env, PORT: new URL(url).port },
       encoding: 'utf8',
       timeout: 10_000,
