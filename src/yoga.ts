@@ -26,6 +26,7 @@ import { useRequestGuard } from './server/request-guard.ts';
 import { useOperationGuard } from './server/operation-selection.ts';
 import { useConnectionArguments } from './server/connection-arguments.ts';
 import { useCredentialExpiry, type CredentialExpiry } from './server/credential-expiry.ts';
+import { useReadyResults } from './server/ready-results.ts';
 import { credentialsResolver } from './server/credentials.ts';
 import { DEFAULT_LIMITS, queryLimitPlugins, type QueryLimits } from './server/query-limits.ts';
 import { useSubscriptions } from './server/subscriptions.ts';
@@ -121,6 +122,7 @@ export function createFacade(options: FacadeOptions): YogaServerInstance<Record<
     ...useCompiledExecution({ enabled: options.compiledExecution ?? true }),
     useSubscriptions(),
     useCredentialExpiry(),
+    useReadyResults(),
     useErrorPolicy(logger),
   ];
 

@@ -26,13 +26,6 @@ export function eventText(tag: string, seq: number): string {
   return `fanout ${tag} ${seq}`;
 }
 
-const TEXT = /^fanout (\S+) (\d+)$/;
-
-export function parseEventText(text: string): { tag: string; seq: number } | null {
-  const match = TEXT.exec(text);
-  return match ? { tag: match[1]!, seq: Number(match[2]) } : null;
-}
-
 /**
  * Wall-clock milliseconds with sub-millisecond resolution, comparable across the bench's processes
  * on one machine (performance.timeOrigin is each process's start on the wall clock).

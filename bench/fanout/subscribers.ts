@@ -1,19 +1,16 @@
 // The fan-out workload's subscribers, a child process driven over IPC (trial.ts): N subscriptions
-// to one conversation over GraphQL over SSE (a streaming POST with `Accept: text/event-stream`,
-// node:http) or over WebSocket (a graphql-ws client on `ws`, one connection per subscriber, as N
-// separate browser tabs would). Each payload's text says which event it is (shared.ts): for a
+// to one conversation over GraphQL over SSE (a streaming POST with `Accept: text/event-stream`) or
+// over WebSocket (graphql-transport-ws, one connection per subscriber, as N separate browser tabs
+// would), on the lean raw-socket clients of wire.ts. Each payload's text says which event it is (shared.ts): for a
 // measured batch every subscriber records when each event first arrived and how often, so the
 // trial learns every delivery's latency (from the generator's send times) and whether any was
 // missed, repeated or out of order.
 // The clients live in their own process so the server's CPU, read from /proc, is the server's alone.
-import { Agent, request as httpRequest, type ClientRequest } from 'node:http';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Socket } from 'node:net';
 import { serveRpc } from '../lib/rpc.ts';
 import {
   clock,
   FANOUT_SUBSCRIPTION,
-  parseEventText,
   summarise,
   type OpenRequest,
   type OpenResult,
@@ -21,6 +18,7 @@ import {
   type Transport,
   type TransportResult,
 } from './shared.ts';
+import { openSseWire, openWsWire, type WireHandlers } from './wire.ts';
 
 const OPEN_CONCURRENCY = 50;
 const OPEN_TIMEOUT_MS = 30_000;
@@ -71,12 +69,13 @@ function fail(transport: Transport, what: string): void {
   entry.firstError ??= what.slice(0, 400);
 }
 
-function onPayload(subscriber: Subscriber, payload: any, at: number): void {
-  if (payload?.errors) return fail(subscriber.transport, `payload errors: ${JSON.stringify(payload.errors)}`);
-  const text = payload?.data?.communicationAdded?.node?.content?.text;
-  const event = typeof text === 'string' ? parseEventText(text) : null;
-  if (!event) return fail(subscriber.transport, `unexpected payload: ${JSON.stringify(payload)}`);
-  onEvent(subscriber, event, at, () => payload);
+function handlersOf(subscriber: Subscriber): WireHandlers {
+  const transport = subscriber.transport;
+  return {
+    onEvent: (tag, seq, at, payload) => onEvent(subscriber, { tag, seq }, at, payload),
+    onProblem: (what) => fail(transport, what),
+    onEnd: () => statsOf(transport).ended++,
+  };
 }
 
 function onEvent(subscriber: Subscriber, event: { tag: string; seq: number }, at: number, payload: () => unknown): void {
@@ -94,106 +93,16 @@ function onEvent(subscriber: Subscriber, event: { tag: string; seq: number }, at
   measuredReceived++;
 }
 
-/**
- * An SSE `next` event's data. A thousand subscribers share this process, so its cost per message
- * is latency for the ones read last: the event is found in the raw text, and the payload is
- * parsed in full only when it is kept as the sample or does not look as expected.
- */
-const RAW_EVENT = /"content":\{"text":"fanout (\S+) (\d+)"\}\}\}\}\}$/;
-
-function onSseData(subscriber: Subscriber, data: string, at: number): void {
-  const match = RAW_EVENT.exec(data);
-  if (!match || data.includes('"errors"')) return onPayload(subscriber, JSON.parse(data), at);
-  onEvent(subscriber, { tag: match[1]!, seq: Number(match[2]) }, at, () => JSON.parse(data));
-}
-
-const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
-
-/** One SSE subscription: resolves once the server answered 200 with an event stream. */
-function openSse(request: OpenRequest): Promise<Subscriber> {
-  const body = JSON.stringify({ query: FANOUT_SUBSCRIPTION, variables: { sid: request.conversationSid } });
-  return new Promise((resolve, reject) => {
-    let req: ClientRequest | undefined;
-    const subscriber = newSubscriber('sse', () => req?.destroy());
-    req = httpRequest(
-      request.url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          accept: 'text/event-stream',
-          authorization: request.authorization,
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        res.setEncoding('utf8');
-        if (res.statusCode !== 200 || !String(res.headers['content-type']).startsWith('text/event-stream')) {
-          let text = '';
-          res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () => reject(new Error(`SSE subscribe: HTTP ${res.statusCode} ${text.slice(0, 300)}`)));
-          return;
-        }
-        let buffered = '';
-        res.on('data', (chunk: string) => {
-          const at = clock();
-          buffered += chunk;
-          let end: number;
-          while ((end = buffered.indexOf('\n\n')) >= 0) {
-            const block = buffered.slice(0, end);
-            buffered = buffered.slice(end + 2);
-            if (block.startsWith('event: next\ndata: ')) onSseData(subscriber, block.slice(18), at);
-            else if (block.startsWith('event: complete')) fail('sse', 'the server completed the stream');
-          }
-        });
-        res.on('close', () => statsOf('sse').ended++);
-        resolve(subscriber);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** One WebSocket connection with one subscription: resolves once the server acknowledged connection_init. */
-function openWs(request: OpenRequest): Promise<Subscriber> {
-  return new Promise((resolve, reject) => {
-    let client: Client | undefined;
-    const subscriber = newSubscriber('ws', () => void client?.dispose());
-    let connected = false;
-    client = createClient({
-      url: request.url.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: request.authorization },
-      lazy: false,
-      retryAttempts: 0,
-      on: {
-        connected: () => {
-          connected = true;
-          resolve(subscriber);
-        },
-        closed: (event) => {
-          const code = (event as { code?: number }).code;
-          if (!connected) reject(new Error(`WebSocket closed before connection_ack: ${code}`));
-        },
-        error: (error) => {
-          if (!connected) reject(error instanceof Error ? error : new Error(String(error)));
-        },
-      },
-    });
-    client.subscribe(
-      { query: FANOUT_SUBSCRIPTION, variables: { sid: request.conversationSid } },
-      {
-        next: (payload) => onPayload(subscriber, payload, clock()),
-        error: (error) => {
-          statsOf('ws').ended++;
-          fail('ws', `subscription error: ${JSON.stringify(error)}`);
-        },
-        complete: () => statsOf('ws').ended++,
-      },
-    );
-  });
+/** One subscription over `transport`: resolves once the server opened the stream (SSE) or acknowledged connection_init (WebSocket). */
+async function openOne(request: OpenRequest): Promise<Subscriber> {
+  let socket: Socket | undefined;
+  const subscriber = newSubscriber(request.transport, () => socket?.destroy());
+  const subscription = { query: FANOUT_SUBSCRIPTION, variables: { sid: request.conversationSid } };
+  socket =
+    request.transport === 'sse'
+      ? await openSseWire(request.url, request.authorization, JSON.stringify(subscription), handlersOf(subscriber))
+      : await openWsWire(request.url.replace(/^http/, 'ws'), request.authorization, subscription, handlersOf(subscriber));
+  return subscriber;
 }
 
 async function open(request: OpenRequest): Promise<OpenResult> {
@@ -210,7 +119,7 @@ async function open(request: OpenRequest): Promise<OpenResult> {
         timer = setTimeout(() => reject(new Error(`no answer to subscribe in ${OPEN_TIMEOUT_MS} ms`)), OPEN_TIMEOUT_MS);
       });
       try {
-        const opening = request.transport === 'sse' ? openSse(request) : openWs(request);
+        const opening = openOne(request);
         const subscriber = await Promise.race([opening, timeout]);
         subscribers.push(subscriber);
         opened++;

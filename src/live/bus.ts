@@ -3,6 +3,7 @@
 // outside this file knows which one runs. Topics are per account, optionally narrowed to one
 // conversation, so an event can only ever reach listeners of its own account.
 import type { LiveEvent } from './events.ts';
+import { callWake, DONE, nextByPolling, type ReadyStream } from './ready-stream.ts';
 
 export interface LiveTopic {
   accountSid: string;
@@ -10,8 +11,8 @@ export interface LiveTopic {
   conversationSid?: string;
 }
 
-/** A listener's events in the order the bus received them, until it is closed. */
-export interface LiveListener extends AsyncIterable<LiveEvent> {
+/** A listener's events in the order the bus received them, until it is closed; polled, or iterated. */
+export interface LiveListener extends ReadyStream<LiveEvent> {
   /** Ends the iteration (idempotent); the bus forgets the listener. */
   close(): void;
 }
@@ -80,11 +81,13 @@ function topicKey(topic: LiveTopic): string {
   return topic.conversationSid === undefined ? topic.accountSid : `${topic.accountSid}\u0000${topic.conversationSid}`;
 }
 
-/** One listener's bounded queue, read as an async iterator. */
-class Listener implements LiveListener {
+/**
+ * One listener's bounded queue, read by polling (a transport that polls takes an event in the same
+ * call as the bus pushes it) or as an async iterator.
+ */
+class Listener implements LiveListener, ReadyStream<LiveEvent> {
   readonly #queue: LiveEvent[] = [];
-  #waiting: ((result: IteratorResult<LiveEvent>) => void) | undefined;
-  #failWaiting: ((error: Error) => void) | undefined;
+  #wake: (() => void) | undefined;
   #failure: Error | undefined;
   #closed = false;
 
@@ -98,15 +101,12 @@ class Listener implements LiveListener {
 
   push(event: LiveEvent): void {
     if (this.#closed) return;
-    if (this.#waiting) {
-      const resolve = this.#waiting;
-      this.#waiting = this.#failWaiting = undefined;
-      resolve({ value: event, done: false });
-    } else if (this.#queue.length >= this.maxBuffered) {
+    if (this.#queue.length >= this.maxBuffered) {
       this.#fail(new SlowConsumerError(this.maxBuffered));
-    } else {
-      this.#queue.push(event);
+      return;
     }
+    this.#queue.push(event);
+    this.#wakeUp();
   }
 
   close(): void {
@@ -114,40 +114,43 @@ class Listener implements LiveListener {
     this.#closed = true;
     this.#queue.length = 0;
     this.onClose();
-    const resolve = this.#waiting;
-    this.#waiting = this.#failWaiting = undefined;
-    resolve?.({ value: undefined, done: true });
+    this.#wakeUp();
   }
 
-  /** Drops what was buffered and ends the iteration with the error (at the next read). */
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    callWake(wake);
+  }
+
+  /** Drops what was buffered and ends the stream with the error (at the next read). */
   #fail(error: Error): void {
-    const reject = this.#failWaiting;
-    this.#waiting = this.#failWaiting = undefined;
+    this.#failure = error;
     this.close();
-    if (reject) reject(error);
-    else this.#failure = error;
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<LiveEvent> {
-    return {
-      next: () => {
-        const event = this.#queue.shift();
-        if (event) return Promise.resolve({ value: event, done: false });
-        if (this.#failure) {
-          const failure = this.#failure;
-          this.#failure = undefined;
-          return Promise.reject(failure);
-        }
-        if (this.#closed) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve, reject) => {
-          this.#waiting = resolve;
-          this.#failWaiting = reject;
-        });
-      },
-      return: () => {
-        this.close();
-        return Promise.resolve({ value: undefined, done: true });
-      },
-    };
+  poll(wake: () => void): IteratorResult<LiveEvent, undefined> | undefined {
+    if (this.#queue.length > 0) return { value: this.#queue.shift()!, done: false };
+    if (this.#failure) {
+      const failure = this.#failure;
+      this.#failure = undefined;
+      throw failure;
+    }
+    if (this.#closed) return DONE;
+    this.#wake = wake;
+    return undefined;
+  }
+
+  next(): Promise<IteratorResult<LiveEvent, undefined>> {
+    return nextByPolling(this);
+  }
+
+  return(): Promise<IteratorResult<LiveEvent, undefined>> {
+    this.close();
+    return Promise.resolve(DONE);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
   }
 }

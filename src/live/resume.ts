@@ -32,6 +32,7 @@ import type { UpstreamCommunication } from '../upstream/types.ts';
 import { LARGE_PAGE, MAX_LOG_ROUNDS, millis, readLogRound, unlistedEdge, type LogPlace, type LogSettings } from './communication-log.ts';
 import { Delivery, type DeliveryOrigin } from './delivery.ts';
 import type { LiveEvent } from './events.ts';
+import { asReadyStream, callWake, DONE, nextByPolling, type ReadyStream } from './ready-stream.ts';
 
 /**
  * Ids (or event keys) remembered per subscription to drop repeats; beyond, the oldest go. Repeats
@@ -111,36 +112,6 @@ const isPassing = (error: unknown) => error instanceof FacadeError && PASSING.ha
 const fromEvent = (event: LiveEvent): DeliveryOrigin => ({ source: event.source, receivedAt: event.receivedAt });
 const CATCH_UP: DeliveryOrigin = { source: 'catch-up' };
 
-/** The next event, or 'retry' once `at` (ms) has come; the pending read of the listener is kept for the next call. */
-class EventsOrTimer {
-  readonly #events: AsyncIterator<LiveEvent>;
-  #pending: Promise<IteratorResult<LiveEvent>> | undefined;
-
-  constructor(events: AsyncIterable<LiveEvent>) {
-    this.#events = events[Symbol.asyncIterator]();
-  }
-
-  async next(at: number | undefined): Promise<IteratorResult<LiveEvent> | 'retry'> {
-    this.#pending ??= this.#events.next();
-    if (at === undefined) {
-      const result = await this.#pending;
-      this.#pending = undefined;
-      return result;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const result = await Promise.race([
-        this.#pending,
-        new Promise<'retry'>((resolve) => (timer = setTimeout(resolve, Math.max(0, at - Date.now()), 'retry'))),
-      ]);
-      if (result !== 'retry') this.#pending = undefined;
-      return result;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
-
 /** What makes the stream read on: the catch-up, an event, or a retry. */
 interface Trigger {
   loaders: Loaders;
@@ -153,6 +124,16 @@ interface Trigger {
   catchUp?: boolean;
 }
 
+/** A read of the log on from where the subscriber stands, round by round (a round only once the last one's edges were taken). */
+interface LogRead {
+  trigger: Trigger;
+  /** The loaders the edges go out with: the trigger's, until they are older than loadersMaxAgeMs. */
+  loaders: Loaders;
+  madeAt: number;
+  size: number;
+  round: number;
+}
+
 /** An edge's share key, made once per edge object (the subscribers at one place read the same edges): one string for all of them. */
 const shareKeys = new WeakMap<Edge<UpstreamCommunication>, string>();
 function shareKeyOf(edge: Edge<UpstreamCommunication>): string {
@@ -161,99 +142,244 @@ function shareKeyOf(edge: Edge<UpstreamCommunication>): string {
   return key;
 }
 
-// One flat generator (no generators nested in it): with thousands of subscribers per event, each
-// level of async-generator delegation costs more than the rest of a delivery.
-export async function* communicationsAfter(options: ResumeOptions): AsyncGenerator<Delivery<Edge<UpstreamCommunication>>> {
-  const { accountSid, conversationId, codec } = options;
-  const retry = options.retry ?? DEFAULT_RETRY;
-  const settings: LogSettings = { conversationId, codec, tag: scopeTag(options.scope), maxPages: options.maxPages };
-  const seen = new RecentIds(REMEMBERED_KEYS);
-  const at: LogPlace = 'after' in options.start ? { place: options.start.after, newest: undefined } : { ...options.start.place };
-  if (at.place) seen.add(at.place.id);
+type CommunicationDelivery = Delivery<Edge<UpstreamCommunication>>;
+
+export function communicationsAfter(options: ResumeOptions): ReadyStream<CommunicationDelivery> {
+  return new CommunicationStream(options);
+}
+
+/**
+ * The stream as a state machine that polls (ready-stream.ts): the catch-up or an event starts a
+ * read; its edges wait in the outbox and go out one per poll, oldest first; only then does the
+ * next round read, or the next event count. A read that fails for a passing reason arms a retry
+ * (the next event reads too, meanwhile).
+ */
+class CommunicationStream implements ReadyStream<CommunicationDelivery> {
+  readonly #options: ResumeOptions;
+  readonly #retry: RetryPolicy;
+  readonly #settings: LogSettings;
+  readonly #seen = new RecentIds(REMEMBERED_KEYS);
+  readonly #at: LogPlace;
+  readonly #events: ReadyStream<LiveEvent>;
+  /** Edges read and not yet taken (with the read they came from), or deliveries made from an event's payload. */
+  readonly #outbox: (Edge<UpstreamCommunication> | CommunicationDelivery)[] = [];
+  #outboxRead: LogRead | undefined;
+  /** Set: read (the catch-up, an event, a retry). */
+  #trigger: Trigger | undefined;
+  /** The read whose next round is due once the outbox is empty. */
+  #read: LogRead | undefined;
+  #inFlight = false;
+  /** Events whose read failed: checked once a read succeeds (their communication may need the payload). */
+  #waiting: LiveEvent[] = [];
+  #failures = 0;
+  #retryAt: number | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #failure: { error: unknown } | undefined;
+  #ended = false;
+  #wake: (() => void) | undefined;
+
+  constructor(options: ResumeOptions) {
+    this.#options = options;
+    this.#retry = options.retry ?? DEFAULT_RETRY;
+    this.#settings = {
+      conversationId: options.conversationId,
+      codec: options.codec,
+      tag: scopeTag(options.scope),
+      maxPages: options.maxPages,
+    };
+    this.#at = 'after' in options.start ? { place: options.start.after, newest: undefined } : { ...options.start.place };
+    if (this.#at.place) this.#seen.add(this.#at.place.id);
+    this.#events = asReadyStream(options.events);
+    if ('after' in options.start) {
+      this.#trigger = {
+        loaders: options.pageLoaders(),
+        origin: CATCH_UP,
+        size: options.start.after.page?.size ?? LARGE_PAGE,
+        catchUp: true,
+      };
+    }
+  }
+
+  poll(wake: () => void): IteratorResult<CommunicationDelivery, undefined> | undefined {
+    for (;;) {
+      if (this.#outbox.length > 0) return { value: this.#takeOutbox(), done: false };
+      if (this.#failure) {
+        const { error } = this.#failure;
+        this.#failure = undefined;
+        this.#end();
+        throw error;
+      }
+      if (this.#ended) return DONE;
+      if (this.#inFlight) {
+        this.#wake = wake;
+        return undefined;
+      }
+      if (this.#read) {
+        this.#readRound(this.#read);
+        continue;
+      }
+      if (this.#trigger) {
+        const trigger = this.#trigger;
+        this.#trigger = undefined;
+        this.#readRound({ trigger, loaders: trigger.loaders, madeAt: Date.now(), size: trigger.size, round: 0 });
+        continue;
+      }
+      let step: IteratorResult<LiveEvent, undefined> | undefined;
+      try {
+        step = this.#events.poll(wake);
+      } catch (error) {
+        this.#end();
+        throw error;
+      }
+      if (step === undefined) {
+        if (this.#retryAt !== undefined && Date.now() >= this.#retryAt) {
+          this.#trigger = this.#retryTrigger();
+          continue;
+        }
+        this.#wake = wake;
+        this.#armRetry();
+        return undefined;
+      }
+      if (step.done) {
+        this.#end();
+        return DONE;
+      }
+      this.#consider(step.value);
+    }
+  }
+
+  next(): Promise<IteratorResult<CommunicationDelivery, undefined>> {
+    return nextByPolling(this);
+  }
+
+  return(): Promise<IteratorResult<CommunicationDelivery, undefined>> {
+    this.#end();
+    this.#outbox.length = 0;
+    this.#failure = undefined;
+    this.#wakeUp();
+    return Promise.resolve(DONE);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** An event: a read if it names a communication of this conversation not yet given. */
+  #consider(event: LiveEvent): void {
+    const { accountSid, conversationId } = this.#options;
+    if (event.type !== 'COMMUNICATION_CREATED') return;
+    const record = event.record as UpstreamCommunication | undefined;
+    if (record?.kind !== 'Communication') return;
+    if (event.accountSid !== accountSid || record.accountId !== accountSid) {
+      this.#options.onDropped?.(event, 'cross_account');
+      return;
+    }
+    if (event.conversationSid !== conversationId || record.conversationId !== conversationId) return;
+    if (this.#seen.has(record.id)) {
+      this.#options.onDropped?.(event, 'duplicate');
+      return;
+    }
+    this.#trigger = { loaders: this.#options.eventLoaders(event), origin: fromEvent(event), size: LARGE_PAGE, event };
+  }
+
+  #retryTrigger(): Trigger {
+    const origin = this.#waiting.length ? fromEvent(this.#waiting.at(-1)!) : CATCH_UP;
+    return { loaders: this.#options.pageLoaders(), origin, size: LARGE_PAGE };
+  }
+
+  /** A wake-up at retryAt, unless one is set already (an event that comes first reads, and the retry stays due). */
+  #armRetry(): void {
+    if (this.#retryAt === undefined || this.#retryTimer !== undefined) return;
+    this.#retryTimer = setTimeout(
+      () => {
+        this.#retryTimer = undefined;
+        this.#wakeUp();
+      },
+      Math.max(0, this.#retryAt - Date.now()),
+    );
+  }
+
+  /** One round of `read`: its new edges go to the outbox; the read goes on (once they are taken), ends, or fails. */
+  #readRound(read: LogRead): void {
+    this.#read = undefined;
+    this.#inFlight = true;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    readLogRound(this.#settings, this.#at, read.size, () => read.loaders).then(
+      ({ edges, more }) => {
+        this.#inFlight = false;
+        if (this.#ended) return;
+        for (const edge of edges) if (this.#seen.add(edge.node.id)) this.#outbox.push(edge);
+        this.#outboxRead = read;
+        read.round++;
+        read.size = LARGE_PAGE;
+        if (more && read.round < MAX_LOG_ROUNDS) this.#read = read;
+        else this.#settle(read.trigger);
+        this.#wakeUp();
+      },
+      (error: unknown) => {
+        this.#inFlight = false;
+        if (this.#ended) return;
+        const { trigger } = read;
+        if (trigger.catchUp || !isPassing(error) || ++this.#failures >= this.#retry.attempts) this.#failure = { error };
+        else {
+          if (trigger.event && this.#waiting.length < REMEMBERED_KEYS) this.#waiting.push(trigger.event);
+          this.#retryAt = Date.now() + Math.min(this.#retry.maxMs, this.#retry.baseMs * 2 ** (this.#failures - 1));
+        }
+        this.#wakeUp();
+      },
+    );
+  }
+
+  /** A read that succeeded: the events it (or failed reads before it) stood for, delivered from their payload if the list does not show them. */
+  #settle(trigger: Trigger): void {
+    this.#failures = 0;
+    this.#retryAt = undefined;
+    const settled = trigger.event ? [...this.#waiting, trigger.event] : this.#waiting;
+    this.#waiting = [];
+    for (const done of settled) {
+      const record = done.record as UpstreamCommunication;
+      if (!this.#unlisted(record)) continue;
+      this.#seen.add(record.id);
+      const eventLoaders = this.#options.eventLoaders(done);
+      const edge = unlistedEdge(eventLoaders, record, () => standaloneEdge(record, this.#options.scope, this.#options.codec));
+      this.#outbox.push(Delivery.of(edge, eventLoaders, fromEvent(done), shareKeyOf(edge)));
+    }
+  }
 
   /** The list does not show it, and it is newer than anything the list showed: the list lags (or never lists it). */
-  const unlisted = (record: UpstreamCommunication): boolean => {
-    if (seen.has(record.id)) return false;
-    if (at.place === null && at.newest === undefined) return true;
+  #unlisted(record: UpstreamCommunication): boolean {
+    if (this.#seen.has(record.id)) return false;
+    if (this.#at.place === null && this.#at.newest === undefined) return true;
     const created = millis(record.createdAt);
-    return at.newest !== undefined && created !== undefined && created > at.newest;
-  };
+    return this.#at.newest !== undefined && created !== undefined && created > this.#at.newest;
+  }
 
-  const events = new EventsOrTimer(options.events);
-  /** Events whose read failed: checked once a read succeeds (their communication may need the payload). */
-  let waiting: LiveEvent[] = [];
-  let failures = 0;
-  let retryAt: number | undefined;
-  let trigger: Trigger | undefined =
-    'after' in options.start
-      ? { loaders: options.pageLoaders(), origin: CATCH_UP, size: options.start.after.page?.size ?? LARGE_PAGE, catchUp: true }
-      : undefined;
+  /** The outbox's first: a delivery as made, or an edge with its read's loaders (new ones once those are too old to serve it). */
+  #takeOutbox(): CommunicationDelivery {
+    const next = this.#outbox.shift()!;
+    if (next instanceof Delivery) return next;
+    const read = this.#outboxRead!;
+    const { trigger } = read;
+    if (Date.now() - read.madeAt > this.#options.loadersMaxAgeMs) {
+      read.loaders = this.#options.pageLoaders();
+      read.madeAt = Date.now();
+      read.loaders.communication.prime({ conversationId: this.#options.conversationId, id: next.node.id }, next.node);
+    }
+    // Shared only when read with the event's loaders (no subscriber's signal can cut it short for the others).
+    const shared = trigger.event && read.loaders === trigger.loaders ? shareKeyOf(next) : undefined;
+    return Delivery.of(next, read.loaders, trigger.origin, shared);
+  }
 
-  for (;;) {
-    if (trigger) {
-      const { origin, event } = trigger;
-      let loaders = trigger.loaders;
-      let madeAt = Date.now();
-      let size = trigger.size;
-      let failed = false;
-      try {
-        for (let round = 0; round < MAX_LOG_ROUNDS; round++) {
-          const { edges, more } = await readLogRound(settings, at, size, () => loaders);
-          for (const edge of edges) {
-            if (!seen.add(edge.node.id)) continue;
-            if (Date.now() - madeAt > options.loadersMaxAgeMs) {
-              loaders = options.pageLoaders();
-              madeAt = Date.now();
-              loaders.communication.prime({ conversationId, id: edge.node.id }, edge.node);
-            }
-            // Shared only when read with the event's loaders (no subscriber's signal can cut it short for the others).
-            yield Delivery.of(edge, loaders, origin, event && loaders === trigger.loaders ? shareKeyOf(edge) : undefined);
-          }
-          if (!more) break;
-          size = LARGE_PAGE;
-        }
-      } catch (error) {
-        if (trigger.catchUp || !isPassing(error) || ++failures >= retry.attempts) throw error;
-        failed = true;
-        if (event && waiting.length < REMEMBERED_KEYS) waiting.push(event);
-        retryAt = Date.now() + Math.min(retry.maxMs, retry.baseMs * 2 ** (failures - 1));
-      }
-      trigger = undefined;
-      if (!failed) {
-        failures = 0;
-        retryAt = undefined;
-        const settled = event ? [...waiting, event] : waiting;
-        waiting = [];
-        for (const done of settled) {
-          const record = done.record as UpstreamCommunication;
-          if (!unlisted(record)) continue;
-          seen.add(record.id);
-          const eventLoaders = options.eventLoaders(done);
-          const edge = unlistedEdge(eventLoaders, record, () => standaloneEdge(record, options.scope, codec));
-          yield Delivery.of(edge, eventLoaders, fromEvent(done), shareKeyOf(edge));
-        }
-      }
-    }
+  #end(): void {
+    this.#ended = true;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+  }
 
-    const next = await events.next(retryAt);
-    if (next === 'retry') {
-      trigger = { loaders: options.pageLoaders(), origin: waiting.length ? fromEvent(waiting.at(-1)!) : CATCH_UP, size: LARGE_PAGE };
-      continue;
-    }
-    if (next.done) return;
-    const event = next.value;
-    if (event.type !== 'COMMUNICATION_CREATED') continue;
-    const record = event.record as UpstreamCommunication | undefined;
-    if (record?.kind !== 'Communication') continue;
-    if (event.accountSid !== accountSid || record.accountId !== accountSid) {
-      options.onDropped?.(event, 'cross_account');
-      continue;
-    }
-    if (event.conversationSid !== conversationId || record.conversationId !== conversationId) continue;
-    if (seen.has(record.id)) {
-      options.onDropped?.(event, 'duplicate');
-      continue;
-    }
-    trigger = { loaders: options.eventLoaders(event), origin: fromEvent(event), size: LARGE_PAGE, event };
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    callWake(wake);
   }
 }

@@ -1,10 +1,11 @@
 // A result stream the server can end at any moment. Ending a subscription from outside (its
 // credentials expired, the connection closed, the service shuts down) must not wait for the next
-// event: an async generator queues `return()` behind a pending `next()`, so a quiet subscription
-// would hold its listener, its timers and its socket until something happened. This iterator
-// settles a pending read at once and hands the source its `return()` without waiting on it.
+// event: a pending read is woken at once (it finds the reason the stream ended, or its end), and
+// the source is handed its `return()` without waiting on it. It polls (live/ready-stream.ts), so a
+// transport that polls reads through it with no promise step.
+import { asReadyStream, callWake, DONE, nextByPolling, type ReadyStream } from '../live/ready-stream.ts';
 
-export interface EndableStream<T> extends AsyncIterableIterator<T> {
+export interface EndableStream<T> extends ReadyStream<T> {
   /** Ends the stream now: a pending (or the next) read gets `last` when given, then the stream is done. */
   end(last?: T): void;
 }
@@ -17,102 +18,88 @@ export interface EndableStreamOptions<S, T> {
   onEnd?: () => void;
 }
 
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
-
 export function endableStream<S, T>(source: AsyncIterable<S>, options: EndableStreamOptions<S, T>): EndableStream<T> {
-  const iterator = source[Symbol.asyncIterator]();
+  const from = asReadyStream(source);
   let ended = false;
   /** A value still to deliver after the stream ended (the reason it ended). */
   let last: { value: T } | undefined;
-  /** The read in progress: only one at a time, as for-await reads. */
-  let pending: ((result: IteratorResult<T, undefined>) => void) | undefined;
+  let waiting: (() => void) | undefined;
 
   function finish(returnSource: boolean): void {
     if (ended) return;
     ended = true;
     if (returnSource) {
-      // Not awaited: the source may be an async generator whose return() waits for its next event.
+      // Not awaited: the source's return() may wait for work in flight.
       Promise.resolve()
-        .then(() => iterator.return?.())
+        .then(() => from.return?.())
         .catch(() => {});
     }
     options.onEnd?.();
   }
 
-  function settle(result: IteratorResult<T, undefined>): void {
-    const resolve = pending;
-    pending = undefined;
-    resolve?.(result);
+  function wakeUp(): void {
+    const wake = waiting;
+    waiting = undefined;
+    callWake(wake);
   }
 
-  // One set of handlers per stream, not per read: only one read is ever in progress, and a step
-  // that comes after the stream ended finds no read to settle (next() reads nothing once ended).
-  function onStep(step: IteratorResult<S>): void {
-    if (pending === undefined) return; // ended while reading: already settled
-    if (step.done) {
-      finish(false);
-      settle(DONE);
-      return;
-    }
-    let value: T;
-    try {
-      value = options.map(step.value);
-    } catch (error) {
-      fail(error, true);
-      return;
-    }
-    settle({ value, done: false });
-  }
-
-  function onFailure(error: unknown): void {
-    if (pending !== undefined) fail(error, false);
-  }
-
-  function read(resolve: (result: IteratorResult<T, undefined>) => void): void {
-    pending = resolve;
-    iterator.next().then(onStep, onFailure);
+  function fail(error: unknown, returnSource: boolean): IteratorResult<T, undefined> {
+    finish(returnSource);
+    const value = options.recover?.(error);
+    return value === undefined ? DONE : { value, done: false };
   }
 
   const stream: EndableStream<T> = {
-    [Symbol.asyncIterator]() {
-      return stream;
-    },
-    next() {
+    poll(wake) {
       if (last) {
         const { value } = last;
         last = undefined;
-        return Promise.resolve({ value, done: false });
+        return { value, done: false };
       }
-      if (ended) return Promise.resolve(DONE);
-      return new Promise(read);
+      if (ended) return DONE;
+      let step: IteratorResult<S, undefined> | undefined;
+      try {
+        step = from.poll(wake);
+      } catch (error) {
+        return fail(error, false);
+      }
+      if (step === undefined) {
+        waiting = wake;
+        return undefined;
+      }
+      waiting = undefined;
+      if (step.done) {
+        finish(false);
+        return DONE;
+      }
+      try {
+        return { value: options.map(step.value), done: false };
+      } catch (error) {
+        return fail(error, true);
+      }
     },
+    next: () => nextByPolling(stream),
     end(value?: T) {
       if (ended) return;
       finish(true);
-      if (value === undefined) settle(DONE);
-      else if (pending) settle({ value, done: false });
-      else last = { value };
+      if (value !== undefined) last = { value };
+      wakeUp();
     },
     return() {
       last = undefined;
       finish(true);
-      settle(DONE);
+      wakeUp();
       return Promise.resolve(DONE);
     },
     throw() {
       last = undefined;
       finish(true);
-      settle(DONE);
+      wakeUp();
       return Promise.resolve(DONE);
     },
+    [Symbol.asyncIterator]() {
+      return stream;
+    },
   };
-
-  function fail(error: unknown, returnSource: boolean): void {
-    finish(returnSource);
-    const value = options.recover?.(error);
-    if (value === undefined) settle(DONE);
-    else settle({ value, done: false });
-  }
-
   return stream;
 }

@@ -9,7 +9,8 @@ import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { FacadeError, isErrorCode } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { UpstreamError } from '../upstream/errors.ts';
-import { mapStream } from './map-stream.ts';
+import { endableStream } from './endable-stream.ts';
+import { readyResultOf } from './ready-results.ts';
 import { recordOf, type RequestRecord } from './telemetry.ts';
 
 function rebuild(error: GraphQLError, message: string, extensions: Record<string, unknown>): GraphQLError {
@@ -57,6 +58,12 @@ function applyPolicy(error: GraphQLError, record: RequestRecord, logger: Logger)
   return rebuild(error, error.message, { ...extensions, code: 'BAD_USER_INPUT' });
 }
 
+/** Anything thrown, as an error the policy understands: a non-GraphQL one becomes "Unexpected error." (and is logged). */
+export function asGraphQLError(error: unknown): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  return new GraphQLError('Unexpected error.', { originalError: error instanceof Error ? error : new Error(String(error)) });
+}
+
 /** One result with the policy applied to its errors (their codes recorded on the request's record). */
 export function applyErrorPolicy(result: ExecutionResult, record: RequestRecord, logger: Logger): ExecutionResult {
   return result.errors?.length ? { ...result, errors: result.errors.map((error) => applyPolicy(error, record, logger)) } : result;
@@ -68,8 +75,16 @@ export function useErrorPolicy(logger: Logger): Plugin {
       const record = recordOf(request);
       const fix = (single: ExecutionResult): ExecutionResult => applyErrorPolicy(single, record, logger);
       if (Array.isArray(result)) setResult(result.map(fix));
-      // A subscription's stream (SSE): every result it yields gets the same policy.
-      else if (isAsyncIterable(result)) setResult(mapStream(result, fix));
+      // A subscription's stream (SSE): every result it yields gets the same policy, and a failure
+      // of the stream becomes its last result (as yoga's wrapper, which ready-results.ts skips, would).
+      else if (isAsyncIterable(result))
+        setResult(
+          endableStream(readyResultOf(request, result), {
+            map: fix,
+            recover: (error) =>
+              error instanceof Error && error.name === 'AbortError' ? undefined : fix({ errors: [asGraphQLError(error)] }),
+          }),
+        );
       else setResult(fix(result));
     },
   };

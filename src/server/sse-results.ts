@@ -8,6 +8,7 @@
 //   over): no stream machinery between a result and its socket write.
 import { Readable } from 'node:stream';
 import type { ExecutionResult } from 'graphql';
+import { asReadyStream } from '../live/ready-stream.ts';
 import { formattedResult } from './websocket-operations.ts';
 
 type FetchAPI = { Response: typeof Response };
@@ -59,7 +60,7 @@ interface NodeResponse {
 export function processSseResult(result: AsyncIterable<ExecutionResult>, fetchAPI: FetchAPI): Response {
   // yoga's test setting, kept so that keep-alives show within a test's time.
   const pingIntervalMs = globalThis.process?.env?.NODE_ENV === 'test' ? 300 : 12_000;
-  const iterator = result[Symbol.asyncIterator]();
+  const iterator = asReadyStream(result);
   let reading = false;
   let closed = false;
   /** Set once the adapter pipes the body into node's response: results are then written to it directly. */
@@ -70,34 +71,47 @@ export function processSseResult(result: AsyncIterable<ExecutionResult>, fetchAP
     clearInterval(pingInterval);
     Promise.resolve(iterator.return?.()).catch(() => {});
   };
-  // Straight into node's response, one write of one shared frame per result: no stream between
-  // them (a Readable's buffer, its events and a pipe per subscriber and event). Pulls the next
-  // result only once the response took the last: a client that does not read holds its results
-  // back in the subscription's bounded buffer (and is cut off there), not here.
-  const pump = () => {
-    if (closed || reading) return;
-    reading = true;
-    iterator.next().then(
-      (step) => {
-        reading = false;
+  // Straight into node's response, one write of one shared frame per result, in the call that
+  // brought it (the stream polls: an event goes from the bus to this write with no promise step).
+  // Polls again only once the response took the last write: a client that does not read holds
+  // its results back in the subscription's bounded buffer (and is cut off there), not here.
+  let draining = false;
+  let blocked = false;
+  const unblock = () => {
+    blocked = false;
+    drain();
+  };
+  const drain = (): void => {
+    if (draining || blocked || closed || !direct) return;
+    draining = true;
+    try {
+      for (;;) {
         const response = direct;
-        if (closed || !response || response.destroyed) return;
+        if (closed || response.destroyed) return;
+        let step: IteratorResult<ExecutionResult, undefined> | undefined;
+        try {
+          step = iterator.poll(drain);
+        } catch (error) {
+          stop();
+          response.destroy(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
+        if (step === undefined) return;
         if (step.done) {
           closed = true;
           clearInterval(pingInterval);
-          if (step.value != null) response.write(frameOf(step.value));
           response.end(COMPLETE);
           return;
         }
-        if (response.write(frameOf(step.value))) pump();
-        else response.once('drain', pump);
-      },
-      (error: unknown) => {
-        reading = false;
-        stop();
-        direct?.destroy(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
+        if (!response.write(frameOf(step.value))) {
+          blocked = true;
+          response.once('drain', unblock);
+          return;
+        }
+      }
+    } finally {
+      draining = false;
+    }
   };
   // A Node stream, not a web ReadableStream: the server adapter hands it to node's response with
   // pipe(), which the direct pump takes over; read as a stream otherwise (yoga.fetch, a platform Response).
@@ -135,7 +149,7 @@ export function processSseResult(result: AsyncIterable<ExecutionResult>, fetchAP
     response.once('close', () => body.destroy());
     // Some browsers do not hand over a response before its first bytes.
     response.write(COMMENT);
-    pump();
+    drain();
     return destination;
   }) as Readable['pipe'];
   body.push(COMMENT);

@@ -18,9 +18,9 @@ import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionRes
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { FacadeError } from '../errors.ts';
 import { loadersOf, originOf, shareKeyOf } from '../live/delivery.ts';
+import { mapReady } from '../live/ready-stream.ts';
 import type { Loaders } from '../loaders/index.ts';
 import type { Credentials } from '../upstream/credentials.ts';
-import { mapStream } from './map-stream.ts';
 import { SharedExecutions } from './shared-executions.ts';
 import { processSseResult } from './sse-results.ts';
 import { transportOf, type SubscriptionRuntime } from '../live/runtime.ts';
@@ -120,7 +120,7 @@ function subscribeWithDeliveryLoaders(shared: SharedExecutions) {
       // A result already made (another subscriber's) is handed on in the same step.
       return result instanceof Promise ? result.then((made) => delivered(root, made)) : delivered(root, result);
     };
-    return mapStream(stream, results);
+    return mapReady(stream, results);
   };
 }
 

@@ -13,7 +13,7 @@
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import { isAsyncIterable } from 'graphql-yoga';
 import {
-  GraphQLError,
+  type GraphQLError,
   parse,
   type ExecutionArgs,
   type ExecutionResult,
@@ -25,7 +25,8 @@ import { FacadeError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { endableStream } from './endable-stream.ts';
-import { applyErrorPolicy } from './error-policy.ts';
+import { applyErrorPolicy, asGraphQLError } from './error-policy.ts';
+import { readyResultOf } from './ready-results.ts';
 import { recordOf, type RequestRecord } from './telemetry.ts';
 
 /** The URL of an operation's Request: never fetched, only read by plugins (the path is the endpoint's). */
@@ -164,12 +165,6 @@ export function useWebSocketAdmission(maxSubscriptionsPerConnection: number): Pl
   };
 }
 
-function asGraphQLError(error: unknown): GraphQLError {
-  if (error instanceof GraphQLError) return error;
-  // The error policy turns this into "Unexpected error." and logs the original.
-  return new GraphQLError('Unexpected error.', { originalError: error instanceof Error ? error : new Error(String(error)) });
-}
-
 type Outcome = 'result' | 'stream' | 'refused';
 
 /** The error policy on one result; its codes are counted as they go (a subscription may run for days). */
@@ -250,7 +245,7 @@ export async function runOperation(
         result = { errors: [asGraphQLError(error)] };
       }
     }
-    if (isAsyncIterable(result)) return prepared(services, policedStream(services, operation, result));
+    if (isAsyncIterable(result)) return prepared(services, policedStream(services, operation, readyResultOf(operation.request, result)));
     const policed = police(services, operation, result ?? { errors: [asGraphQLError(new Error('no result'))] });
     const refused = policed.data === undefined && Boolean(policed.errors?.length);
     finish(services, operation, refused ? 'refused' : 'result');

@@ -27,12 +27,23 @@ class SerialisedPayload {
 }
 
 const standIns = new WeakMap<ExecutionResult, SerialisedPayload>();
+const texts = new WeakMap<ExecutionResult, string>();
 
-/** What onNext returns for `result`: made once per result object (serialised once, whoever sends it). */
+/** The payload's JSON text: made once per result object (serialised once, whoever sends it). */
+export function payloadText(result: ExecutionResult, format: (result: ExecutionResult) => FormattedExecutionResult): string {
+  let text = texts.get(result);
+  if (text === undefined) {
+    text = JSON.stringify(format(result));
+    texts.set(result, text);
+  }
+  return text;
+}
+
+/** What onNext returns for `result`: made once per result object. */
 export function serialisedPayload(result: ExecutionResult, format: (result: ExecutionResult) => FormattedExecutionResult): object {
   let standIn = standIns.get(result);
   if (standIn === undefined) {
-    standIn = new SerialisedPayload(JSON.stringify(format(result)));
+    standIn = new SerialisedPayload(payloadText(result, format));
     standIns.set(result, standIn);
   }
   return standIn;

@@ -7,7 +7,8 @@
 // shutdown, a drain that lets running queries answer and closes the rest with 1001.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { GraphQLSchema } from 'graphql';
+import type { ExecutionResult, GraphQLSchema } from 'graphql';
+import { isAsyncIterable } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../observability/logger.ts';
@@ -24,6 +25,7 @@ import {
   type OperationServices,
 } from './websocket-operations.ts';
 import { serialisedPayload, spliceSerialisedPayloads } from './websocket-payloads.ts';
+import { writeDirectly } from './websocket-direct.ts';
 
 const GRAPHQL_PATH = '/graphql';
 /** How long a closing peer gets to answer the close frame before its socket is dropped. */
@@ -131,6 +133,9 @@ export function attachWebSockets(server: Server, facade: Facade): WebSocketServi
       },
       execute: preparedResult,
       subscribe: preparedResult,
+      // A subscription's results go to the socket from the stream itself (websocket-direct.ts).
+      onOperation: (context, id, _payload, _args, result) =>
+        isAsyncIterable(result) ? writeDirectly(result as AsyncIterable<ExecutionResult>, context.extra.socket, id) : undefined,
       // Serialised once per result, however many subscribers share it (websocket-payloads.ts).
       onNext: (_context, _id, _payload, _args, result) => serialisedPayload(result, formattedResult),
       onComplete: (context, id) => states.get(context.extra.socket)?.answered(id),

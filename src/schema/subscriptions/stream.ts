@@ -12,6 +12,7 @@ import { FacadeError } from '../../errors.ts';
 import { SlowConsumerError, type LiveListener } from '../../live/bus.ts';
 import { Delivery } from '../../live/delivery.ts';
 import type { LiveEvent } from '../../live/events.ts';
+import { asReadyStream, callWake, DONE, nextByPolling, type ReadyStream } from '../../live/ready-stream.ts';
 import type { DropReason } from '../../live/resume.ts';
 import { transportOf } from '../../live/runtime.ts';
 import type { Loaders } from '../../loaders/index.ts';
@@ -63,7 +64,7 @@ function failureOf(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-export async function openStream<T>(context: Context, spec: StreamSpec<T>): Promise<AsyncIterableIterator<Delivery<T>>> {
+export async function openStream<T>(context: Context, spec: StreamSpec<T>): Promise<ReadyStream<Delivery<T>>> {
   const runtime = context.subscriptions;
   const fresh = context.freshLoaders;
   if (!runtime || !fresh) throw new Error('Subscriptions are not wired into this context (yoga.ts).');
@@ -113,43 +114,50 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
     throw error;
   }
 
-  // A hand-written iterator over the field's deliveries, not a generator wrapping them: one
-  // async step less per delivery and subscriber. A failure becomes the stream's last delivery.
-  // A read waiting for the next event would only see return() once an event came: ending first
-  // closes the listener (and aborts reads), so the wait ends now and the slot is freed now.
-  const deliveries = spec.deliveries(subscriber)[Symbol.asyncIterator]();
+  // The field's deliveries as a stream that polls (live/ready-stream.ts): a transport that polls
+  // takes an event in the call that pushed it. A failure becomes the stream's last delivery.
+  // A read waiting for the next event ends when the stream does: ending closes the listener (and
+  // aborts reads), and the waiting consumer is woken to find the end; the slot is freed now.
+  const deliveries = asReadyStream(spec.deliveries(subscriber));
   let finished = false;
-  const done = (): IteratorReturnResult<undefined> => ({ value: undefined, done: true });
+  let waiting: (() => void) | undefined;
+  const failed = (error: unknown): IteratorResult<Delivery<T>, undefined> => {
+    if (finished) return DONE;
+    finished = true;
+    if (error instanceof SlowConsumerError) metrics?.liveEventsDropped.inc({ source, reason: 'slow_consumer' });
+    // After the end was asked for, a failure is only the work being cut short: nobody listens.
+    const cutShort = ending.signal.aborted;
+    end();
+    return cutShort ? DONE : { value: Delivery.failure<T>(failureOf(error)), done: false };
+  };
   const finish = () => {
     finished = true;
     end();
     Promise.resolve()
       .then(() => deliveries.return?.())
       .catch(() => {});
-    return Promise.resolve(done());
+    const wake = waiting;
+    waiting = undefined;
+    callWake(wake);
+    return Promise.resolve(DONE);
   };
-  const stream: AsyncIterableIterator<Delivery<T>> = {
-    next: () => {
-      if (finished) return Promise.resolve(done());
-      return deliveries.next().then(
-        (step) => {
-          if (step.done) {
-            finished = true;
-            end();
-          }
-          return step;
-        },
-        (error: unknown) => {
-          if (finished) return done();
-          finished = true;
-          if (error instanceof SlowConsumerError) metrics?.liveEventsDropped.inc({ source, reason: 'slow_consumer' });
-          // After the end was asked for, a failure is only the work being cut short: nobody listens.
-          const cutShort = ending.signal.aborted;
-          end();
-          return cutShort ? done() : { value: Delivery.failure<T>(failureOf(error)), done: false };
-        },
-      );
+  const stream: ReadyStream<Delivery<T>> = {
+    poll(wake) {
+      if (finished) return DONE;
+      let step: IteratorResult<Delivery<T>, undefined> | undefined;
+      try {
+        step = deliveries.poll(wake);
+      } catch (error) {
+        return failed(error);
+      }
+      waiting = step === undefined ? wake : undefined;
+      if (step?.done) {
+        finished = true;
+        end();
+      }
+      return step;
     },
+    next: () => nextByPolling(stream),
     return: () => finish(),
     throw: () => finish(),
     [Symbol.asyncIterator]: () => stream,
