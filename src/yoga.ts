@@ -138,7 +138,8 @@ export function createFacade(options: FacadeOptions): YogaServerInstance<Record<
     maskedErrors: false,
     batching: false,
     parserAndValidationCache: boundedParserCaches(),
-    maxRequestBodySize: options.maxRequestBytes ?? 100_000,
+    // Bodies are read within MAX_REQUEST_BYTES by our own parsers (server/bounded-body.ts), not yoga's limiter.
+    maxRequestBodySize: false,
     plugins,
     context: async ({ request }): Promise<Context & CredentialExpiry> => {
       const record = recordOf(request);

@@ -8,6 +8,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { readBoundedBody } from '../server/bounded-body.ts';
 import { recordOf } from '../server/telemetry.ts';
 import { decodeCommunication, decodeConversation, decodeParticipant } from '../upstream/decode.ts';
 import type { LiveBus } from './bus.ts';
@@ -74,33 +75,6 @@ const SANE_ACCOUNT = /^AC[0-9a-fA-F]{32}$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 const ERROR_CODES: Record<number, string> = { 403: 'FORBIDDEN', 503: 'UPSTREAM_UNAVAILABLE' };
-
-type Body = { bytes: Uint8Array } | { problem: 'too_large' | 'cut_off' };
-
-/** The body, reading no more than maxBytes of it. */
-async function readBody(request: Request, maxBytes: number): Promise<Body> {
-  const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (declared > maxBytes) return { problem: 'too_large' };
-  const reader = request.body?.getReader();
-  if (!reader) return { bytes: new Uint8Array() };
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        void reader.cancel().catch(() => {});
-        return { problem: 'too_large' };
-      }
-      chunks.push(value);
-    }
-  } catch {
-    return { problem: 'cut_off' };
-  }
-  return { bytes: Buffer.concat(chunks) };
-}
 
 function parseObject(bytes: Uint8Array): Record<string, unknown> | undefined {
   try {
@@ -178,7 +152,7 @@ export function useWebhookEndpoint(options: WebhookEndpointOptions): Plugin {
       return { status: 415, outcome: 'malformed', message: 'Status callbacks are not sent with a Content-Encoding.' };
     }
     const receivedAt = Date.now();
-    const body = await readBody(request, settings.maxBytes);
+    const body = await readBoundedBody(request, settings.maxBytes);
     if ('problem' in body) {
       return body.problem === 'too_large'
         ? { status: 413, outcome: 'too_large', message: `The body is larger than ${settings.maxBytes} bytes.` }

@@ -11,6 +11,7 @@ import { brotliDecompress, gunzip, inflate, inflateRaw, type ZlibOptions } from 
 import { GraphQLError, MaxIntrospectionDepthRule, type ValidationContext, type ValidationRule } from 'graphql';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import { FacadeError } from '../errors.ts';
+import { readBoundedBody } from './bounded-body.ts';
 
 /** Deepest JSON nesting of `variables`/`extensions`: the schema's inputs nest 4 levels; JSON.stringify and input coercion recurse. */
 const MAX_INPUT_NESTING = 64;
@@ -64,14 +65,13 @@ async function decodedBody(request: Request, maxBytes: number): Promise<Buffer> 
   }
   if (codings.length > MAX_STACKED_ENCODINGS)
     throw refused(415, `At most ${MAX_STACKED_ENCODINGS} content codings may be stacked.`, accepted);
-  let body: Buffer;
-  try {
-    body = Buffer.from(await request.arrayBuffer());
-  } catch (error) {
-    if (error instanceof GraphQLError) throw error; // over the size limit: 413
+  const read = await readBoundedBody(request, maxBytes);
+  if ('problem' in read) {
+    if (read.problem === 'too_large') throw tooLarge(maxBytes);
     // The client went away, or node dropped it for stalling: its input, not a bug (and nobody hears the answer).
     throw refused(400, 'The request body was cut off before it was complete.');
   }
+  let body = read.bytes;
   for (const coding of codings.reverse()) {
     try {
       body = await DECODERS[coding]!(body, { maxOutputLength: maxBytes });

@@ -164,6 +164,9 @@ export function processSseResult(result: AsyncIterable<ExecutionResult>, fetchAP
     Connection: 'keep-alive',
     'Cache-Control': 'no-cache',
     'Content-Encoding': 'none',
+    // nginx would otherwise hold events back. Set here rather than on the response afterwards:
+    // headers given up front are written once and not kept per open stream.
+    'X-Accel-Buffering': 'no',
   };
   // The server adapter's own Response takes a Node stream; a platform Response takes a web one.
   const bodyInit =

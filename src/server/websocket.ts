@@ -115,6 +115,8 @@ export function attachWebSockets(server: Server, facade: Facade): WebSocketServi
       connectionInitWaitTimeout: settings.connectionInitTimeoutMs,
       onConnect(context) {
         states.get(context.extra.socket)?.useConnectionParams(context.connectionParams);
+        // The upgrade request (its headers were read in accept()) would otherwise stay with the connection's context for its life.
+        (context.extra as { request?: IncomingMessage }).request = undefined;
         return true;
       },
       async onSubscribe(context, id, payload) {
