@@ -96,7 +96,7 @@ function ask<T>(server: FanoutServer, type: string, timeoutMs = 60_000): Promise
 }
 
 /** The server's memory after a forced full GC (it runs with --expose-gc). */
-export const memoryOf = (server: FanoutServer) => ask<{ rss: number; heapUsed: number }>(server, 'heap');
+export const memoryOf = (server: FanoutServer) => ask<NodeJS.MemoryUsage>(server, 'heap');
 
 /** Subscriptions the server holds (the facade: its bus listeners). */
 export const subscribersOf = async (server: FanoutServer, timeoutMs?: number) =>

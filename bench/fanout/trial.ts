@@ -54,6 +54,7 @@ export interface FanoutSettings {
 const TRANSPORTS: Transport[] = ['sse', 'ws'];
 const MB = 2 ** 20;
 const mb = (m: { rss: number; heapUsed: number }) => `${(m.rss / MB).toFixed(1)} / ${(m.heapUsed / MB).toFixed(1)} MB`;
+const outside = (m: NodeJS.MemoryUsage) => [m.heapTotal, m.external, m.arrayBuffers].map((bytes) => (bytes / MB).toFixed(1)).join(' / ');
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 /** The servers' cursor secret (their default, BENCH_CURSOR_SECRET unset): reads their cursors. */
 const codec = new CursorCodec(process.env.BENCH_CURSOR_SECRET ?? 'bench cursor secret');
@@ -269,6 +270,7 @@ export async function runTrial(
         `(${subscribeCalls} upstream calls); after a full GC, RSS / heap used: ${mb(fresh)} with none, ` +
         `${mb(cycled)} once all were opened and closed, ${mb(idle)} with all open`,
     );
+    log(`    (heap total / external / array buffers MB: ${[fresh, cycled, idle].map(outside).join(', ')})`);
     if (settings.warmEvents > 0) {
       await trial.send('warm', settings.warmEvents, settings.spaced.rate * 5);
       await trial.barrier('sync', 60_000);

@@ -9,6 +9,7 @@
 import type { Tracer } from '@opentelemetry/api';
 import { loadConfig } from '../../src/config/index.ts';
 import { createService } from '../../src/service.ts';
+import { memoryAfterFullGc } from '../lib/memory.ts';
 
 const upstreamUrl = process.env.BENCH_UPSTREAM_URL;
 if (!upstreamUrl) throw new Error('BENCH_UPSTREAM_URL is not set');
@@ -50,11 +51,8 @@ service.listen(Number(process.env.BENCH_PORT ?? 0), '127.0.0.1').then((base) => 
 });
 process.on('message', (message: { type?: string }) => {
   if (message?.type === 'spans') process.send?.({ type: 'spans', count: exportedSpans });
-  // The soak asks for the live heap after a full GC (the process runs with --expose-gc then).
-  if (message?.type === 'heap') {
-    (globalThis as { gc?: () => void }).gc?.();
-    process.send?.({ type: 'heap', ...process.memoryUsage() });
-  }
+  // The bench asks for the memory held after a full, memory-reducing GC (bench/lib/memory.ts).
+  if (message?.type === 'heap') process.send?.({ type: 'heap', ...memoryAfterFullGc() });
   // The fan-out workload waits until closed subscriptions have let go of their bus listeners.
   if (message?.type === 'stats') process.send?.({ type: 'stats', subscribers: live.bus.listenerCount });
 });

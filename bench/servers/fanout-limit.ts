@@ -18,6 +18,7 @@ import { CursorCodec, scopeTag } from '../../src/connections/cursor.ts';
 import { verifyTwilioSignature } from '../../src/live/signature.ts';
 import { encodeNodeId } from '../../src/schema/node-id.ts';
 import { FANOUT_WEBHOOK_TOKEN, WEBHOOK_PATH } from '../fanout/shared.ts';
+import { memoryAfterFullGc } from '../lib/memory.ts';
 
 const upstreamUrl = process.env.BENCH_UPSTREAM_URL;
 const publicUrl = process.env.BENCH_PUBLIC_URL;
@@ -260,11 +261,8 @@ server.listen(Number(process.env.BENCH_PORT ?? 0), '127.0.0.1', () => {
   process.send?.({ type: 'ready', url: `http://127.0.0.1:${port}/graphql` });
 });
 process.on('message', (message: { type?: string }) => {
-  // The bench asks for the live heap after a full GC (the process runs with --expose-gc then).
-  if (message?.type === 'heap') {
-    (globalThis as { gc?: () => void }).gc?.();
-    process.send?.({ type: 'heap', ...process.memoryUsage() });
-  }
+  // The bench asks for the memory held after a full, memory-reducing GC (bench/lib/memory.ts).
+  if (message?.type === 'heap') process.send?.({ type: 'heap', ...memoryAfterFullGc() });
   if (message?.type === 'stats') {
     let subscribers = 0;
     for (const topic of topics.values()) {

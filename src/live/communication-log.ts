@@ -55,12 +55,23 @@ interface LogRead {
 /** Reads made with one loader set (a set per event and credential), by request: computed once for every subscriber at that place. */
 const readsByLoaders = new WeakMap<Loaders, Map<string, Promise<LogRead>>>();
 
+/** A place's text, made once per cursor object (the subscribers at one place hold the same one, from the edge they were given). */
+const placeTexts = new WeakMap<Cursor, string>();
+
+function readKey(request: ConnectionRequest): string {
+  const after = request.after;
+  if (!after) return `${request.direction}\u0000${request.count}`;
+  let text = placeTexts.get(after);
+  if (text === undefined) placeTexts.set(after, (text = JSON.stringify(after)));
+  return `${request.direction}\u0000${request.count}\u0000${text}`;
+}
+
 /** One connection read of the list with `loaders()` (looked up at each page: a long read may switch sets). */
 function readLog(settings: LogSettings, loaders: () => Loaders, request: ConnectionRequest): Promise<LogRead> {
   const first = loaders();
   let reads = readsByLoaders.get(first);
   if (!reads) readsByLoaders.set(first, (reads = new Map()));
-  const key = JSON.stringify([request.direction, request.count, request.after ?? null]);
+  const key = readKey(request);
   let known = reads.get(key);
   if (!known) {
     const result: { newest: number | undefined } = { newest: undefined };

@@ -335,7 +335,9 @@ class CommunicationStream implements ReadyStream<CommunicationDelivery> {
   #settle(trigger: Trigger): void {
     this.#failures = 0;
     this.#retryAt = undefined;
-    const settled = trigger.event ? [...this.#waiting, trigger.event] : this.#waiting;
+    const settled = this.#waiting;
+    if (trigger.event) settled.push(trigger.event);
+    if (settled.length === 0) return;
     this.#waiting = [];
     for (const done of settled) {
       const record = done.record as UpstreamCommunication;

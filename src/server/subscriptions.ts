@@ -103,13 +103,17 @@ function subscribeWithDeliveryLoaders(shared: SharedExecutions) {
         rootValue: root,
         contextValue: loaders ? { ...base, loaders } : base,
       }) as ExecutionResult | Promise<ExecutionResult>;
+    // The metrics' series for this subscription's transport, looked up once per source (not per delivery).
+    const latency = metrics?.liveDeliveryLatency.labels({ transport });
+    const deliveredBySource = new Map<string, ReturnType<NonNullable<typeof metrics>['liveEventsDelivered']['labels']>>();
     const delivered = (root: unknown, result: ExecutionResult): ExecutionResult => {
       // Handed to the transport next: delivered, and how long since its event arrived.
       const origin = originOf(root);
       if (metrics && origin) {
-        metrics.liveEventsDelivered.inc({ source: origin.source, transport });
-        if (origin.receivedAt !== undefined)
-          metrics.liveDeliveryLatency.observe({ transport }, Math.max(0, Date.now() - origin.receivedAt) / 1000);
+        let series = deliveredBySource.get(origin.source);
+        if (!series) deliveredBySource.set(origin.source, (series = metrics.liveEventsDelivered.labels({ source: origin.source, transport })));
+        series.inc();
+        if (origin.receivedAt !== undefined) latency?.observe(Math.max(0, Date.now() - origin.receivedAt) / 1000);
       }
       return result;
     };
