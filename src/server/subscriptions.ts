@@ -111,7 +111,8 @@ function subscribeWithDeliveryLoaders(shared: SharedExecutions) {
       const origin = originOf(root);
       if (metrics && origin) {
         let series = deliveredBySource.get(origin.source);
-        if (!series) deliveredBySource.set(origin.source, (series = metrics.liveEventsDelivered.labels({ source: origin.source, transport })));
+        if (!series)
+          deliveredBySource.set(origin.source, (series = metrics.liveEventsDelivered.labels({ source: origin.source, transport })));
         series.inc();
         if (origin.receivedAt !== undefined) latency?.observe(Math.max(0, Date.now() - origin.receivedAt) / 1000);
       }
