@@ -54,6 +54,6 @@ process.on('message', (message: { type?: string }) => {
   // The bench asks for the memory held after a full, memory-reducing GC (bench/lib/memory.ts).
   if (message?.type === 'heap') process.send?.({ type: 'heap', ...memoryAfterFullGc() });
   // The fan-out workload waits until closed subscriptions have let go of their bus listeners.
-  if (message?.type === 'stats') process.send?.({ type: 'stats', subscribers: live.bus.listenerCount });
+  if (message?.type === 'stats') process.send?.({ type: 'stats', subscribers: live.subscribers.listening });
 });
 process.on('disconnect', () => process.exit(0));

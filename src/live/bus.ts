@@ -13,6 +13,8 @@ export interface LiveTopic {
 
 /** A listener's events in the order the bus received them, until it is closed; polled, or iterated. */
 export interface LiveListener extends ReadyStream<LiveEvent> {
+  /** Events received and not yet taken. */
+  readonly buffered: number;
   /** Ends the iteration (idempotent); the bus forgets the listener. */
   close(): void;
 }
@@ -97,6 +99,10 @@ class Listener implements LiveListener, ReadyStream<LiveEvent> {
   constructor(maxBuffered: number, onClose: () => void) {
     this.maxBuffered = maxBuffered;
     this.onClose = onClose;
+  }
+
+  get buffered(): number {
+    return this.#queue.length;
   }
 
   push(event: LiveEvent): void {

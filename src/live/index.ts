@@ -13,6 +13,7 @@ import { InMemoryDeduper, type DeliveryDeduper } from './dedupe.ts';
 import { Poller, type PollSettings } from './poller.ts';
 import { webhookSource, type LiveSource } from './source.ts';
 import { WEBHOOK_PATH, type WebhookSettings } from './webhook.ts';
+import { SubscriberRegistry } from './subscribers.ts';
 
 export type { LiveLimits } from '../config/index.ts';
 export type { WebhookSettings } from './webhook.ts';
@@ -26,6 +27,8 @@ export interface Live {
   /** How POST /webhooks/conversations verifies; unset: webhooks are off (polling), the endpoint answers 404. */
   readonly webhook: WebhookSettings | undefined;
   readonly limits: LiveLimits;
+  /** Who holds open subscriptions (the limits), and how many are listening. */
+  readonly subscribers: SubscriberRegistry;
   /** LIVE_SOURCE=poll: cadence and budget of the poller. */
   readonly poll: PollSettings;
   /** Stops the source, ends every open listener and forgets the deliveries. */
@@ -78,12 +81,14 @@ export function createLive(options: LiveOptions = {}): Live {
   const kind = options.source ?? 'webhook';
   const source: LiveSource = kind === 'poll' ? createPoller(bus, poll, options) : webhookSource;
   let closed: Promise<void> | undefined;
+  const limits = { ...DEFAULT_LIVE_LIMITS, ...options.limits };
   return {
     bus,
     source,
     deduper,
     webhook: kind === 'webhook' ? options.webhook : undefined,
-    limits: { ...DEFAULT_LIVE_LIMITS, ...options.limits },
+    limits,
+    subscribers: new SubscriberRegistry({ perCaller: limits.maxSubscriptionsPerCaller, total: limits.maxSubscribers }),
     poll,
     close() {
       closed ??= (async () => {

@@ -19,6 +19,27 @@ export interface ReadyStream<T> extends AsyncIterableIterator<T> {
   poll(wake: () => void): IteratorResult<T, undefined> | undefined;
 }
 
+/**
+ * A subscription's source that subscribers of the same operation may share (server/subscription-
+ * groups.ts): while it is idle it names where it stands, and two sources that stand at the same
+ * place deliver the same from then on. A subscriber that joins a group gives up its own source's
+ * work (detach) but keeps its admission until it leaves (releaseSubscriber).
+ */
+export interface ShareableSource<T> extends ReadyStream<T> {
+  /** Where the source stands, when it is idle (nothing read ahead, nothing in flight); otherwise undefined. */
+  position(): string | undefined;
+  /** Stops this source's own work (its bus listener, its polling): a group's source serves it now. */
+  detach(): void;
+  /** Gives back what admitting the subscriber took (its slot, its count), once. */
+  releaseSubscriber(): void;
+  /** How many subscribers this source serves from now on (its per-subscriber counts count for each). */
+  shareWith(subscribers: () => number): void;
+}
+
+export function isShareableSource<T>(value: unknown): value is ShareableSource<T> {
+  return typeof (value as { position?: unknown } | null)?.position === 'function';
+}
+
 export function isReadyStream<T>(value: unknown): value is ReadyStream<T> {
   return typeof (value as { poll?: unknown } | null)?.poll === 'function';
 }
@@ -134,7 +155,12 @@ export function asReadyStream<T>(source: AsyncIterable<T>): ReadyStream<T> {
  * shared execution already made, a policy applied); one that answers with a promise holds the
  * stream until it settles. A failure of the mapping is the stream's failure.
  */
-export function mapReady<S, T>(source: AsyncIterable<S>, map: (value: S) => T | Promise<T>): ReadyStream<T> {
+export interface MappedStream<T> extends ReadyStream<T> {
+  /** A mapping is in flight: a value is on its way. */
+  readonly pending: boolean;
+}
+
+export function mapReady<S, T>(source: AsyncIterable<S>, map: (value: S) => T | Promise<T>): MappedStream<T> {
   const from = asReadyStream(source);
   let made: { value: T } | undefined;
   let failure: { error: unknown } | undefined;
@@ -146,7 +172,10 @@ export function mapReady<S, T>(source: AsyncIterable<S>, map: (value: S) => T | 
     wake = undefined;
     callWake(waiting);
   };
-  const stream: ReadyStream<T> = {
+  const stream: MappedStream<T> = {
+    get pending() {
+      return pending || made !== undefined;
+    },
     poll(nextWake) {
       if (made) {
         const { value } = made;

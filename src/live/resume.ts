@@ -248,6 +248,25 @@ class CommunicationStream implements ReadyStream<CommunicationDelivery> {
     }
   }
 
+  /**
+   * Where this subscriber stands, when nothing is read ahead, in flight or due: its place in the
+   * log (the page it was read from included: the next read starts there) and the newest createdAt
+   * read. Two streams that stand at the same position deliver the same from then on.
+   */
+  position(): string | undefined {
+    const idle =
+      !this.#ended &&
+      !this.#inFlight &&
+      this.#read === undefined &&
+      this.#trigger === undefined &&
+      this.#failure === undefined &&
+      this.#outbox.length === 0 &&
+      this.#waiting.length === 0 &&
+      this.#retryAt === undefined &&
+      (this.#options.events as { buffered?: number }).buffered === 0;
+    return idle ? JSON.stringify([this.#at.place, this.#at.newest ?? null]) : undefined;
+  }
+
   next(): Promise<IteratorResult<CommunicationDelivery, undefined>> {
     return nextByPolling(this);
   }

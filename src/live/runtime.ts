@@ -6,7 +6,7 @@
 import type { LiveLimits } from '../config/index.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { EventLoaderCache } from './event-loaders.ts';
-import { SubscriberRegistry } from './subscribers.ts';
+import type { SubscriberRegistry } from './subscribers.ts';
 
 export type Transport = 'sse' | 'websocket';
 
@@ -28,11 +28,16 @@ export interface SubscriptionRuntime {
 /** Loader sets kept at once: one per event and credential while an event fans out. */
 const EVENT_LOADER_SETS = 1000;
 
-export function createSubscriptionRuntime(limits: LiveLimits, requestTimeoutMs: number, metrics?: Metrics): SubscriptionRuntime {
+export function createSubscriptionRuntime(
+  subscribers: SubscriberRegistry,
+  limits: LiveLimits,
+  requestTimeoutMs: number,
+  metrics?: Metrics,
+): SubscriptionRuntime {
   const loadersMaxAgeMs = Math.max(1, Math.floor(requestTimeoutMs / 2));
   const reads = new Map<string, Promise<unknown>>();
   return {
-    subscribers: new SubscriberRegistry({ perCaller: limits.maxSubscriptionsPerCaller, total: limits.maxSubscribers }),
+    subscribers,
     eventLoaders: new EventLoaderCache({ maxEntries: EVENT_LOADER_SETS, maxAgeMs: loadersMaxAgeMs }),
     maxBuffered: limits.subscriberBuffer,
     loadersMaxAgeMs,

@@ -15,6 +15,7 @@ export class SubscriberRegistry {
   readonly #limits: SubscriberLimits;
   readonly #byCaller = new Map<string, number>();
   #total = 0;
+  #listening = 0;
 
   constructor(limits: SubscriberLimits) {
     this.#limits = limits;
@@ -22,6 +23,23 @@ export class SubscriberRegistry {
 
   get count(): number {
     return this.#total;
+  }
+
+  /**
+   * Subscriptions listening: admitted, allowed, and receiving every event from now on (their own
+   * bus listener is open, or they are members of a group whose is). What a test waits for before
+   * it publishes; a subscription is counted from startListening() until its admission is released.
+   */
+  get listening(): number {
+    return this.#listening;
+  }
+
+  startListening(): void {
+    this.#listening++;
+  }
+
+  stopListening(): void {
+    this.#listening--;
   }
 
   /** Open subscriptions of one caller. */

@@ -17,7 +17,10 @@
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { FacadeError } from '../errors.ts';
-import { loadersOf, originOf, shareKeyOf } from '../live/delivery.ts';
+import { SlowConsumerError } from '../live/bus.ts';
+import { Delivery, loadersOf, originOf, shareKeyOf } from '../live/delivery.ts';
+import { failureOf } from '../schema/subscriptions/stream.ts';
+import { SubscriptionGroups, type PipelineItem } from './subscription-groups.ts';
 import { mapReady } from '../live/ready-stream.ts';
 import type { Loaders } from '../loaders/index.ts';
 import type { Credentials } from '../upstream/credentials.ts';
@@ -75,7 +78,7 @@ function joinedKey(subscriptionKey: string, shareKey: string): string {
   return key;
 }
 
-function subscribeWithDeliveryLoaders(shared: SharedExecutions) {
+function subscribeWithDeliveryLoaders(shared: SharedExecutions, groups: SubscriptionGroups) {
   return async (args: ExecutionArgs) => {
     const stream = await createSourceEventStream(args);
     if (!isAsyncIterable(stream)) return stream;
@@ -106,7 +109,7 @@ function subscribeWithDeliveryLoaders(shared: SharedExecutions) {
     // The metrics' series for this subscription's transport, looked up once per source (not per delivery).
     const latency = metrics?.liveDeliveryLatency.labels({ transport });
     const deliveredBySource = new Map<string, ReturnType<NonNullable<typeof metrics>['liveEventsDelivered']['labels']>>();
-    const delivered = (root: unknown, result: ExecutionResult): ExecutionResult => {
+    const delivered = ({ root, result }: PipelineItem): ExecutionResult => {
       // Handed to the transport next: delivered, and how long since its event arrived.
       const origin = originOf(root);
       if (metrics && origin) {
@@ -118,15 +121,24 @@ function subscribeWithDeliveryLoaders(shared: SharedExecutions) {
       }
       return result;
     };
-    const results = (root: unknown): ExecutionResult | Promise<ExecutionResult> => {
+    const results = (root: unknown): PipelineItem | Promise<PipelineItem> => {
       const loaders = loadersOf(root);
       const shareKey = shareKeyOf(root);
       const result =
         shareKey === undefined ? run(root, loaders) : shared.run(joinedKey(subscriptionKey, shareKey), async () => run(root, loaders));
       // A result already made (another subscriber's) is handed on in the same step.
-      return result instanceof Promise ? result.then((made) => delivered(root, made)) : delivered(root, result);
+      return result instanceof Promise ? result.then((made) => ({ root, result: made })) : { root, result };
     };
-    return mapReady(stream, results);
+    const maxBuffered = context.subscriptions?.maxBuffered ?? 1;
+    const liveSource = (context as { live?: { source: { kind: string } } }).live?.source.kind ?? 'webhook';
+    return groups.join(subscriptionKey, stream, mapReady(stream, results), {
+      delivered,
+      maxBuffered,
+      cutOff: () => {
+        metrics?.liveEventsDropped.inc({ source: liveSource, reason: 'slow_consumer' });
+        return run(Delivery.failure(failureOf(new SlowConsumerError(maxBuffered))), undefined);
+      },
+    });
   };
 }
 
@@ -139,7 +151,10 @@ function notAStream(): FacadeError {
 }
 
 export function useSubscriptions(): Plugin {
-  const subscribe = subscribeWithDeliveryLoaders(new SharedExecutions({ maxEntries: SHARED_RESULTS, maxAgeMs: SHARED_RESULT_MS }));
+  const subscribe = subscribeWithDeliveryLoaders(
+    new SharedExecutions({ maxEntries: SHARED_RESULTS, maxAgeMs: SHARED_RESULT_MS }),
+    new SubscriptionGroups(),
+  );
   return {
     onSubscribe({ args, setSubscribeFn, setResultAndStopExecution }) {
       const request = (args.contextValue as { request?: Request }).request;

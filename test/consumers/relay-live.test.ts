@@ -85,7 +85,7 @@ describe('relay-compiler on the live subscription', () => {
         announce();
       });
       // Both listen (the SSE answer's headers come after its listener opened; graphql-ws's, polled).
-      await expect.poll(() => stack.live.bus.listenerCount, { timeout: 5000 }).toBe(2);
+      await expect.poll(() => stack.live.subscribers.listening, { timeout: 5000 }).toBe(2);
 
       const sent = await send<{ createCommunication: { communicationEdge: Edge } }>('SendMessageMutation', {
         input: {

@@ -212,7 +212,7 @@ describe('random requests', () => {
     expect(stack.takeUpstreamCalls().length).toBeGreaterThan(100);
     // Subscriptions were answered as streams too, and every one ended when its client left.
     expect(streamed).toBeGreaterThan(0);
-    await waitFor(() => stack.live.bus.listenerCount === 0, 'every subscription to end');
+    await waitFor(() => stack.live.subscribers.listening === 0, 'every subscription to end');
     // Still standing.
     expect((await stack.graphql('{ __typename }')).data).toEqual({ __typename: 'Query' });
   }, 120_000);

@@ -240,7 +240,7 @@ describe('operation types and introspection depth', () => {
     for (const method of ['POST', 'GET'] as const) {
       const stream = await SseStream.open(stack.url, events, {}, { method });
       expect([stream.status, stream.headers.get('content-type')]).toEqual([200, 'text/event-stream']);
-      await waitFor(() => stack.live.bus.listenerCount === 1, 'the subscription to listen');
+      await waitFor(() => stack.live.subscribers.listening === 1, 'the subscription to listen');
       const created = stack.emulator.data.createCommunication(ACCOUNT_SID, sid, {
         author: CUSTOMER,
         recipients: [AGENT],
@@ -249,7 +249,7 @@ describe('operation types and introspection depth', () => {
       expect((await stack.postWebhook({ eventType: 'COMMUNICATION_CREATED', data: created })).status).toBe(200);
       expect(await stream.next()).toEqual({ data: { communicationAdded: { node: { sid: created.id } } } });
       stream.close();
-      await waitFor(() => stack.live.bus.listenerCount === 0, 'the subscription to end');
+      await waitFor(() => stack.live.subscribers.listening === 0, 'the subscription to end');
     }
   });
 

@@ -418,6 +418,6 @@ describe('random HTTP requests to /graphql', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect((await stack.graphql('{ __typename }')).data).toEqual({ __typename: 'Query' });
     // Every subscription the fuzzer opened ended when it left: nothing still listens.
-    await waitFor(() => stack.live.bus.listenerCount === 0, 'every subscription to end');
+    await waitFor(() => stack.live.subscribers.listening === 0, 'every subscription to end');
   }, 180_000);
 });

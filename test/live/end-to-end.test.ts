@@ -57,7 +57,7 @@ describe('mutation → emulator → signed webhook → facade → subscriber, ov
     const sid = hookedConversation(stack, 'end to end');
     const sse = await SseStream.open(stack.url, ADDED, { sid });
     const ws = wsSubscription(client, { sid });
-    await waitFor(() => stack.live.bus.listenerCount === 2, 'both subscriptions');
+    await waitFor(() => stack.live.subscribers.listening === 2, 'both subscriptions');
     const readsBefore = listReads(stack, sid);
     const sent: string[] = [];
     const sseLatency: number[] = [];
@@ -119,13 +119,13 @@ describe('mutation → emulator → signed webhook → facade → subscriber, ov
     try {
       const one = await SseStream.open(stack.url, ADDED, { sid: mine });
       const two = wsSubscription(theirClient, { sid: theirs });
-      await waitFor(() => stack.live.bus.listenerCount === 2, 'both subscriptions');
+      await waitFor(() => stack.live.subscribers.listening === 2, 'both subscriptions');
       // Across the accounts: NOT_FOUND, nothing held.
       const crossed = await SseStream.open(stack.url, ADDED, { sid: theirs });
       expect((await crossed.next()).errors?.map((error) => error.extensions?.code)).toEqual(['NOT_FOUND']);
       const crossedBack = await subscribe(theirClient, { query: ADDED, variables: { sid: mine } }).outcome;
       expect(codesOf(crossedBack.results[0]?.errors ?? crossedBack.errors)).toEqual(['NOT_FOUND']);
-      expect(stack.live.bus.listenerCount).toBe(2);
+      expect(stack.live.subscribers.listening).toBe(2);
 
       const expected = { one: [] as string[], two: [] as string[] };
       for (let i = 0; i < 5; i++) {

@@ -41,7 +41,7 @@ describe('live-update metrics on /metrics', () => {
     const events = await SseStream.open(stack.url, EVENTS, { sid });
     const wsResults: unknown[] = [];
     const ws = subscribe(client, { query: ADDED, variables: { sid } }, (result) => wsResults.push(result));
-    await waitFor(() => stack.live.bus.listenerCount === 3, 'three subscriptions');
+    await waitFor(() => stack.live.subscribers.listening === 3, 'three subscriptions');
     /** Sends a message and waits until all three streams showed it (the WebSocket one as its `wsCount`th result). */
     const sendThroughEveryStream = async (text: string, wsCount: number) => {
       const sent = await send(stack, sid, text);
@@ -122,7 +122,7 @@ describe('live-update metrics on /metrics', () => {
     // Two leave: their gauges come down.
     sse.close();
     ws.cancel();
-    await waitFor(() => stack.live.bus.listenerCount === 1, 'two subscriptions to end');
+    await waitFor(() => stack.live.subscribers.listening === 1, 'two subscriptions to end');
     now = await snapshot();
     expect(moved(start, now, 'live_subscribers', 'transport="sse",field="communicationAdded"')).toBe(0);
     expect(moved(start, now, 'live_subscribers', 'transport="websocket",field="communicationAdded"')).toBe(0);
@@ -152,7 +152,7 @@ describe('live-update metrics on /metrics', () => {
     expect(moved(before, now, 'live_events_dropped_total', 'source="webhook",reason="slow_consumer"')).toBe(1);
 
     // Cut off, it is no longer counted.
-    await waitFor(() => stack.live.bus.listenerCount === 0, 'the last subscription to end');
+    await waitFor(() => stack.live.subscribers.listening === 0, 'the last subscription to end');
     expect(moved(start, await snapshot(), 'live_subscribers', 'transport="sse",field="conversationEvents"')).toBe(0);
   });
 });

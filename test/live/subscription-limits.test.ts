@@ -136,9 +136,9 @@ describe('limits', () => {
   it('the client leaving ends the subscription: its watch released exactly once, its listener and slot freed', async () => {
     const sid = seedConversation(stack.emulator, 'leaving');
     const stream = await SseStream.open(stack.url, FROM_PAYLOAD, { sid });
-    await waitFor(() => watches === 1 && stack.live.bus.listenerCount === 1, 'the watch');
+    await waitFor(() => watches === 1 && stack.live.subscribers.listening === 1, 'the watch');
     stream.close();
-    await waitFor(() => releases === 1 && stack.live.bus.listenerCount === 0, 'the release');
+    await waitFor(() => releases === 1 && stack.live.subscribers.listening === 0, 'the release');
     // An event now finds nobody, and nothing is released twice.
     await announce(stack, addCommunication(stack, sid, 'to nobody'));
     expect([watches, releases]).toEqual([1, 1]);
@@ -147,7 +147,7 @@ describe('limits', () => {
   it('a slow consumer is cut off with RATE_LIMITED (resubscribe with after) once 4 events wait: bounded, released', async () => {
     const sid = seedConversation(stack.emulator, 'slow');
     const stream = await SseStream.open(stack.url, WITH_CONVERSATION, { sid });
-    await waitFor(() => stack.live.bus.listenerCount === 1, 'the listener');
+    await waitFor(() => stack.live.subscribers.listening === 1, 'the listener');
     const [watched, released] = [watches, releases];
     // The first event's conversation read answers late: events pile up in the subscriber's buffer meanwhile.
     stack.emulator.faults.enqueue({ kind: 'delay', ms: 2000, match: { method: 'GET', path: `/v2/Conversations/${sid}` } });
@@ -162,16 +162,16 @@ describe('limits', () => {
     expect(cut.errors?.[0]?.message).toMatch(/fell more than 4 events behind.*`after`/);
     await stream.untilEnded();
     expect(stream.pending).toBe(0);
-    await waitFor(() => releases === released + 1 && stack.live.bus.listenerCount === 0, 'the release');
+    await waitFor(() => releases === released + 1 && stack.live.subscribers.listening === 0, 'the release');
     expect(watches).toBe(watched);
   });
 
   it('subscriptions per caller (3) and in total (4): one more is RATE_LIMITED before any upstream call; a slot comes back when one ends', async () => {
-    await waitFor(() => stack.live.bus.listenerCount === 0, 'earlier subscriptions to end');
+    await waitFor(() => stack.live.subscribers.listening === 0, 'earlier subscriptions to end');
     const sid = seedConversation(stack.emulator, 'limits');
     const theirs = seedConversation(stack.emulator, 'limits, second caller', 'AC33333333333333333333333333333333');
     const mine = await Promise.all(Array.from({ length: 3 }, () => SseStream.open(stack.url, FROM_PAYLOAD, { sid })));
-    await waitFor(() => stack.live.bus.listenerCount === 3, 'three listeners');
+    await waitFor(() => stack.live.subscribers.listening === 3, 'three listeners');
     stack.takeUpstreamCalls();
     const fourth = await SseStream.open(stack.url, FROM_PAYLOAD, { sid });
     const refused = await fourth.next();
@@ -180,13 +180,13 @@ describe('limits', () => {
     expect(stack.takeUpstreamCalls()).toEqual([]);
     // Another caller takes the last slot of the replica, then the replica is full.
     const other = await SseStream.open(stack.url, FROM_PAYLOAD, { sid: theirs }, { headers: SECOND });
-    await waitFor(() => stack.live.bus.listenerCount === 4, 'four listeners');
+    await waitFor(() => stack.live.subscribers.listening === 4, 'four listeners');
     const full = await SseStream.open(stack.url, FROM_PAYLOAD, { sid: theirs }, { headers: SECOND });
     expect((await full.next()).errors?.[0]?.message).toMatch(/as many subscriptions as it allows/);
     mine[0]!.close();
-    await waitFor(() => stack.live.bus.listenerCount === 3, 'a slot to come back');
+    await waitFor(() => stack.live.subscribers.listening === 3, 'a slot to come back');
     const again = await SseStream.open(stack.url, FROM_PAYLOAD, { sid });
-    await waitFor(() => stack.live.bus.listenerCount === 4, 'the new subscription');
+    await waitFor(() => stack.live.subscribers.listening === 4, 'the new subscription');
     const communication = addCommunication(stack, sid, 'for the newcomer');
     await announce(stack, communication);
     expect((await again.next()).data.communicationAdded.node.sid).toBe(communication.id);
@@ -223,7 +223,7 @@ describe('SSE transport and the error policy', () => {
 
   it('a subscription asked for as application/json: 406 with a code, nothing read, nothing held', async () => {
     const sid = seedConversation(stack.emulator, 'not a stream');
-    await waitFor(() => stack.live.bus.listenerCount === 0, 'earlier subscriptions to end');
+    await waitFor(() => stack.live.subscribers.listening === 0, 'earlier subscriptions to end');
     stack.takeUpstreamCalls();
     const response = await fetch(stack.url, {
       method: 'POST',
@@ -235,12 +235,12 @@ describe('SSE transport and the error policy', () => {
     expect(body.errors.map((error) => error.extensions.code)).toEqual(['BAD_USER_INPUT']);
     expect(body.errors[0]!.message).toMatch(/text\/event-stream/);
     expect(stack.takeUpstreamCalls()).toEqual([]);
-    expect(stack.live.bus.listenerCount).toBe(0);
+    expect(stack.live.subscribers.listening).toBe(0);
   });
 
   it('the query limits hold for a subscription before it opens: a costly selection is QUERY_TOO_COMPLEX, nothing read, nothing held', async () => {
     const sid = seedConversation(stack.emulator, 'costly');
-    await waitFor(() => stack.live.bus.listenerCount === 0, 'earlier subscriptions to end');
+    await waitFor(() => stack.live.subscribers.listening === 0, 'earlier subscriptions to end');
     const page = 'communications(first: 1000) { nodes { author { participant { name } } recipients { participant { name } } } }';
     const costly = `subscription ($sid: String!) { communicationAdded(conversationSid: $sid) { node { conversation { a: ${page} b: ${page} c: ${page} d: ${page} } } } }`;
     stack.takeUpstreamCalls();
@@ -249,19 +249,19 @@ describe('SSE transport and the error policy', () => {
     expect(refused.errors?.map((error) => error.extensions?.code)).toEqual(['QUERY_TOO_COMPLEX']);
     await stream.untilEnded();
     expect(stack.takeUpstreamCalls()).toEqual([]);
-    expect(stack.live.bus.listenerCount).toBe(0);
+    expect(stack.live.subscribers.listening).toBe(0);
   });
 
   it('streamed results get the error policy: an upstream failure keeps its code, a bug is “Unexpected error.”; the streams go on', async () => {
     const sid = seedConversation(stack.emulator, 'errors');
-    await waitFor(() => stack.live.bus.listenerCount === 0, 'earlier subscriptions to end');
+    await waitFor(() => stack.live.subscribers.listening === 0, 'earlier subscriptions to end');
     const stream = await SseStream.open(stack.url, WITH_CONVERSATION, { sid });
     const recipients = await SseStream.open(
       stack.url,
       `subscription ($sid: String!) { communicationAdded(conversationSid: $sid) { node { sid recipients { address } } } }`,
       { sid },
     );
-    await waitFor(() => stack.live.bus.listenerCount === 2, 'the listeners');
+    await waitFor(() => stack.live.subscribers.listening === 2, 'the listeners');
     stack.emulator.faults.enqueue({ kind: 'status', status: 503, times: 3, match: { method: 'GET', path: `/v2/Conversations/${sid}` } });
     const down = addCommunication(stack, sid, 'upstream down');
     await announce(stack, down);

@@ -158,7 +158,7 @@ describe('communicationAdded: resume without gaps', () => {
     const lastSeen = live.data.communicationAdded.cursor;
 
     stream.close();
-    await waitFor(() => stack.live.bus.listenerCount === 0, 'the first subscription to end');
+    await waitFor(() => stack.live.subscribers.listening === 0, 'the first subscription to end');
     const gap = addCommunications(sid, 3, 'while away');
     await announce('COMMUNICATION_CREATED', gap); // delivered to nobody
 
@@ -325,7 +325,7 @@ describe('isolation and access', () => {
   it('another account’s conversation: NOT_FOUND, nothing delivered, nothing held; bad credentials: UNAUTHENTICATED', async () => {
     const theirs = seedConversation(stack.emulator, 'not yours', SECOND_ACCOUNT);
     // The earlier tests' subscriptions are gone (their clients left).
-    await waitFor(() => stack.live.bus.listenerCount === 0, 'earlier subscriptions to end');
+    await waitFor(() => stack.live.subscribers.listening === 0, 'earlier subscriptions to end');
     const before = 0;
     stack.takeUpstreamCalls();
     const refused = await SseStream.open(stack.url, ADDED, { sid: theirs });
@@ -334,7 +334,7 @@ describe('isolation and access', () => {
     expect(answer.errors?.map((error) => error.extensions?.code)).toEqual(['NOT_FOUND']);
     await refused.untilEnded();
     expect(refused.pending).toBe(0);
-    expect(stack.live.bus.listenerCount).toBe(before);
+    expect(stack.live.subscribers.listening).toBe(before);
     expect(stack.takeUpstreamCalls().map((call) => `${call.method} ${call.path}`)).toEqual([`GET /v2/Conversations/${theirs}`]);
     // Events of that conversation now reach no one of this account.
     const [hidden] = addCommunications(theirs, 1, 'hidden', SECOND_ACCOUNT);
@@ -349,7 +349,7 @@ describe('isolation and access', () => {
     const unauthenticated = await wrong.next();
     expect(unauthenticated.errors?.map((error) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
     await wrong.untilEnded();
-    expect(stack.live.bus.listenerCount).toBe(before);
+    expect(stack.live.subscribers.listening).toBe(before);
   });
 
   it('a malformed sid or cursor is BAD_USER_INPUT before anything is read or held', async () => {

@@ -52,7 +52,7 @@ describe('communicationAdded under webhooks in no order (emulator faults, the wh
     expect(deliveryOf(stack, a)?.state).toBe('delayed'); // A's own callback has not landed yet
     const lastCursor = cursorOf(first[1]!);
     stream.close();
-    await waitFor(() => stack.live.bus.listenerCount === 0, 'the client to be gone');
+    await waitFor(() => stack.live.subscribers.listening === 0, 'the client to be gone');
 
     // While away: A's late callback lands (to nobody), C is sent.
     const c = await send(stack, sid, 'C');
@@ -134,7 +134,7 @@ describe('communicationAdded under webhooks in no order (emulator faults, the wh
     const received = [await stream.next(), await stream.next()];
     expect(received.map(sidOf)).toEqual([lost, next]);
     stream.close();
-    await waitFor(() => stack.live.bus.listenerCount === 0, 'the client to be gone');
+    await waitFor(() => stack.live.subscribers.listening === 0, 'the client to be gone');
 
     // The last callback before the client returns is dropped: nothing announces it, the resume finds it.
     stack.emulator.webhooks.faults.enqueue({ kind: 'drop', match: { eventType: 'COMMUNICATION_CREATED' } });

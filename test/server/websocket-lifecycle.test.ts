@@ -61,11 +61,11 @@ describe('subscriptions over WebSocket', () => {
     const client = connect(stack.url);
     const first = Promise.withResolvers<void>();
     const events = subscribe(client, { query: EVENTS, variables: { sid } }, () => first.resolve());
-    await waitFor(() => stack.live.bus.listenerCount === 1, 'the subscription to listen');
+    await waitFor(() => stack.live.subscribers.listening === 1, 'the subscription to listen');
     const communicationSid = await announceCommunication(stack, sid, 'hello over websocket');
     await first.promise;
     events.cancel();
-    await waitFor(() => stack.live.bus.listenerCount === 0, 'the subscription to end');
+    await waitFor(() => stack.live.subscribers.listening === 0, 'the subscription to end');
     await client.dispose();
     expect((await events.outcome).results).toEqual([
       {
@@ -82,7 +82,7 @@ describe('subscriptions over WebSocket', () => {
   it('a connection carries at most MAX_SUBSCRIPTIONS_PER_CONNECTION subscriptions: one more is RATE_LIMITED for nothing upstream; queries and other connections are not affected', async () => {
     const client = connect(stack.url);
     const open = [subscribe(client, { query: EVENTS, variables: { sid } }), subscribe(client, { query: EVENTS, variables: { sid } })];
-    await waitFor(() => stack.live.bus.listenerCount === 2, 'two subscriptions to listen');
+    await waitFor(() => stack.live.subscribers.listening === 2, 'two subscriptions to listen');
     stack.takeUpstreamCalls();
 
     const refused = await subscribe(client, { query: EVENTS, variables: { sid } }).outcome;
@@ -92,17 +92,17 @@ describe('subscriptions over WebSocket', () => {
 
     const other = connect(stack.url);
     const elsewhere = subscribe(other, { query: EVENTS, variables: { sid } });
-    await waitFor(() => stack.live.bus.listenerCount === 3, 'a subscription on another connection');
+    await waitFor(() => stack.live.subscribers.listening === 3, 'a subscription on another connection');
 
     open[0]!.cancel();
-    await waitFor(() => stack.live.bus.listenerCount === 2, 'a slot to free up');
+    await waitFor(() => stack.live.subscribers.listening === 2, 'a slot to free up');
     const again = subscribe(client, { query: EVENTS, variables: { sid } });
-    await waitFor(() => stack.live.bus.listenerCount === 3, 'the freed slot to be taken');
+    await waitFor(() => stack.live.subscribers.listening === 3, 'the freed slot to be taken');
 
     for (const subscription of [open[1]!, again, elsewhere]) subscription.cancel();
     await client.dispose();
     await other.dispose();
-    await waitFor(() => stack.live.bus.listenerCount === 0, 'every subscription to end');
+    await waitFor(() => stack.live.subscribers.listening === 0, 'every subscription to end');
   });
 
   it('a subscription opened with a JWT ends with UNAUTHENTICATED when the token expires, over WebSocket and SSE; the connection’s next operation is refused', async () => {
@@ -120,7 +120,7 @@ describe('subscriptions over WebSocket', () => {
       body: JSON.stringify({ query: EVENTS, variables: { sid: guardedSid } }),
     });
     const sseText = sse.text(); // whole once the stream ends
-    await waitFor(() => guarded.live.bus.listenerCount === 2, 'both subscriptions to listen');
+    await waitFor(() => guarded.live.subscribers.listening === 2, 'both subscriptions to listen');
     await announceCommunication(guarded, guardedSid, 'before expiry');
     await delivered.promise;
 
@@ -139,7 +139,7 @@ describe('subscriptions over WebSocket', () => {
       .filter((block) => block.startsWith('event: next'))
       .map((block) => JSON.parse(block.slice(block.indexOf('data: ') + 6)) as unknown);
     expect(sseResults).toEqual(outcome.results);
-    await waitFor(() => guarded.live.bus.listenerCount === 0, 'both listeners to close');
+    await waitFor(() => guarded.live.subscribers.listening === 0, 'both listeners to close');
     expect(codesOf((await run(client, { query: QUERY })).errors)).toEqual(['UNAUTHENTICATED']);
     await client.dispose();
   });
@@ -202,7 +202,7 @@ describe('shutdown', () => {
     await Promise.all([idle.message('connection_ack'), busy.message('connection_ack')]);
     const subscriber = connect(closing.url);
     const events = subscribe(subscriber, { query: EVENTS, variables: { sid: closingSid } });
-    await waitFor(() => closing.live.bus.listenerCount === 1, 'the subscription to listen');
+    await waitFor(() => closing.live.subscribers.listening === 1, 'the subscription to listen');
 
     closing.emulator.faults.enqueue({ match: { path: '/v2/Conversations' }, kind: 'delay', ms: 300 });
     closing.takeUpstreamCalls();
@@ -212,7 +212,7 @@ describe('shutdown', () => {
     closing.webSockets.drain();
     expect(await idle.closed).toEqual({ code: 1001, reason: 'Going away' });
     expect((await events.outcome).closed?.code).toBe(1001);
-    await waitFor(() => closing.live.bus.listenerCount === 0, 'the subscription’s listener to close');
+    await waitFor(() => closing.live.subscribers.listening === 0, 'the subscription’s listener to close');
     expect((await rawSocket(closing.url).opened).status).toBe(503);
 
     expect(await busy.closed).toEqual({ code: 1001, reason: 'Going away' });

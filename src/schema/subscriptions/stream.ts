@@ -12,7 +12,7 @@ import { FacadeError } from '../../errors.ts';
 import { SlowConsumerError, type LiveListener } from '../../live/bus.ts';
 import { Delivery } from '../../live/delivery.ts';
 import type { LiveEvent } from '../../live/events.ts';
-import { asReadyStream, callWake, DONE, nextByPolling, type ReadyStream } from '../../live/ready-stream.ts';
+import { asReadyStream, callWake, DONE, nextByPolling, type ShareableSource } from '../../live/ready-stream.ts';
 import type { DropReason } from '../../live/resume.ts';
 import { transportOf } from '../../live/runtime.ts';
 import type { Loaders } from '../../loaders/index.ts';
@@ -53,7 +53,8 @@ export interface StreamSpec<T> {
 
 const NO_CREDENTIALS_KEY = 'no-credentials';
 
-function failureOf(error: unknown): Error {
+/** What a failure of a subscription's stream is to its subscriber: a slow consumer's cut-off is RATE_LIMITED, with how to resume. */
+export function failureOf(error: unknown): Error {
   if (error instanceof SlowConsumerError) {
     return new FacadeError(
       'RATE_LIMITED',
@@ -64,7 +65,7 @@ function failureOf(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-export async function openStream<T>(context: Context, spec: StreamSpec<T>): Promise<ReadyStream<Delivery<T>>> {
+export async function openStream<T>(context: Context, spec: StreamSpec<T>): Promise<ShareableSource<Delivery<T>>> {
   const runtime = context.subscriptions;
   const fresh = context.freshLoaders;
   if (!runtime || !fresh) throw new Error('Subscriptions are not wired into this context (yoga.ts).');
@@ -79,15 +80,30 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
   let listener: LiveListener | undefined;
   let releaseWatch: (() => void) | undefined;
   let counted = false;
-  let ended = false;
-  const end = () => {
-    if (ended) return;
-    ended = true;
+  /** Subscribers this source serves (a group's: server/subscription-groups.ts), for per-subscriber counts. */
+  let served = () => 1;
+  let sourceReleased = false;
+  let subscriberReleased = false;
+  /** The source's own work: its bus listener, its watch (a poller), reads in flight. */
+  const releaseSource = () => {
+    if (sourceReleased) return;
+    sourceReleased = true;
     ending.abort();
     listener?.close();
     releaseWatch?.();
+  };
+  /** What admitting the subscriber took: its slot and its count. */
+  const releaseSubscriber = () => {
+    if (subscriberReleased) return;
+    subscriberReleased = true;
     releaseSlot();
-    if (counted) metrics?.liveSubscribers.dec(labels);
+    if (!counted) return;
+    metrics?.liveSubscribers.dec(labels);
+    runtime.subscribers.stopListening();
+  };
+  const end = () => {
+    releaseSource();
+    releaseSubscriber();
   };
   const sharedRead = <R>(key: string, read: (loaders: Loaders) => Promise<R>) =>
     runtime.inFlight(`${credentialsKey}\u0000${key}`, () => read(fresh()));
@@ -99,6 +115,7 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
     listener = context.live.bus.listen(topic, { maxBuffered: runtime.maxBuffered });
     releaseWatch = context.live.source.watch({ credentials, ...topic });
     metrics?.liveSubscribers.inc(labels);
+    runtime.subscribers.startListening();
     counted = true;
     subscriber = {
       accountSid,
@@ -107,7 +124,7 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
       loadersMaxAgeMs: runtime.loadersMaxAgeMs,
       eventLoaders: (event) => runtime.eventLoaders.loadersFor(event, credentialsKey, () => fresh()),
       sharedRead,
-      dropped: (event, reason) => metrics?.liveEventsDropped.inc({ source: event.source, reason }),
+      dropped: (event, reason) => metrics?.liveEventsDropped.inc({ source: event.source, reason }, served()),
     };
   } catch (error) {
     end();
@@ -141,7 +158,20 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
     callWake(wake);
     return Promise.resolve(DONE);
   };
-  const stream: ReadyStream<Delivery<T>> = {
+  const stream: ShareableSource<Delivery<T>> = {
+    position: () => (finished ? undefined : (deliveries as Partial<ShareableSource<Delivery<T>>>).position?.()),
+    detach() {
+      if (finished) return;
+      finished = true;
+      releaseSource();
+      Promise.resolve()
+        .then(() => deliveries.return?.())
+        .catch(() => {});
+    },
+    releaseSubscriber,
+    shareWith(subscribers) {
+      served = subscribers;
+    },
     poll(wake) {
       if (finished) return DONE;
       let step: IteratorResult<Delivery<T>, undefined> | undefined;
