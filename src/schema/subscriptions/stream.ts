@@ -12,7 +12,7 @@ import { FacadeError } from '../../errors.ts';
 import { SlowConsumerError, type LiveListener } from '../../live/bus.ts';
 import { Delivery } from '../../live/delivery.ts';
 import type { LiveEvent } from '../../live/events.ts';
-import { asReadyStream, callWake, DONE, nextByPolling, type ShareableSource } from '../../live/ready-stream.ts';
+import { asReadyStream, callWake, DONE, nextByPolling, type ReadyStream, type ShareableSource } from '../../live/ready-stream.ts';
 import type { DropReason } from '../../live/resume.ts';
 import { transportOf } from '../../live/runtime.ts';
 import type { Loaders } from '../../loaders/index.ts';
@@ -52,6 +52,16 @@ export interface StreamSpec<T> {
 }
 
 const NO_CREDENTIALS_KEY = 'no-credentials';
+
+/** The deliveries of a source whose subscriber joined a group (it is never read again). */
+const DETACHED: ReadyStream<never> = {
+  poll: () => DONE,
+  next: () => Promise.resolve(DONE),
+  return: () => Promise.resolve(DONE),
+  [Symbol.asyncIterator]() {
+    return DETACHED;
+  },
+};
 
 /** What a failure of a subscription's stream is to its subscriber: a slow consumer's cut-off is RATE_LIMITED, with how to resume. */
 export function failureOf(error: unknown): Error {
@@ -135,7 +145,7 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
   // takes an event in the call that pushed it. A failure becomes the stream's last delivery.
   // A read waiting for the next event ends when the stream does: ending closes the listener (and
   // aborts reads), and the waiting consumer is woken to find the end; the slot is freed now.
-  const deliveries = asReadyStream(spec.deliveries(subscriber));
+  let deliveries: ReadyStream<Delivery<T>> = asReadyStream(spec.deliveries(subscriber));
   let finished = false;
   let waiting: (() => void) | undefined;
   const failed = (error: unknown): IteratorResult<Delivery<T>, undefined> => {
@@ -164,8 +174,11 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
       if (finished) return;
       finished = true;
       releaseSource();
+      const detached = deliveries;
+      // What a member keeps of its own source is its admission: the field's state can go.
+      deliveries = DETACHED;
       Promise.resolve()
-        .then(() => deliveries.return?.())
+        .then(() => detached.return?.())
         .catch(() => {});
     },
     releaseSubscriber,
