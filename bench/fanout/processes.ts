@@ -56,7 +56,8 @@ export interface FanoutServer {
 export async function startFanoutServer(id: FanoutServerId, upstream: Upstream, execArgv: string[] = []): Promise<FanoutServer> {
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
-  const env: Record<string, string> = { BENCH_UPSTREAM_URL: upstream.url, BENCH_PORT: String(port) };
+  // Both servers run with the allocator setting of the production image (Dockerfile: MALLOC_ARENA_MAX).
+  const env: Record<string, string> = { BENCH_UPSTREAM_URL: upstream.url, BENCH_PORT: String(port), MALLOC_ARENA_MAX: '2' };
   if (id === 'facade') {
     // As an operator configures webhooks. One credential opens all the subscribers, so the
     // per-caller limit (default 1000) is raised above the workload's 2000; nothing else changes.

@@ -202,7 +202,7 @@ describe('Dockerfile', () => {
     expect(users.at(-1)).not.toMatch(/^(root|0)(:|$)/);
     const lastUser = runtime.instructions.lastIndexOf(of(runtime, 'USER').at(-1)!);
     expect(runtime.instructions.indexOf(of(runtime, 'CMD').at(-1)!)).toBeGreaterThan(lastUser);
-    expect(envOf(runtime)).toMatchObject({ HOST: '0.0.0.0', PORT: '4000', NODE_ENV: 'production' });
+    expect(envOf(runtime)).toMatchObject({ HOST: '0.0.0.0', PORT: '4000', NODE_ENV: 'production', MALLOC_ARENA_MAX: '2' });
     expect(of(runtime, 'EXPOSE').map(content)).toEqual(['4000']);
     expect(CMD).toEqual(['node', 'src/main.ts']);
   });
