@@ -30,8 +30,8 @@ export interface ShareableSource<T> extends ReadyStream<T> {
   position(): string | undefined;
   /** Stops this source's own work (its bus listener, its polling): a group's source serves it now. */
   detach(): void;
-  /** Gives back what admitting the subscriber took (its slot, its count), once. */
-  releaseSubscriber(): void;
+  /** Gives back what admitting the subscriber took (its slot, its count), once. A function of its own: a member keeps only it. */
+  readonly releaseSubscriber: () => void;
   /** How many subscribers this source serves from now on (its per-subscriber counts count for each). */
   shareWith(subscribers: () => number): void;
 }

@@ -26,5 +26,8 @@ export async function readBoundedBody(request: Request, maxBytes: number): Promi
   } catch {
     return { problem: 'cut_off' };
   }
+  // Read to its end: let go of the reader, or the request keeps its listeners for as long as its
+  // response lasts (an SSE subscription's: as long as it is open).
+  reader.releaseLock();
   return { bytes: Buffer.concat(chunks, total) };
 }

@@ -63,6 +63,7 @@ export function processSseResult(result: AsyncIterable<ExecutionResult>, fetchAP
   const iterator = asReadyStream(result);
   let reading = false;
   let closed = false;
+  let commented = false;
   /** Set once the adapter pipes the body into node's response: results are then written to it directly. */
   let direct: NodeResponse | undefined;
   const stop = () => {
@@ -119,6 +120,12 @@ export function processSseResult(result: AsyncIterable<ExecutionResult>, fetchAP
     highWaterMark: 1,
     read() {
       if (reading || closed || direct) return;
+      // The first `:` comment, pushed when first read (taken over by pipe(), it would stay unread in the buffer).
+      if (!commented) {
+        commented = true;
+        body.push(COMMENT);
+        return;
+      }
       reading = true;
       iterator.next().then(
         (step) => {
@@ -152,7 +159,6 @@ export function processSseResult(result: AsyncIterable<ExecutionResult>, fetchAP
     drain();
     return destination;
   }) as Readable['pipe'];
-  body.push(COMMENT);
   const pingInterval = setInterval(() => {
     if (closed) return;
     if (direct) {

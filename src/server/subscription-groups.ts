@@ -110,7 +110,8 @@ class Group {
 /** One subscriber's view of its group: the results made since it joined, read by its own transport. */
 class Member implements ReadyStream<ExecutionResult> {
   readonly #group: Group;
-  readonly #source: ShareableSource<unknown>;
+  /** What the member keeps of its own source: how to give back its admission (the rest of it can go). */
+  readonly #release: () => void;
   readonly #options: MemberOptions;
   readonly #queue: PipelineItem[] = [];
   #last: { value: ExecutionResult } | Promise<ExecutionResult> | undefined;
@@ -121,7 +122,7 @@ class Member implements ReadyStream<ExecutionResult> {
 
   constructor(group: Group, source: ShareableSource<unknown>, options: MemberOptions) {
     this.#group = group;
-    this.#source = source;
+    this.#release = source.releaseSubscriber;
     this.#options = options;
   }
 
@@ -213,7 +214,7 @@ class Member implements ReadyStream<ExecutionResult> {
     if (this.#left) return;
     this.#left = true;
     this.#group.remove(this);
-    this.#source.releaseSubscriber();
+    this.#release();
   }
 
   #wakeUp(): void {

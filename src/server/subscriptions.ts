@@ -78,6 +78,23 @@ function joinedKey(subscriptionKey: string, shareKey: string): string {
   return key;
 }
 
+type LiveMetrics = NonNullable<SubscriptionRuntime['metrics']>;
+interface TransportSeries {
+  latency: ReturnType<LiveMetrics['liveDeliveryLatency']['labels']>;
+  bySource: Map<string, ReturnType<LiveMetrics['liveEventsDelivered']['labels']>>;
+}
+
+/** The delivery metrics' series per registry and transport, looked up once and shared by every subscription (not per delivery, nor per subscriber). */
+const seriesByMetrics = new WeakMap<object, Map<string, TransportSeries>>();
+
+function seriesOf(metrics: LiveMetrics, transport: string): TransportSeries {
+  let byTransport = seriesByMetrics.get(metrics);
+  if (!byTransport) seriesByMetrics.set(metrics, (byTransport = new Map()));
+  let series = byTransport.get(transport);
+  if (!series) byTransport.set(transport, (series = { latency: metrics.liveDeliveryLatency.labels({ transport }), bySource: new Map() }));
+  return series;
+}
+
 function subscribeWithDeliveryLoaders(shared: SharedExecutions, groups: SubscriptionGroups) {
   return async (args: ExecutionArgs) => {
     const stream = await createSourceEventStream(args);
@@ -106,17 +123,17 @@ function subscribeWithDeliveryLoaders(shared: SharedExecutions, groups: Subscrip
         rootValue: root,
         contextValue: loaders ? { ...base, loaders } : base,
       }) as ExecutionResult | Promise<ExecutionResult>;
-    // The metrics' series for this subscription's transport, looked up once per source (not per delivery).
-    const latency = metrics?.liveDeliveryLatency.labels({ transport });
-    const deliveredBySource = new Map<string, ReturnType<NonNullable<typeof metrics>['liveEventsDelivered']['labels']>>();
+    const series = metrics ? seriesOf(metrics, transport) : undefined;
+    const latency = series?.latency;
+    const deliveredBySource = series?.bySource;
     const delivered = ({ root, result }: PipelineItem): ExecutionResult => {
       // Handed to the transport next: delivered, and how long since its event arrived.
       const origin = originOf(root);
       if (metrics && origin) {
-        let series = deliveredBySource.get(origin.source);
-        if (!series)
-          deliveredBySource.set(origin.source, (series = metrics.liveEventsDelivered.labels({ source: origin.source, transport })));
-        series.inc();
+        let counter = deliveredBySource!.get(origin.source);
+        if (!counter)
+          deliveredBySource!.set(origin.source, (counter = metrics.liveEventsDelivered.labels({ source: origin.source, transport })));
+        counter.inc();
         if (origin.receivedAt !== undefined) latency?.observe(Math.max(0, Date.now() - origin.receivedAt) / 1000);
       }
       return result;

@@ -103,7 +103,7 @@ function isHeaderValue(value: string): boolean {
 const OPERATION_KEY = 'webSocketOperation';
 
 class Operation {
-  readonly request: Request;
+  #request: Request | undefined;
   readonly record: RequestRecord;
   readonly done = new AbortController();
   readonly codes = new Set<string>();
@@ -117,12 +117,23 @@ class Operation {
     if (typeof connection.authorization === 'string') headers.set('authorization', connection.authorization);
     // POST: an operation over WebSocket is a message on a connection whose Origin was checked at the
     // upgrade, not something a foreign page can make a browser send (the reason mutations need a POST).
-    this.request = new Request(OPERATION_URL, {
+    this.#request = new Request(OPERATION_URL, {
       method: 'POST',
       headers,
       signal: AbortSignal.any([this.done.signal, connection.closed.signal]),
     });
-    this.record = recordOf(this.request);
+    this.record = recordOf(this.#request);
+  }
+
+  /** The operation as a request through yoga's pipeline (its headers, its signal), until a subscription's stream holds what it needs. */
+  get request(): Request {
+    if (!this.#request) throw new Error('The operation let go of its request once its stream was prepared.');
+    return this.#request;
+  }
+
+  /** A subscription's stream is prepared: the request (about 1.3 KB with its headers and signal) goes. */
+  releaseRequest(): void {
+    this.#request = undefined;
   }
 
   /** Takes one of the connection's subscription slots, or says why not. */
@@ -245,7 +256,11 @@ export async function runOperation(
         result = { errors: [asGraphQLError(error)] };
       }
     }
-    if (isAsyncIterable(result)) return prepared(services, policedStream(services, operation, readyResultOf(operation.request, result)));
+    if (isAsyncIterable(result)) {
+      const stream = policedStream(services, operation, readyResultOf(operation.request, result));
+      operation.releaseRequest();
+      return prepared(services, stream);
+    }
     const policed = police(services, operation, result ?? { errors: [asGraphQLError(new Error('no result'))] });
     const refused = policed.data === undefined && Boolean(policed.errors?.length);
     finish(services, operation, refused ? 'refused' : 'result');

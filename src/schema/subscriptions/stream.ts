@@ -52,6 +52,8 @@ export interface StreamSpec<T> {
 }
 
 const NO_CREDENTIALS_KEY = 'no-credentials';
+/** Why a source's work is aborted: one reason for all (a fresh one per source would keep its own stack trace). */
+const SOURCE_ENDED = new DOMException('The subscription ended.', 'AbortError');
 
 /** The deliveries of a source whose subscriber joined a group (it is never read again). */
 const DETACHED: ReadyStream<never> = {
@@ -98,9 +100,11 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
   const releaseSource = () => {
     if (sourceReleased) return;
     sourceReleased = true;
-    ending.abort();
+    ending.abort(SOURCE_ENDED);
     listener?.close();
     releaseWatch?.();
+    listener = undefined;
+    releaseWatch = undefined;
   };
   /** What admitting the subscriber took: its slot and its count. */
   const releaseSubscriber = () => {
