@@ -16,6 +16,7 @@ import { asReadyStream, callWake, DONE, nextByPolling, type ReadyStream, type Sh
 import type { DropReason } from '../../live/resume.ts';
 import { transportOf } from '../../live/runtime.ts';
 import type { Loaders } from '../../loaders/index.ts';
+import type { SubscriptionRuntime } from '../../live/runtime.ts';
 import type { Context } from '../builder.ts';
 
 /** What a field's deliveries are made from, once the caller is admitted and allowed. */
@@ -77,6 +78,36 @@ export function failureOf(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
+/**
+ * A subscriber's admission: its slot now (or RATE_LIMITED), its count once it listens, both given
+ * back by `release` (once). Made apart from openStream so that `release`, all a group member keeps
+ * of its own source, holds only this (a closure of openStream would hold its whole scope).
+ */
+function admit(
+  runtime: SubscriptionRuntime,
+  credentialsKey: string,
+  labels: { transport: string; field: string },
+): { listening: () => void; release: () => void } {
+  const releaseSlot = runtime.subscribers.admit(credentialsKey);
+  let counted = false;
+  let released = false;
+  return {
+    listening() {
+      runtime.metrics?.liveSubscribers.inc(labels);
+      runtime.subscribers.startListening();
+      counted = true;
+    },
+    release() {
+      if (released) return;
+      released = true;
+      releaseSlot();
+      if (!counted) return;
+      runtime.metrics?.liveSubscribers.dec(labels);
+      runtime.subscribers.stopListening();
+    },
+  };
+}
+
 export async function openStream<T>(context: Context, spec: StreamSpec<T>): Promise<ShareableSource<Delivery<T>>> {
   const runtime = context.subscriptions;
   const fresh = context.freshLoaders;
@@ -84,18 +115,15 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
   const credentials = context.credentials ?? null;
   const credentialsKey = credentials?.key ?? NO_CREDENTIALS_KEY;
 
-  const releaseSlot = runtime.subscribers.admit(credentialsKey);
+  const admission = admit(runtime, credentialsKey, { transport: transportOf(context), field: spec.field });
   const metrics = runtime.metrics;
   const source = context.live.source.kind;
-  const labels = { transport: transportOf(context), field: spec.field };
   const ending = new AbortController();
   let listener: LiveListener | undefined;
   let releaseWatch: (() => void) | undefined;
-  let counted = false;
   /** Subscribers this source serves (a group's: server/subscription-groups.ts), for per-subscriber counts. */
   let served = () => 1;
   let sourceReleased = false;
-  let subscriberReleased = false;
   /** The source's own work: its bus listener, its watch (a poller), reads in flight. */
   const releaseSource = () => {
     if (sourceReleased) return;
@@ -106,15 +134,7 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
     listener = undefined;
     releaseWatch = undefined;
   };
-  /** What admitting the subscriber took: its slot and its count. */
-  const releaseSubscriber = () => {
-    if (subscriberReleased) return;
-    subscriberReleased = true;
-    releaseSlot();
-    if (!counted) return;
-    metrics?.liveSubscribers.dec(labels);
-    runtime.subscribers.stopListening();
-  };
+  const releaseSubscriber = admission.release;
   const end = () => {
     releaseSource();
     releaseSubscriber();
@@ -128,9 +148,7 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
     const topic = spec.conversationSid === undefined ? { accountSid } : { accountSid, conversationSid: spec.conversationSid };
     listener = context.live.bus.listen(topic, { maxBuffered: runtime.maxBuffered });
     releaseWatch = context.live.source.watch({ credentials, ...topic });
-    metrics?.liveSubscribers.inc(labels);
-    runtime.subscribers.startListening();
-    counted = true;
+    admission.listening();
     subscriber = {
       accountSid,
       events: listener,
