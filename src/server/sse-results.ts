@@ -5,7 +5,8 @@
 // - a result shared by many subscribers (shared-executions.ts) is serialised once (a WeakMap from
 //   the result object to its text), so a thousand subscribers cost one JSON.stringify per event.
 // - served by node:http, the frames go straight into node's response (the body's pipe() is taken
-//   over): no stream machinery between a result and its socket write.
+//   over), polled from the subscription's stream (live/ready-stream.ts): an event goes from the bus
+//   push to this write in one call, with no stream machinery or promise step in between.
 import { Readable } from 'node:stream';
 import type { ExecutionResult } from 'graphql';
 import { asReadyStream } from '../live/ready-stream.ts';
