@@ -2,7 +2,8 @@
 // createCommunication → the emulator → its signed status callback → the facade → communicationAdded
 // over SSE and WebSocket. Subscribers come and go in a seeded random order, some while an event is
 // still on its way (their source is busy: they run on their own), some while everything is quiet
-// (they join the group of those standing where they stand). Whatever the order, each one receives
+// (they join the group of those standing where they stand), while webhooks come twice, reversed, or
+// not at all. Whatever the order, each one receives
 // exactly the communications created after it subscribed and before it left: in order, once each,
 // and nobody's leaving ends anyone else's stream.
 import fc from 'fast-check';
@@ -52,13 +53,33 @@ function openWs(sid: string, name: string): Subscriber {
   return subscriber;
 }
 
-type Action = 'sse' | 'ws' | 'send' | 'send and move on' | 'leave';
+type Action =
+  | 'sse'
+  | 'ws'
+  | 'send'
+  | 'send and move on'
+  | 'send, delivered twice'
+  | 'send two, reordered'
+  | 'send one dropped, then one'
+  | 'leave';
 
 describe('subscription groups over the whole live path', () => {
   it('property: subscribers joining and leaving in any order each get exactly what was created while they were there, in order, once', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.constantFrom<Action>('sse', 'ws', 'send', 'send', 'send and move on', 'leave'), { minLength: 6, maxLength: 14 }),
+        fc.array(
+          fc.constantFrom<Action>(
+            'sse',
+            'ws',
+            'send',
+            'send and move on',
+            'send, delivered twice',
+            'send two, reordered',
+            'send one dropped, then one',
+            'leave',
+          ),
+          { minLength: 6, maxLength: 14 },
+        ),
         fc.integer({ min: 0, max: 1000 }),
         async (actions, pick) => {
           const sid = hookedConversation(stack, 'groups');
@@ -85,6 +106,19 @@ describe('subscription groups over the whole live path', () => {
                 for (const subscriber of open) subscriber.expected.push(sent);
                 // Moving on at once, the next subscriber may arrive while this event is on its way.
                 if (action === 'send') await waitFor(() => open.every(settled), `message ${index} everywhere`, 10_000);
+              } else {
+                // Webhooks as Twilio may send them: twice, out of order, or not at all (the next one heals it).
+                const faults = stack.emulator.webhooks.faults;
+                const match = { eventType: 'COMMUNICATION_CREATED' };
+                if (action === 'send, delivered twice') faults.enqueue({ kind: 'duplicate', copies: 2, match });
+                if (action === 'send two, reordered') faults.enqueue({ kind: 'reorder', count: 2, order: 'reverse', match });
+                if (action === 'send one dropped, then one') faults.enqueue({ kind: 'drop', match });
+                const count = action === 'send, delivered twice' ? 1 : 2;
+                for (let n = 0; n < count; n++) {
+                  const sent = await send(stack, sid, `message ${index}.${n}`);
+                  for (const subscriber of open) subscriber.expected.push(sent);
+                }
+                await waitFor(() => open.every(settled), `messages ${index} everywhere`, 10_000);
               }
             }
             const marker = await send(stack, sid, 'marker');
