@@ -33,13 +33,7 @@ import { LARGE_PAGE, MAX_LOG_ROUNDS, millis, readLogRound, unlistedEdge, type Lo
 import { Delivery, type DeliveryOrigin } from './delivery.ts';
 import type { LiveEvent } from './events.ts';
 import { asReadyStream, callWake, DONE, nextByPolling, type ReadyStream } from './ready-stream.ts';
-
-/**
- * Ids (or event keys) remembered per subscription to drop repeats; beyond, the oldest go. Repeats
- * come soon (retries, webhook and poll): a window suffices, and keeps an idle subscriber small.
- * A repeat beyond the window costs one read that finds nothing new.
- */
-export const REMEMBERED_KEYS = 512;
+import { RecentIds, REMEMBERED_KEYS } from './recent-ids.ts';
 
 /** Why a subscriber did not take an event (metrics). */
 export type DropReason = 'duplicate' | 'cross_account';
@@ -73,37 +67,6 @@ export interface ResumeOptions {
   eventLoaders: (event: LiveEvent) => Loaders;
   onDropped?: (event: LiveEvent, reason: DropReason) => void;
   retry?: RetryPolicy;
-}
-
-/**
- * A bounded set of recently seen ids (insertion order; the oldest are forgotten first). The order
- * is kept in a ring: finding the oldest through the set would make an iterator per add once full,
- * per subscriber and delivery.
- */
-export class RecentIds {
-  readonly #ids = new Set<string>();
-  readonly #order: (string | undefined)[] = [];
-  readonly #capacity: number;
-  #next = 0;
-
-  constructor(capacity: number) {
-    this.#capacity = Math.max(1, capacity);
-  }
-
-  has(id: string): boolean {
-    return this.#ids.has(id);
-  }
-
-  /** Adds `id`; false when it was there already. */
-  add(id: string): boolean {
-    if (this.#ids.has(id)) return false;
-    this.#ids.add(id);
-    const oldest = this.#order[this.#next];
-    this.#order[this.#next] = id;
-    this.#next = (this.#next + 1) % this.#capacity;
-    if (oldest !== undefined) this.#ids.delete(oldest);
-    return true;
-  }
 }
 
 const PASSING: ReadonlySet<string> = new Set(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'RATE_LIMITED']);

@@ -1,7 +1,7 @@
 // Subscription.conversationChanged: the account's conversations as they are created or change (an
 // inbox), optionally only those with one of the given statuses.
 import { Delivery } from '../../live/delivery.ts';
-import { RecentIds, REMEMBERED_KEYS } from '../../live/resume.ts';
+import { RecentIds, REMEMBERED_KEYS } from '../../live/recent-ids.ts';
 import type { UpstreamConversation } from '../../upstream/types.ts';
 import { builder } from '../builder.ts';
 import { conversationsList } from '../conversation.ts';

@@ -1,7 +1,7 @@
 // Subscription.conversationEvents: everything that changes in one conversation, in the order the
 // facade received it; the same change reported twice reaches a subscriber once.
 import { Delivery } from '../../live/delivery.ts';
-import { RecentIds, REMEMBERED_KEYS } from '../../live/resume.ts';
+import { RecentIds, REMEMBERED_KEYS } from '../../live/recent-ids.ts';
 import { MAX_LENGTH } from '../input-bounds.ts';
 import { builder } from '../builder.ts';
 import { checkSid } from '../node-id.ts';
