@@ -7,7 +7,7 @@
 // - served by node:http, the frames go straight into node's response (the body's pipe() is taken
 //   over), polled from the subscription's stream (live/ready-stream.ts): an event goes from the bus
 //   push to this write in one call, with no stream machinery or promise step in between.
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import type { ExecutionResult } from 'graphql';
 import { asReadyStream } from '../live/ready-stream.ts';
 import { formattedResult } from './websocket-operations.ts';
@@ -56,6 +56,39 @@ interface NodeResponse {
   once(event: 'drain' | 'close', listener: () => void): unknown;
   readonly writableLength: number;
   readonly destroyed: boolean;
+  readonly headersSent: boolean;
+  /** node's: the body goes out in HTTP/1.1 chunks. */
+  readonly chunkedEncoding?: boolean;
+  readonly socket: (Writable & { _httpMessage?: unknown }) | null;
+}
+
+const CRLF = new Uint8Array([13, 10]);
+/** A shared result's frame as one HTTP/1.1 chunk (size line, frame, CRLF): the same bytes for every subscriber. */
+const chunks = new WeakMap<object, Buffer>();
+
+function chunkOf(result: ExecutionResult): Buffer {
+  let chunk = chunks.get(result);
+  if (chunk === undefined) {
+    const frame = frameOf(result);
+    chunk = Buffer.concat([Buffer.from(`${frame.length.toString(16)}\r\n`), frame, CRLF]);
+    chunks.set(result, chunk);
+  }
+  return chunk;
+}
+
+/**
+ * Where a frame is written: node's response frames each write as a chunk in three buffers through
+ * its own stream machinery, which made an SSE delivery about twice a WebSocket one. Once the
+ * response's head is out and it owns its socket (nothing of its own is waiting to go first), the
+ * shared chunk goes to the socket as one write: the same bytes node would send. Otherwise (an
+ * HTTP/1.0 client, a pipelined request still ahead) the response writes it.
+ */
+function streamOf(response: NodeResponse): { write(result: ExecutionResult): boolean; waitForDrain(listener: () => void): void } {
+  const socket = response.socket;
+  const direct = response.chunkedEncoding === true && response.headersSent && socket !== null && socket._httpMessage === response;
+  if (direct && response.writableLength === socket.writableLength)
+    return { write: (result) => socket.write(chunkOf(result)), waitForDrain: (listener) => socket.once('drain', listener) };
+  return { write: (result) => response.write(frameOf(result)), waitForDrain: (listener) => response.once('drain', listener) };
 }
 
 export function processSseResult(result: AsyncIterable<ExecutionResult>, fetchAPI: FetchAPI): Response {
@@ -105,9 +138,10 @@ export function processSseResult(result: AsyncIterable<ExecutionResult>, fetchAP
           response.end(COMPLETE);
           return;
         }
-        if (!response.write(frameOf(step.value))) {
+        const out = streamOf(response);
+        if (!out.write(step.value)) {
           blocked = true;
-          response.once('drain', unblock);
+          out.waitForDrain(unblock);
           return;
         }
       }
