@@ -76,6 +76,8 @@ function chunkOf(result: ExecutionResult): Buffer {
   return chunk;
 }
 
+const uncork = (socket: Writable) => socket.uncork();
+
 /**
  * Where a frame is written: node's response frames each write as a chunk in three buffers through
  * its own stream machinery, which made an SSE delivery about twice a WebSocket one. Once the
@@ -87,7 +89,18 @@ function streamOf(response: NodeResponse): { write(result: ExecutionResult): boo
   const socket = response.socket;
   const direct = response.chunkedEncoding === true && response.headersSent && socket !== null && socket._httpMessage === response;
   if (direct && response.writableLength === socket.writableLength)
-    return { write: (result) => socket.write(chunkOf(result)), waitForDrain: (listener) => socket.once('drain', listener) };
+    return {
+      write: (result) => {
+        // As node's own chunked writes do: corked until the end of this tick, so that the frames of
+        // several events handled in one turn (under load) leave in one write instead of one each.
+        if (!socket.writableCorked) {
+          socket.cork();
+          process.nextTick(uncork, socket);
+        }
+        return socket.write(chunkOf(result));
+      },
+      waitForDrain: (listener) => socket.once('drain', listener),
+    };
   return { write: (result) => response.write(frameOf(result)), waitForDrain: (listener) => response.once('drain', listener) };
 }
 
