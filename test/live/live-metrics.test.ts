@@ -4,7 +4,7 @@
 // account's record, a slow consumer cut off), and webhook signature failures.
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webhookEvent } from '../helpers/live-event.ts';
+import { conversationRenamed, webhookEvent } from '../helpers/live-event.ts';
 import { AGENT, CUSTOMER } from '../helpers/seed.ts';
 import { SseStream, waitFor } from '../helpers/sse.ts';
 import { ACCOUNT_SID, startStack, type Stack } from '../helpers/stack.ts';
@@ -135,15 +135,7 @@ describe('live-update metrics on /metrics', () => {
     await send(stack, sid, 'slow');
     await waitFor(() => stack.emulator.requests.count({ path: `/v2/Conversations/${sid}` }) > accessChecks, 'the slow read to start');
     for (let i = 0; i < 10; i++) {
-      await stack.live.bus.publish(
-        webhookEvent({
-          eventId: `burst-${i}`,
-          type: 'CONVERSATION_UPDATED',
-          accountSid: ACCOUNT_SID,
-          conversationSid: sid,
-          record: { kind: 'Conversation', id: sid, accountId: ACCOUNT_SID, name: `burst ${i}` },
-        }),
-      );
+      await stack.live.bus.publish(conversationRenamed(ACCOUNT_SID, sid, `burst-${i}`, `burst ${i}`));
     }
     await events.next(); // the slow one
     expect((await events.next()).errors?.map((error) => error.extensions?.code)).toEqual(['RATE_LIMITED']);

@@ -4,7 +4,7 @@
 // HTTP/1.0 client gets no chunked encoding: its frames come through node's response, unframed.
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webhookEvent } from '../helpers/live-event.ts';
+import { conversationRenamed } from '../helpers/live-event.ts';
 import { ACCOUNT_SID, startStack, type Stack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/websocket.ts';
 import { hookedConversation } from '../live/full-path.ts';
@@ -52,15 +52,7 @@ function chunksOf(body: string): string[] {
 }
 
 async function publish(sid: string, n: number): Promise<void> {
-  await stack.live.bus.publish(
-    webhookEvent({
-      eventId: `chunk-${n}`,
-      type: 'CONVERSATION_UPDATED',
-      accountSid: ACCOUNT_SID,
-      conversationSid: sid,
-      record: { kind: 'Conversation', id: sid, accountId: ACCOUNT_SID, name: `renamed ${n} — ünïcode` },
-    }),
-  );
+  await stack.live.bus.publish(conversationRenamed(ACCOUNT_SID, sid, `chunk-${n}`, `renamed ${n} — ünïcode`));
 }
 
 const frame = (n: number) =>

@@ -6,7 +6,7 @@
 // reads again it gets what was written, then RATE_LIMITED (resubscribe with `after`), then
 // complete. Meanwhile a subscriber that reads, on another connection, gets every event.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webhookEvent } from '../helpers/live-event.ts';
+import { conversationRenamed } from '../helpers/live-event.ts';
 import { ACCOUNT_SID, startStack, type Stack } from '../helpers/stack.ts';
 import { connect, rawSocket, subscribe, waitFor } from '../helpers/websocket.ts';
 import { hookedConversation } from '../live/full-path.ts';
@@ -45,15 +45,7 @@ describe('a WebSocket subscriber that stops reading', () => {
 
     let published = 0;
     while (published < EVENTS_SENT && stack.live.bus.listenerCount === 2) {
-      await stack.live.bus.publish(
-        webhookEvent({
-          eventId: `pressure-${published}`,
-          type: 'CONVERSATION_UPDATED',
-          accountSid: ACCOUNT_SID,
-          conversationSid: sid,
-          record: { kind: 'Conversation', id: sid, accountId: ACCOUNT_SID, name: `${LONG_NAME} ${published}` },
-        }),
-      );
+      await stack.live.bus.publish(conversationRenamed(ACCOUNT_SID, sid, `pressure-${published}`, `${LONG_NAME} ${published}`));
       published++;
       // Each event reaches the reader before the next is published: only the stalled one falls behind.
       await waitFor(() => read.length === published, `event ${published} at the reader`, 10_000);
