@@ -1,26 +1,27 @@
 // Subscription.conversationEvents: everything that changes in one conversation, in the order the
 // facade received it; the same change reported twice reaches a subscriber once.
 import { Delivery } from '../../live/delivery.ts';
+import type { ReadyStream } from '../../live/ready-stream.ts';
 import { RecentIds, REMEMBERED_KEYS } from '../../live/recent-ids.ts';
 import { MAX_LENGTH } from '../input-bounds.ts';
 import { builder } from '../builder.ts';
 import { checkSid } from '../node-id.ts';
 import { conversationAccount } from './access.ts';
 import { ConversationEvent, conversationEventPayload, repeatKey, type ConversationEventPayload } from './events.ts';
-import { eventsOfAccount, openStream, type Subscriber } from './stream.ts';
+import { eventDeliveries, openStream, type Subscriber } from './stream.ts';
 
-async function* conversationEvents(subscriber: Subscriber, conversationId: string): AsyncGenerator<Delivery<ConversationEventPayload>> {
+function conversationEvents(subscriber: Subscriber, conversationId: string): ReadyStream<Delivery<ConversationEventPayload>> {
   const seen = new RecentIds(REMEMBERED_KEYS);
-  for await (const event of eventsOfAccount(subscriber)) {
-    if (event.conversationSid !== conversationId) continue;
+  return eventDeliveries(subscriber, (event) => {
+    if (event.conversationSid !== conversationId) return undefined;
     const payload = conversationEventPayload(event);
-    if (!payload) continue;
+    if (!payload) return undefined;
     if (!seen.add(repeatKey(event))) {
       subscriber.dropped(event, 'duplicate');
-      continue;
+      return undefined;
     }
-    yield Delivery.ofEvent(payload, subscriber.eventLoaders(event), event);
-  }
+    return Delivery.ofEvent(payload, subscriber.eventLoaders(event), event);
+  });
 }
 
 builder.subscriptionField('conversationEvents', (t) =>

@@ -230,11 +230,36 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
   return stream;
 }
 
-/** Keeps only events of the subscriber's account (the topic already is; this is the second lock). */
-export async function* eventsOfAccount(subscriber: Subscriber): AsyncGenerator<LiveEvent> {
-  for await (const event of subscriber.events) {
-    // The record names its account too: an event whose record is another account's is not this subscriber's either.
-    if (event.accountSid === subscriber.accountSid && event.record?.accountId === subscriber.accountSid) yield event;
-    else subscriber.dropped(event, 'cross_account');
-  }
+/**
+ * A field's deliveries made from the events of the subscriber's account as they come: `take`
+ * answers an event's delivery, or undefined to pass it by. Only events of the subscriber's
+ * account reach `take` (the topic already is; this is the second lock). It polls the listener
+ * (live/ready-stream.ts): an event goes on in the call that pushed it.
+ */
+export function eventDeliveries<T>(subscriber: Subscriber, take: (event: LiveEvent) => Delivery<T> | undefined): ReadyStream<Delivery<T>> {
+  const events = subscriber.events;
+  const stream: ReadyStream<Delivery<T>> = {
+    poll(wake) {
+      for (;;) {
+        const step = events.poll(wake);
+        if (step === undefined) return undefined;
+        if (step.done) return DONE;
+        const event = step.value;
+        // The record names its account too: an event whose record is another account's is not this subscriber's either.
+        if (event.accountSid !== subscriber.accountSid || event.record?.accountId !== subscriber.accountSid) {
+          subscriber.dropped(event, 'cross_account');
+          continue;
+        }
+        const delivery = take(event);
+        if (delivery) return { value: delivery, done: false };
+      }
+    },
+    next: () => nextByPolling(stream),
+    return: () => {
+      events.close();
+      return Promise.resolve(DONE);
+    },
+    [Symbol.asyncIterator]: () => stream,
+  };
+  return stream;
 }
