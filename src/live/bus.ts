@@ -3,7 +3,7 @@
 // outside this file knows which one runs. Topics are per account, optionally narrowed to one
 // conversation, so an event can only ever reach listeners of its own account.
 import type { LiveEvent } from './events.ts';
-import { callWake, DONE, nextByPolling, type ReadyStream } from './ready-stream.ts';
+import { DONE, nextByPolling, Waiter, type ReadyStream } from './ready-stream.ts';
 
 export interface LiveTopic {
   accountSid: string;
@@ -89,7 +89,7 @@ function topicKey(topic: LiveTopic): string {
  */
 class Listener implements LiveListener, ReadyStream<LiveEvent> {
   readonly #queue: LiveEvent[] = [];
-  #wake: (() => void) | undefined;
+  readonly #waiter = new Waiter();
   #failure: Error | undefined;
   #closed = false;
 
@@ -112,7 +112,7 @@ class Listener implements LiveListener, ReadyStream<LiveEvent> {
       return;
     }
     this.#queue.push(event);
-    this.#wakeUp();
+    this.#waiter.wakeUp();
   }
 
   close(): void {
@@ -120,13 +120,7 @@ class Listener implements LiveListener, ReadyStream<LiveEvent> {
     this.#closed = true;
     this.#queue.length = 0;
     this.onClose();
-    this.#wakeUp();
-  }
-
-  #wakeUp(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    callWake(wake);
+    this.#waiter.wakeUp();
   }
 
   /** Drops what was buffered and ends the stream with the error (at the next read). */
@@ -143,8 +137,7 @@ class Listener implements LiveListener, ReadyStream<LiveEvent> {
       throw failure;
     }
     if (this.#closed) return DONE;
-    this.#wake = wake;
-    return undefined;
+    return this.#waiter.wait(wake);
   }
 
   next(): Promise<IteratorResult<LiveEvent, undefined>> {

@@ -71,16 +71,114 @@ export function nextByPolling<T>(stream: Pick<ReadyStream<T>, 'poll'>): Promise<
   });
 }
 
-/** Calls a registered wake once; a wake that throws is the consumer's bug and must not stop the caller (the bus's publish loop). */
-export function callWake(wake: (() => void) | undefined): void {
-  if (wake === undefined) return;
-  try {
-    wake();
-  } catch (error) {
-    queueMicrotask(() => {
-      throw error;
-    });
+/**
+ * The one consumer waiting on a stream: `wait` registers its wake (replacing an earlier one) and
+ * answers the poll's "nothing yet"; `wakeUp` calls it once. A wake that throws is the consumer's
+ * bug and must not stop the caller (the bus's publish loop).
+ */
+export class Waiter {
+  #wake: (() => void) | undefined;
+
+  wait(wake: () => void): undefined {
+    this.#wake = wake;
+    return undefined;
   }
+
+  clear(): void {
+    this.#wake = undefined;
+  }
+
+  wakeUp(): void {
+    const wake = this.#wake;
+    if (wake === undefined) return;
+    this.#wake = undefined;
+    try {
+      wake();
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+}
+
+/**
+ * A step on its way from a promise (a read of a plain iterator, a mapping that answers later):
+ * taken once it is there, its failure thrown once; the consumer that polled meanwhile is woken
+ * when it comes. Dropped (the stream returned), what comes later is ignored.
+ */
+class StepInFlight<T> {
+  readonly waiter = new Waiter();
+  #outcome: { step: IteratorResult<T, undefined> } | { error: unknown } | undefined;
+  #awaiting = false;
+  #dropped = false;
+
+  /** A step is awaited, or came and was not taken yet. */
+  get busy(): boolean {
+    return this.#awaiting || this.#outcome !== undefined;
+  }
+
+  get awaiting(): boolean {
+    return this.#awaiting;
+  }
+
+  await(promise: Promise<IteratorResult<T, undefined>>, wake: () => void): undefined {
+    this.#awaiting = true;
+    promise.then(
+      (step) => this.#settle({ step }),
+      (error: unknown) => this.#settle({ error }),
+    );
+    return this.waiter.wait(wake);
+  }
+
+  /** The step that came (a failure is thrown), or undefined while none has. */
+  take(): IteratorResult<T, undefined> | undefined {
+    const outcome = this.#outcome;
+    if (outcome === undefined) return undefined;
+    this.#outcome = undefined;
+    if ('error' in outcome) throw outcome.error;
+    return outcome.step;
+  }
+
+  drop(): void {
+    this.#dropped = true;
+    this.#outcome = undefined;
+    this.waiter.wakeUp();
+  }
+
+  #settle(outcome: { step: IteratorResult<T, undefined> } | { error: unknown }): void {
+    this.#awaiting = false;
+    if (!this.#dropped) this.#outcome = outcome;
+    this.waiter.wakeUp();
+  }
+}
+
+/** Takes what a step in flight brought; a failure ends the stream (`end`) and is thrown. */
+function takeOrEnd<T>(inFlight: StepInFlight<T>, end: () => void): IteratorResult<T, undefined> | undefined {
+  try {
+    return inFlight.take();
+  } catch (error) {
+    end();
+    throw error;
+  }
+}
+
+/**
+ * Hands a stream its return() in a later step, without waiting on it: it may wait for work in
+ * flight (a read, an async generator's pending next()), and whoever ends a stream must not.
+ */
+export function returnLater(stream: AsyncIterator<unknown>): void {
+  Promise.resolve()
+    .then(() => stream.return?.())
+    .catch(() => {});
+}
+
+/** return() of an adapter: the source is returned, its failure ignored (the stream is done either way). */
+function returnSource(source: AsyncIterator<unknown> | undefined, value?: unknown): Promise<IteratorReturnResult<undefined>> {
+  return Promise.resolve(source?.return?.(value)).then(
+    () => DONE,
+    () => DONE,
+  );
 }
 
 /**
@@ -90,60 +188,27 @@ export function callWake(wake: (() => void) | undefined): void {
 export function asReadyStream<T>(source: AsyncIterable<T>): ReadyStream<T> {
   if (isReadyStream<T>(source)) return source;
   const iterator = source[Symbol.asyncIterator]();
-  let ready: IteratorResult<T, undefined> | undefined;
-  let failure: { error: unknown } | undefined;
-  let reading = false;
+  const inFlight = new StepInFlight<T>();
   let ended = false;
-  let wake: (() => void) | undefined;
+  const end = () => {
+    ended = true;
+  };
   const stream: ReadyStream<T> = {
-    poll(nextWake) {
-      if (ready) {
-        const step = ready;
-        ready = undefined;
+    poll(wake) {
+      if (ended) return DONE;
+      const step = takeOrEnd(inFlight, end);
+      if (step) {
         if (step.done) ended = true;
         return step;
       }
-      if (failure) {
-        const { error } = failure;
-        failure = undefined;
-        ended = true;
-        throw error;
-      }
-      if (ended) return DONE;
-      wake = nextWake;
-      if (!reading) {
-        reading = true;
-        iterator.next().then(
-          (step) => {
-            reading = false;
-            if (!ended) ready = step as IteratorResult<T, undefined>;
-            const waiting = wake;
-            wake = undefined;
-            callWake(waiting);
-          },
-          (error: unknown) => {
-            reading = false;
-            if (!ended) failure = { error };
-            const waiting = wake;
-            wake = undefined;
-            callWake(waiting);
-          },
-        );
-      }
-      return undefined;
+      if (inFlight.awaiting) return inFlight.waiter.wait(wake);
+      return inFlight.await(iterator.next() as Promise<IteratorResult<T, undefined>>, wake);
     },
     next: () => nextByPolling(stream),
     return: (value?: unknown) => {
       ended = true;
-      ready = undefined;
-      failure = undefined;
-      const waiting = wake;
-      wake = undefined;
-      callWake(waiting);
-      return Promise.resolve(iterator.return?.(value)).then(
-        () => DONE,
-        () => DONE,
-      );
+      inFlight.drop();
+      return returnSource(iterator, value);
     },
     [Symbol.asyncIterator]: () => stream,
   };
@@ -162,38 +227,21 @@ export interface MappedStream<T> extends ReadyStream<T> {
 
 export function mapReady<S, T>(source: AsyncIterable<S>, map: (value: S) => T | Promise<T>): MappedStream<T> {
   const from = asReadyStream(source);
-  let made: { value: T } | undefined;
-  let failure: { error: unknown } | undefined;
-  let pending = false;
+  const inFlight = new StepInFlight<T>();
   let ended = false;
-  let wake: (() => void) | undefined;
-  const settle = () => {
-    const waiting = wake;
-    wake = undefined;
-    callWake(waiting);
+  const end = () => {
+    ended = true;
   };
   const stream: MappedStream<T> = {
     get pending() {
-      return pending || made !== undefined;
+      return inFlight.busy;
     },
-    poll(nextWake) {
-      if (made) {
-        const { value } = made;
-        made = undefined;
-        return { value, done: false };
-      }
-      if (failure) {
-        const { error } = failure;
-        failure = undefined;
-        ended = true;
-        throw error;
-      }
+    poll(wake) {
       if (ended) return DONE;
-      if (pending) {
-        wake = nextWake;
-        return undefined;
-      }
-      const step = from.poll(nextWake);
+      const made = takeOrEnd(inFlight, end);
+      if (made) return made;
+      if (inFlight.awaiting) return inFlight.waiter.wait(wake);
+      const step = from.poll(wake);
       if (step === undefined) return undefined;
       if (step.done) {
         ended = true;
@@ -207,32 +255,16 @@ export function mapReady<S, T>(source: AsyncIterable<S>, map: (value: S) => T | 
         throw error;
       }
       if (!(value instanceof Promise)) return { value, done: false };
-      pending = true;
-      wake = nextWake;
-      value.then(
-        (result) => {
-          pending = false;
-          if (!ended) made = { value: result };
-          settle();
-        },
-        (error: unknown) => {
-          pending = false;
-          if (!ended) failure = { error };
-          settle();
-        },
+      return inFlight.await(
+        value.then((result) => ({ value: result, done: false })),
+        wake,
       );
-      return undefined;
     },
     next: () => nextByPolling(stream),
     return: (value?: unknown) => {
       ended = true;
-      made = undefined;
-      failure = undefined;
-      settle();
-      return Promise.resolve(from.return?.(value)).then(
-        () => DONE,
-        () => DONE,
-      );
+      inFlight.drop();
+      return returnSource(from, value);
     },
     [Symbol.asyncIterator]: () => stream,
   };

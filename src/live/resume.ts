@@ -32,7 +32,7 @@ import type { UpstreamCommunication } from '../upstream/types.ts';
 import { LARGE_PAGE, MAX_LOG_ROUNDS, millis, readLogRound, unlistedEdge, type LogPlace, type LogSettings } from './communication-log.ts';
 import { Delivery, type DeliveryOrigin } from './delivery.ts';
 import type { LiveEvent } from './events.ts';
-import { asReadyStream, callWake, DONE, nextByPolling, type ReadyStream } from './ready-stream.ts';
+import { asReadyStream, DONE, nextByPolling, Waiter, type ReadyStream } from './ready-stream.ts';
 import { RecentIds, REMEMBERED_KEYS } from './recent-ids.ts';
 
 /** Why a subscriber did not take an event (metrics). */
@@ -139,7 +139,7 @@ class CommunicationStream implements ReadyStream<CommunicationDelivery> {
   #retryTimer: NodeJS.Timeout | undefined;
   #failure: { error: unknown } | undefined;
   #ended = false;
-  #wake: (() => void) | undefined;
+  readonly #waiter = new Waiter();
 
   constructor(options: ResumeOptions) {
     this.#options = options;
@@ -173,10 +173,7 @@ class CommunicationStream implements ReadyStream<CommunicationDelivery> {
         throw error;
       }
       if (this.#ended) return DONE;
-      if (this.#inFlight) {
-        this.#wake = wake;
-        return undefined;
-      }
+      if (this.#inFlight) return this.#waiter.wait(wake);
       if (this.#read) {
         this.#readRound(this.#read);
         continue;
@@ -199,9 +196,8 @@ class CommunicationStream implements ReadyStream<CommunicationDelivery> {
           this.#trigger = this.#retryTrigger();
           continue;
         }
-        this.#wake = wake;
         this.#armRetry();
-        return undefined;
+        return this.#waiter.wait(wake);
       }
       if (step.done) {
         this.#end();
@@ -238,7 +234,7 @@ class CommunicationStream implements ReadyStream<CommunicationDelivery> {
     this.#end();
     this.#outbox.length = 0;
     this.#failure = undefined;
-    this.#wakeUp();
+    this.#waiter.wakeUp();
     return Promise.resolve(DONE);
   }
 
@@ -275,7 +271,7 @@ class CommunicationStream implements ReadyStream<CommunicationDelivery> {
     this.#retryTimer = setTimeout(
       () => {
         this.#retryTimer = undefined;
-        this.#wakeUp();
+        this.#waiter.wakeUp();
       },
       Math.max(0, this.#retryAt - Date.now()),
     );
@@ -297,7 +293,7 @@ class CommunicationStream implements ReadyStream<CommunicationDelivery> {
         read.size = LARGE_PAGE;
         if (more && read.round < MAX_LOG_ROUNDS) this.#read = read;
         else this.#settle(read.trigger);
-        this.#wakeUp();
+        this.#waiter.wakeUp();
       },
       (error: unknown) => {
         this.#inFlight = false;
@@ -308,7 +304,7 @@ class CommunicationStream implements ReadyStream<CommunicationDelivery> {
           if (trigger.event && this.#waiting.length < REMEMBERED_KEYS) this.#waiting.push(trigger.event);
           this.#retryAt = Date.now() + Math.min(this.#retry.maxMs, this.#retry.baseMs * 2 ** (this.#failures - 1));
         }
-        this.#wakeUp();
+        this.#waiter.wakeUp();
       },
     );
   }
@@ -359,11 +355,5 @@ class CommunicationStream implements ReadyStream<CommunicationDelivery> {
     this.#ended = true;
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
-  }
-
-  #wakeUp(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    callWake(wake);
   }
 }

@@ -3,7 +3,7 @@
 // event: a pending read is woken at once (it finds the reason the stream ended, or its end), and
 // the source is handed its `return()` without waiting on it. It polls (live/ready-stream.ts), so a
 // transport that polls reads through it with no promise step.
-import { asReadyStream, callWake, DONE, nextByPolling, type ReadyStream } from '../live/ready-stream.ts';
+import { asReadyStream, DONE, nextByPolling, returnLater, Waiter, type ReadyStream } from '../live/ready-stream.ts';
 
 export interface EndableStream<T> extends ReadyStream<T> {
   /** Ends the stream now: a pending (or the next) read gets `last` when given, then the stream is done. */
@@ -23,24 +23,13 @@ export function endableStream<S, T>(source: AsyncIterable<S>, options: EndableSt
   let ended = false;
   /** A value still to deliver after the stream ended (the reason it ended). */
   let last: { value: T } | undefined;
-  let waiting: (() => void) | undefined;
+  const waiter = new Waiter();
 
   function finish(returnSource: boolean): void {
     if (ended) return;
     ended = true;
-    if (returnSource) {
-      // Not awaited: the source's return() may wait for work in flight.
-      Promise.resolve()
-        .then(() => from.return?.())
-        .catch(() => {});
-    }
+    if (returnSource) returnLater(from);
     options.onEnd?.();
-  }
-
-  function wakeUp(): void {
-    const wake = waiting;
-    waiting = undefined;
-    callWake(wake);
   }
 
   function fail(error: unknown, returnSource: boolean): IteratorResult<T, undefined> {
@@ -63,11 +52,8 @@ export function endableStream<S, T>(source: AsyncIterable<S>, options: EndableSt
       } catch (error) {
         return fail(error, false);
       }
-      if (step === undefined) {
-        waiting = wake;
-        return undefined;
-      }
-      waiting = undefined;
+      if (step === undefined) return waiter.wait(wake);
+      waiter.clear();
       if (step.done) {
         finish(false);
         return DONE;
@@ -83,18 +69,18 @@ export function endableStream<S, T>(source: AsyncIterable<S>, options: EndableSt
       if (ended) return;
       finish(true);
       if (value !== undefined) last = { value };
-      wakeUp();
+      waiter.wakeUp();
     },
     return() {
       last = undefined;
       finish(true);
-      wakeUp();
+      waiter.wakeUp();
       return Promise.resolve(DONE);
     },
     throw() {
       last = undefined;
       finish(true);
-      wakeUp();
+      waiter.wakeUp();
       return Promise.resolve(DONE);
     },
     [Symbol.asyncIterator]() {

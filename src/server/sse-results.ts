@@ -83,25 +83,28 @@ const uncork = (socket: Writable) => socket.uncork();
  * its own stream machinery, which made an SSE delivery about twice a WebSocket one. Once the
  * response's head is out and it owns its socket (nothing of its own is waiting to go first), the
  * shared chunk goes to the socket as one write: the same bytes node would send. Otherwise (an
- * HTTP/1.0 client, a pipelined request still ahead) the response writes it.
+ * HTTP/1.0 client, a pipelined request still ahead) the response writes the frame. Answers where
+ * to wait for a drain when the write was refused (false: taken).
  */
-function streamOf(response: NodeResponse): { write(result: ExecutionResult): boolean; waitForDrain(listener: () => void): void } {
+/** What a refused write is drained by. */
+type Drains = { once(event: 'drain', listener: () => void): unknown };
+
+function writeFrame(response: NodeResponse, result: ExecutionResult): false | Drains {
   const socket = response.socket;
-  const direct = response.chunkedEncoding === true && response.headersSent && socket !== null && socket._httpMessage === response;
-  if (direct && response.writableLength === socket.writableLength)
-    return {
-      write: (result) => {
-        // As node's own chunked writes do: corked until the end of this tick, so that the frames of
-        // several events handled in one turn (under load) leave in one write instead of one each.
-        if (!socket.writableCorked) {
-          socket.cork();
-          process.nextTick(uncork, socket);
-        }
-        return socket.write(chunkOf(result));
-      },
-      waitForDrain: (listener) => socket.once('drain', listener),
-    };
-  return { write: (result) => response.write(frameOf(result)), waitForDrain: (listener) => response.once('drain', listener) };
+  const direct =
+    response.chunkedEncoding === true &&
+    response.headersSent &&
+    socket !== null &&
+    socket._httpMessage === response &&
+    response.writableLength === socket.writableLength;
+  if (!direct) return response.write(frameOf(result)) ? false : response;
+  // As node's own chunked writes do: corked until the end of this tick, so that the frames of
+  // several events handled in one turn (under load) leave in one write instead of one each.
+  if (!socket.writableCorked) {
+    socket.cork();
+    process.nextTick(uncork, socket);
+  }
+  return socket.write(chunkOf(result)) ? false : socket;
 }
 
 export function processSseResult(result: AsyncIterable<ExecutionResult>, fetchAPI: FetchAPI): Response {
@@ -151,10 +154,10 @@ export function processSseResult(result: AsyncIterable<ExecutionResult>, fetchAP
           response.end(COMPLETE);
           return;
         }
-        const out = streamOf(response);
-        if (!out.write(step.value)) {
+        const refusedBy = writeFrame(response, step.value);
+        if (refusedBy) {
           blocked = true;
-          out.waitForDrain(unblock);
+          refusedBy.once('drain', unblock);
           return;
         }
       }

@@ -16,7 +16,6 @@
 // waiting) runs on its own, as it always did.
 import type { ExecutionResult } from 'graphql';
 import {
-  callWake,
   DONE,
   isShareableSource,
   mapReady,
@@ -24,6 +23,7 @@ import {
   type MappedStream,
   type ReadyStream,
   type ShareableSource,
+  Waiter,
 } from '../live/ready-stream.ts';
 
 /** A result as a pipeline makes it, with the root that brought it (each member counts its own deliveries). */
@@ -118,7 +118,7 @@ class Member implements ReadyStream<ExecutionResult> {
   #failure: { error: unknown } | undefined;
   #ended = false;
   #left = false;
-  #wake: (() => void) | undefined;
+  readonly #waiter = new Waiter();
 
   constructor(group: Group, source: ShareableSource<unknown>, options: MemberOptions) {
     this.#group = group;
@@ -133,14 +133,14 @@ class Member implements ReadyStream<ExecutionResult> {
       return;
     }
     this.#queue.push(item);
-    this.#wakeUp();
+    this.#waiter.wakeUp();
   }
 
   /** The group's pipeline ended: what is queued still goes out, then the end. */
   finish(): void {
     this.#ended = true;
     this.#leave();
-    this.#wakeUp();
+    this.#waiter.wakeUp();
   }
 
   fail(error: unknown): void {
@@ -152,8 +152,7 @@ class Member implements ReadyStream<ExecutionResult> {
     if (this.#queue.length > 0) return { value: this.#options.delivered(this.#queue.shift()!), done: false };
     if (this.#last !== undefined) {
       if (this.#last instanceof Promise) {
-        this.#wake = wake;
-        return undefined;
+        return this.#waiter.wait(wake);
       }
       const { value } = this.#last;
       this.#last = undefined;
@@ -165,8 +164,7 @@ class Member implements ReadyStream<ExecutionResult> {
       throw error;
     }
     if (this.#ended) return DONE;
-    this.#wake = wake;
-    return undefined;
+    return this.#waiter.wait(wake);
   }
 
   next(): Promise<IteratorResult<ExecutionResult, undefined>> {
@@ -179,7 +177,7 @@ class Member implements ReadyStream<ExecutionResult> {
     this.#last = undefined;
     this.#failure = undefined;
     this.#leave();
-    this.#wakeUp();
+    this.#waiter.wakeUp();
     return Promise.resolve(DONE);
   }
 
@@ -198,16 +196,16 @@ class Member implements ReadyStream<ExecutionResult> {
       last.then(
         (value) => {
           this.#last = { value };
-          this.#wakeUp();
+          this.#waiter.wakeUp();
         },
         (error: unknown) => {
           this.#last = undefined;
           this.#failure = { error };
-          this.#wakeUp();
+          this.#waiter.wakeUp();
         },
       );
     } else this.#last = { value: last };
-    this.#wakeUp();
+    this.#waiter.wakeUp();
   }
 
   #leave(): void {
@@ -215,12 +213,6 @@ class Member implements ReadyStream<ExecutionResult> {
     this.#left = true;
     this.#group.remove(this);
     this.#release();
-  }
-
-  #wakeUp(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    callWake(wake);
   }
 }
 

@@ -3,7 +3,7 @@
 // its slow-consumer cut-off, its admission given back once, whoever leaves first.
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { callWake, DONE, mapReady, nextByPolling, type ReadyStream, type ShareableSource } from '../../src/live/ready-stream.ts';
+import { DONE, mapReady, nextByPolling, Waiter, type ReadyStream, type ShareableSource } from '../../src/live/ready-stream.ts';
 import { SubscriptionGroups, type MemberOptions, type PipelineItem } from '../../src/server/subscription-groups.ts';
 
 interface FakeSource extends ShareableSource<number> {
@@ -19,7 +19,7 @@ interface FakeSource extends ShareableSource<number> {
 function fakeSource(stand: string | undefined): FakeSource {
   const queue: number[] = [];
   let ended = false;
-  let wake: (() => void) | undefined;
+  const waiter = new Waiter();
   const source: FakeSource = {
     stand,
     detached: 0,
@@ -28,15 +28,11 @@ function fakeSource(stand: string | undefined): FakeSource {
     served: () => 1,
     push(value) {
       queue.push(value);
-      const waiting = wake;
-      wake = undefined;
-      callWake(waiting);
+      waiter.wakeUp();
     },
     end() {
       ended = true;
-      const waiting = wake;
-      wake = undefined;
-      callWake(waiting);
+      waiter.wakeUp();
     },
     position: () => source.stand,
     detach: () => void source.detached++,
@@ -47,8 +43,7 @@ function fakeSource(stand: string | undefined): FakeSource {
     poll(nextWake) {
       if (queue.length) return { value: queue.shift()!, done: false };
       if (ended) return DONE;
-      wake = nextWake;
-      return undefined;
+      return waiter.wait(nextWake);
     },
     next: () => nextByPolling(source),
     return() {

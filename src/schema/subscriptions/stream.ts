@@ -12,7 +12,15 @@ import { FacadeError } from '../../errors.ts';
 import { SlowConsumerError, type LiveListener } from '../../live/bus.ts';
 import { Delivery } from '../../live/delivery.ts';
 import type { LiveEvent } from '../../live/events.ts';
-import { asReadyStream, callWake, DONE, nextByPolling, type ReadyStream, type ShareableSource } from '../../live/ready-stream.ts';
+import {
+  asReadyStream,
+  DONE,
+  nextByPolling,
+  returnLater,
+  Waiter,
+  type ReadyStream,
+  type ShareableSource,
+} from '../../live/ready-stream.ts';
 import type { DropReason } from '../../live/resume.ts';
 import { transportOf } from '../../live/runtime.ts';
 import type { Loaders } from '../../loaders/index.ts';
@@ -169,7 +177,7 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
   // aborts reads), and the waiting consumer is woken to find the end; the slot is freed now.
   let deliveries: ReadyStream<Delivery<T>> = asReadyStream(spec.deliveries(subscriber));
   let finished = false;
-  let waiting: (() => void) | undefined;
+  const waiter = new Waiter();
   const failed = (error: unknown): IteratorResult<Delivery<T>, undefined> => {
     if (finished) return DONE;
     finished = true;
@@ -182,12 +190,8 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
   const finish = () => {
     finished = true;
     end();
-    Promise.resolve()
-      .then(() => deliveries.return?.())
-      .catch(() => {});
-    const wake = waiting;
-    waiting = undefined;
-    callWake(wake);
+    returnLater(deliveries);
+    waiter.wakeUp();
     return Promise.resolve(DONE);
   };
   const stream: ShareableSource<Delivery<T>> = {
@@ -196,12 +200,9 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
       if (finished) return;
       finished = true;
       releaseSource();
-      const detached = deliveries;
+      returnLater(deliveries);
       // What a member keeps of its own source is its admission: the field's state can go.
       deliveries = DETACHED;
-      Promise.resolve()
-        .then(() => detached.return?.())
-        .catch(() => {});
     },
     releaseSubscriber,
     shareWith(subscribers) {
@@ -215,8 +216,9 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
       } catch (error) {
         return failed(error);
       }
-      waiting = step === undefined ? wake : undefined;
-      if (step?.done) {
+      if (step === undefined) return waiter.wait(wake);
+      waiter.clear();
+      if (step.done) {
         finished = true;
         end();
       }
