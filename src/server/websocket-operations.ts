@@ -101,6 +101,8 @@ function isHeaderValue(value: string): boolean {
 
 /** The context key by which the admission plugin finds the WebSocket operation (absent on HTTP). */
 const OPERATION_KEY = 'webSocketOperation';
+/** Made once: abort() without a reason builds a DOMException, and its stack, on every call. */
+const OPERATION_ENDED = new DOMException('The operation ended.', 'AbortError');
 
 class Operation {
   #request: Request | undefined;
@@ -157,7 +159,7 @@ class Operation {
 
   release(): void {
     this.#releaseSubscription?.();
-    this.done.abort();
+    this.done.abort(OPERATION_ENDED);
   }
 }
 

@@ -31,6 +31,8 @@ const GRAPHQL_PATH = '/graphql';
 /** How long a closing peer gets to answer the close frame before its socket is dropped. */
 const CLOSE_HANDSHAKE_MS = 1000;
 const GOING_AWAY = 1001;
+/** Made once: abort() without a reason builds a DOMException, and its stack, on every call. */
+const CONNECTION_CLOSED = new DOMException('The WebSocket connection closed.', 'AbortError');
 
 export interface WebSocketOptions {
   /** How long a new connection may take to send connection_init (then graphql-ws closes it: 4408). */
@@ -157,7 +159,7 @@ export function attachWebSockets(server: Server, facade: Facade): WebSocketServi
     metrics.webSocketConnections.inc();
     const opened = performance.now();
     socket.once('close', (code) => {
-      state.closed.abort();
+      state.closed.abort(CONNECTION_CLOSED);
       metrics.webSocketConnections.dec();
       logger.debug({ msg: 'websocket closed', code, durationMs: Math.round(performance.now() - opened) });
     });
