@@ -99,7 +99,7 @@ export function createFacade(options: FacadeOptions): YogaServerInstance<Record<
   const limits = { ...DEFAULT_LIMITS, blockFieldSuggestions: !introspection, ...options.limits };
   const onBatch = (loader: string, size: number) => metrics.loaderBatchSize.observe({ loader }, size);
   const live = options.live ?? createLive();
-  const subscriptions = createSubscriptionRuntime(live.subscribers, live.limits, options.requestTimeoutMs, metrics);
+  const subscriptions = createSubscriptionRuntime(live.subscribers, live.logPlaces, live.limits, options.requestTimeoutMs, metrics);
 
   const credentialsFor = credentialsResolver(options.serverCredentials, options.access);
 

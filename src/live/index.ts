@@ -14,6 +14,7 @@ import { Poller, type PollSettings } from './poller.ts';
 import { webhookSource, type LiveSource } from './source.ts';
 import { WEBHOOK_PATH, type WebhookSettings } from './webhook.ts';
 import { SubscriberRegistry } from './subscribers.ts';
+import { LogPlaces } from './log-places.ts';
 
 export type { LiveLimits } from '../config/index.ts';
 export type { WebhookSettings } from './webhook.ts';
@@ -29,6 +30,8 @@ export interface Live {
   readonly limits: LiveLimits;
   /** Who holds open subscriptions (the limits), and how many are listening. */
   readonly subscribers: SubscriberRegistry;
+  /** Where the live communicationAdded streams stand, by credential and conversation (a newcomer starts where one stands idle). */
+  readonly logPlaces: LogPlaces;
   /** LIVE_SOURCE=poll: cadence and budget of the poller. */
   readonly poll: PollSettings;
   /** Stops the source, ends every open listener and forgets the deliveries. */
@@ -89,6 +92,7 @@ export function createLive(options: LiveOptions = {}): Live {
     webhook: kind === 'webhook' ? options.webhook : undefined,
     limits,
     subscribers: new SubscriberRegistry({ perCaller: limits.maxSubscriptionsPerCaller, total: limits.maxSubscribers }),
+    logPlaces: new LogPlaces(),
     poll,
     close() {
       closed ??= (async () => {

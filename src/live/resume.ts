@@ -32,6 +32,7 @@ import type { UpstreamCommunication } from '../upstream/types.ts';
 import { LARGE_PAGE, MAX_LOG_ROUNDS, millis, readLogRound, unlistedEdge, type LogPlace, type LogSettings } from './communication-log.ts';
 import { Delivery, type DeliveryOrigin } from './delivery.ts';
 import type { LiveEvent } from './events.ts';
+import type { PlaceHolder } from './log-places.ts';
 import { asReadyStream, DONE, nextByPolling, Waiter, type ReadyStream } from './ready-stream.ts';
 import { RecentIds, REMEMBERED_KEYS } from './recent-ids.ts';
 
@@ -67,6 +68,8 @@ export interface ResumeOptions {
   eventLoaders: (event: LiveEvent) => Loaders;
   onDropped?: (event: LiveEvent, reason: DropReason) => void;
   retry?: RetryPolicy;
+  /** Registers the stream where newcomers of its credential look for the list's end (log-places.ts); the function unregisters it. */
+  trackPlace?: (holder: PlaceHolder) => () => void;
 }
 
 const PASSING: ReadonlySet<string> = new Set(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'RATE_LIMITED']);
@@ -117,7 +120,7 @@ export function communicationsAfter(options: ResumeOptions): ReadyStream<Communi
  * next round read, or the next event count. A read that fails for a passing reason arms a retry
  * (the next event reads too, meanwhile).
  */
-class CommunicationStream implements ReadyStream<CommunicationDelivery> {
+class CommunicationStream implements ReadyStream<CommunicationDelivery>, PlaceHolder {
   readonly #options: ResumeOptions;
   readonly #retry: RetryPolicy;
   readonly #settings: LogSettings;
@@ -140,6 +143,7 @@ class CommunicationStream implements ReadyStream<CommunicationDelivery> {
   #failure: { error: unknown } | undefined;
   #ended = false;
   readonly #waiter = new Waiter();
+  readonly #untrackPlace: (() => void) | undefined;
 
   constructor(options: ResumeOptions) {
     this.#options = options;
@@ -161,6 +165,7 @@ class CommunicationStream implements ReadyStream<CommunicationDelivery> {
         catchUp: true,
       };
     }
+    this.#untrackPlace = options.trackPlace?.(this);
   }
 
   poll(wake: () => void): IteratorResult<CommunicationDelivery, undefined> | undefined {
@@ -213,7 +218,16 @@ class CommunicationStream implements ReadyStream<CommunicationDelivery> {
    * read. Two streams that stand at the same position deliver the same from then on.
    */
   position(): string | undefined {
-    const idle =
+    return this.#idle() ? JSON.stringify([this.#at.place, this.#at.newest ?? null]) : undefined;
+  }
+
+  /** The same place as an object, for a newcomer to start from (log-places.ts). */
+  idlePlace(): LogPlace | undefined {
+    return this.#idle() ? { ...this.#at } : undefined;
+  }
+
+  #idle(): boolean {
+    return (
       !this.#ended &&
       !this.#inFlight &&
       this.#read === undefined &&
@@ -222,8 +236,8 @@ class CommunicationStream implements ReadyStream<CommunicationDelivery> {
       this.#outbox.length === 0 &&
       this.#waiting.length === 0 &&
       this.#retryAt === undefined &&
-      (this.#options.events as { buffered?: number }).buffered === 0;
-    return idle ? JSON.stringify([this.#at.place, this.#at.newest ?? null]) : undefined;
+      (this.#options.events as { buffered?: number }).buffered === 0
+    );
   }
 
   next(): Promise<IteratorResult<CommunicationDelivery, undefined>> {
@@ -353,6 +367,7 @@ class CommunicationStream implements ReadyStream<CommunicationDelivery> {
 
   #end(): void {
     this.#ended = true;
+    this.#untrackPlace?.();
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
   }

@@ -1,11 +1,13 @@
 // What the subscription fields share across requests on one replica: who holds how many open
 // subscriptions (limits), the loader sets shared per event and credential, reads shared while they
-// are in flight (N subscribers of one credential opening at once read the list's end once), and
+// are in flight (N subscribers of one credential opening at once read the list's end once),
+// where the live streams of a conversation stand (a newcomer starts there without a read), and
 // the metrics. Built once per facade (yoga.ts) from the live settings; the per-request context
 // carries it as `subscriptions`.
 import type { LiveLimits } from '../config/index.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { EventLoaderCache } from './event-loaders.ts';
+import type { LogPlaces } from './log-places.ts';
 import type { SubscriberRegistry } from './subscribers.ts';
 
 export type Transport = 'sse' | 'websocket';
@@ -23,6 +25,8 @@ export interface SubscriptionRuntime {
    * The key must name everything the answer depends on, credentials included.
    */
   inFlight<T>(key: string, read: () => Promise<T>): Promise<T>;
+  /** Where the live communicationAdded streams stand, by credential and conversation (a newcomer starts where one stands idle). */
+  readonly logPlaces: LogPlaces;
 }
 
 /** Loader sets kept at once: one per event and credential while an event fans out. */
@@ -30,6 +34,7 @@ const EVENT_LOADER_SETS = 1000;
 
 export function createSubscriptionRuntime(
   subscribers: SubscriberRegistry,
+  logPlaces: LogPlaces,
   limits: LiveLimits,
   requestTimeoutMs: number,
   metrics?: Metrics,
@@ -42,6 +47,7 @@ export function createSubscriptionRuntime(
     maxBuffered: limits.subscriberBuffer,
     loadersMaxAgeMs,
     metrics,
+    logPlaces,
     inFlight<T>(key: string, read: () => Promise<T>): Promise<T> {
       const known = reads.get(key) as Promise<T> | undefined;
       if (known) return known;

@@ -1,7 +1,8 @@
 // Issue 11, end to end over real sockets: a message sent with the createCommunication mutation over
 // HTTP → the emulator (as Twilio) → its signed status callback → POST /webhooks/conversations → the
 // bus → communicationAdded → the subscriber, over Server-Sent Events (fetch) and over WebSocket
-// (graphql-ws with `ws`). Also: two accounts interleaved never cross, and `npm start`'s embedded
+// (graphql-ws with `ws`). Also: what subscribing costs upstream (a newcomer starts where an idle
+// stream of its credential stands, without a read), two accounts interleaved never cross, and `npm start`'s embedded
 // mode delivers a mutation's message to a subscription with no set-up at all. The latency from
 // sending the mutation to each subscriber's receipt is measured and printed (p50/p99).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -16,6 +17,7 @@ const SECOND_ACCOUNT = 'AC44444444444444444444444444444444';
 const SECOND_TOKEN = 'fourth-account-token';
 const SECOND = basic(SECOND_ACCOUNT, SECOND_TOKEN);
 const MESSAGES = 100;
+const NEWEST_CURSOR = 'query Newest($sid: String!) { conversation(sid: $sid) { communications(last: 1) { pageInfo { endCursor } } } }';
 
 type Received = { sid: string; at: number };
 
@@ -110,6 +112,77 @@ describe('mutation → emulator → signed webhook → facade → subscriber, ov
         .map((call) => call.path),
     ).toEqual([`/v2/Conversations/${sid}/Communications`]);
     for (const stream of streams) stream.close();
+  });
+
+  it('a newcomer whose credential has an idle stream on the conversation starts where it stands: an access check, no read of the list', async () => {
+    const sid = hookedConversation(stack, 'joining an idle one');
+    await delivered(stack, await send(stack, sid, 'already there'));
+    const listening = stack.live.subscribers.listening;
+    const first = await SseStream.open(stack.url, ADDED, { sid });
+    await waitFor(() => stack.live.subscribers.listening === listening + 1, 'the first subscription');
+    // The first read the list's end; the two after it (SSE and WebSocket) only check their access.
+    stack.takeUpstreamCalls();
+    const second = await SseStream.open(stack.url, ADDED, { sid });
+    const third = wsSubscription(client, { sid });
+    try {
+      await waitFor(() => stack.live.subscribers.listening === listening + 3, 'all three subscriptions');
+      const gets = () =>
+        stack
+          .takeUpstreamCalls()
+          .filter((call) => call.method === 'GET')
+          .map((call) => call.path);
+      expect(gets()).toEqual([`/v2/Conversations/${sid}`, `/v2/Conversations/${sid}`]);
+      // From the same place: the next message reaches all three once, for one list read.
+      const id = await send(stack, sid, 'to three');
+      expect((await first.next()).data.communicationAdded.node.sid).toBe(id);
+      expect((await second.next()).data.communicationAdded.node.sid).toBe(id);
+      await waitFor(() => third.received.length === 1, 'the WebSocket subscriber');
+      expect(third.received.map((entry) => entry.sid)).toEqual([id]);
+      expect(gets()).toEqual([`/v2/Conversations/${sid}/Communications`]);
+    } finally {
+      first.close();
+      second.close();
+      third.cancel();
+    }
+    // Nothing is kept for a conversation nobody follows any more.
+    await waitFor(() => stack.live.subscribers.listening === listening, 'all three gone');
+    await waitFor(() => stack.live.logPlaces.keys === 0, 'no place kept');
+  });
+
+  it('a stream still catching up stands nowhere yet: a newcomer of its credential reads the list’s end itself', async () => {
+    const sid = hookedConversation(stack, 'joining a busy one');
+    await delivered(stack, await send(stack, sid, 'before the cursor'));
+    const newest = await stack.graphql(NEWEST_CURSOR, { sid });
+    const cursor = newest.data.conversation.communications.pageInfo.endCursor as string;
+    await delivered(stack, await send(stack, sid, 'after the cursor'));
+    const listPath = `/v2/Conversations/${sid}/Communications`;
+    // The catch-up's read is never answered while the test looks: that stream is busy.
+    stack.emulator.faults.enqueue({ kind: 'hang', match: { method: 'GET', path: listPath } });
+    const listening = stack.live.subscribers.listening;
+    const busy = await SseStream.open(stack.url, ADDED, { sid, after: cursor });
+    await waitFor(
+      () => stack.emulator.requests.entries().some((entry) => entry.path === listPath && entry.status === 0),
+      'the catch-up read, hanging',
+    );
+    stack.takeUpstreamCalls();
+    const newcomer = await SseStream.open(stack.url, ADDED, { sid });
+    try {
+      await waitFor(() => stack.live.subscribers.listening === listening + 2, 'both subscriptions');
+      expect(
+        stack
+          .takeUpstreamCalls()
+          .filter((call) => call.method === 'GET')
+          .map((call) => call.path),
+      ).toEqual([`/v2/Conversations/${sid}`, listPath]);
+      busy.close();
+      // Live from the end it read: the next message, and nothing from before it.
+      const id = await send(stack, sid, 'to the newcomer');
+      expect((await newcomer.next()).data.communicationAdded.node.sid).toBe(id);
+      expect(newcomer.pending).toBe(0);
+    } finally {
+      busy.close();
+      newcomer.close();
+    }
   });
 
   it('two accounts interleaved over the whole path never cross (one over SSE, the other over WebSocket); neither may subscribe to the other’s conversation', async () => {

@@ -30,13 +30,16 @@ builder.subscriptionField('communicationAdded', (t) =>
       const after = args.after == null ? undefined : context.cursors.decode(tag, args.after, 'after');
       const log = { conversationId, codec: context.cursors, tag, maxPages: context.maxPagesPerConnection };
       let end: LogPlace | undefined;
+      const placesKey = `communications\u0000${conversationId}`;
       return openStream(context, {
         field: 'communicationAdded',
         conversationSid: conversationId,
-        accountOf: async ({ sharedRead }) => {
+        accountOf: async ({ sharedRead, places }) => {
           const account = await conversationAccount(context, conversationId);
-          // Allowed: where the list ends now, unless the client says where it stands.
-          if (!after) end = await sharedRead(`log-end\u0000${conversationId}`, (loaders) => readLogEnd(log, loaders));
+          // Allowed: where the list ends now, unless the client says where it stands; where a live
+          // stream of these credentials stands idle is that end without a read (live/log-places.ts).
+          if (!after)
+            end = places.idle(placesKey) ?? (await sharedRead(`log-end\u0000${conversationId}`, (loaders) => readLogEnd(log, loaders)));
           return account;
         },
         deliveries: (subscriber) =>
@@ -52,6 +55,7 @@ builder.subscriptionField('communicationAdded', (t) =>
             events: subscriber.events,
             eventLoaders: subscriber.eventLoaders,
             onDropped: subscriber.dropped,
+            trackPlace: (holder) => subscriber.places.track(placesKey, holder),
           }),
       });
     },

@@ -10,8 +10,10 @@
 // transport calls return()), the stream ends on its own, an error, or it is never iterated.
 import { FacadeError } from '../../errors.ts';
 import { SlowConsumerError, type LiveListener } from '../../live/bus.ts';
+import type { LogPlace } from '../../live/communication-log.ts';
 import { Delivery } from '../../live/delivery.ts';
 import type { LiveEvent } from '../../live/events.ts';
+import type { PlaceHolder } from '../../live/log-places.ts';
 import {
   asReadyStream,
   DONE,
@@ -43,6 +45,11 @@ export interface Subscriber {
    * subscribers of these credentials that ask for the same `key` while it is in flight.
    */
   sharedRead: <R>(key: string, read: (loaders: Loaders) => Promise<R>) => Promise<R>;
+  /** Where the idle streams of these credentials stand, by key (live/log-places.ts): a newcomer may start there instead of reading. */
+  places: {
+    idle(key: string): LogPlace | undefined;
+    track(key: string, holder: PlaceHolder): () => void;
+  };
   /** Counts an event this subscriber did not take (metrics). */
   dropped: (event: LiveEvent, reason: DropReason) => void;
 }
@@ -56,7 +63,7 @@ export interface StreamSpec<T> {
    * Checks the caller may read what is subscribed to, with their credentials; answers the account.
    * Runs before the bus listener opens (what it reads must not depend on events it would miss).
    */
-  accountOf: (subscriber: Pick<Subscriber, 'sharedRead'>) => Promise<string>;
+  accountOf: (subscriber: Pick<Subscriber, 'sharedRead' | 'places'>) => Promise<string>;
   deliveries: (subscriber: Subscriber) => AsyncIterable<Delivery<T>>;
 }
 
@@ -149,10 +156,14 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
   };
   const sharedRead = <R>(key: string, read: (loaders: Loaders) => Promise<R>) =>
     runtime.inFlight(`${credentialsKey}\u0000${key}`, () => read(fresh()));
+  const places: Subscriber['places'] = {
+    idle: (key) => runtime.logPlaces.idlePlace(`${credentialsKey}\u0000${key}`),
+    track: (key, holder) => runtime.logPlaces.track(`${credentialsKey}\u0000${key}`, holder),
+  };
 
   let subscriber: Subscriber;
   try {
-    const accountSid = await spec.accountOf({ sharedRead });
+    const accountSid = await spec.accountOf({ sharedRead, places });
     const topic = spec.conversationSid === undefined ? { accountSid } : { accountSid, conversationSid: spec.conversationSid };
     listener = context.live.bus.listen(topic, { maxBuffered: runtime.maxBuffered });
     releaseWatch = context.live.source.watch({ credentials, ...topic });
@@ -164,6 +175,7 @@ export async function openStream<T>(context: Context, spec: StreamSpec<T>): Prom
       loadersMaxAgeMs: runtime.loadersMaxAgeMs,
       eventLoaders: (event) => runtime.eventLoaders.loadersFor(event, credentialsKey, () => fresh()),
       sharedRead,
+      places,
       dropped: (event, reason) => metrics?.liveEventsDropped.inc({ source: event.source, reason }, served()),
     };
   } catch (error) {
