@@ -108,10 +108,12 @@ class Operation {
   #request: Request | undefined;
   readonly record: RequestRecord;
   readonly done = new AbortController();
-  readonly codes = new Set<string>();
+  /** Error codes this operation answered with; made on the first (most subscriptions never have one). */
+  codes: Set<string> | undefined;
   results = 0;
   readonly connection: ConnectionState;
-  #releaseSubscription: (() => void) | undefined;
+  /** The connection's subscription slot: not taken, held, or given back (a state, not a closure: it lives as long as the subscription). */
+  #slot: 'none' | 'held' | 'released' = 'none';
 
   constructor(connection: ConnectionState) {
     this.connection = connection;
@@ -140,7 +142,7 @@ class Operation {
 
   /** Takes one of the connection's subscription slots, or says why not. */
   admitSubscription(max: number): FacadeError | undefined {
-    if (this.#releaseSubscription) return undefined;
+    if (this.#slot !== 'none') return undefined;
     if (this.connection.subscriptions >= max) {
       return new FacadeError(
         'RATE_LIMITED',
@@ -148,17 +150,15 @@ class Operation {
       );
     }
     this.connection.subscriptions++;
-    let released = false;
-    this.#releaseSubscription = () => {
-      if (released) return;
-      released = true;
-      this.connection.subscriptions--;
-    };
+    this.#slot = 'held';
     return undefined;
   }
 
   release(): void {
-    this.#releaseSubscription?.();
+    if (this.#slot === 'held') {
+      this.#slot = 'released';
+      this.connection.subscriptions--;
+    }
     this.done.abort(OPERATION_ENDED);
   }
 }
@@ -185,7 +185,7 @@ function police(services: OperationServices, operation: Operation, result: Execu
   const policed = applyErrorPolicy(result, operation.record, services.logger);
   for (const code of operation.record.errorCodes) {
     services.metrics.errors.inc({ code });
-    operation.codes.add(code);
+    (operation.codes ??= new Set()).add(code);
   }
   operation.record.errorCodes.length = 0;
   operation.results++;
@@ -210,7 +210,7 @@ function finish(services: OperationServices, operation: Operation, outcome: Outc
     durationMs: Math.round(durationMs * 10) / 10,
     upstreamCalls: record.upstreamCalls,
     ...(outcome === 'stream' ? { results: operation.results } : {}),
-    ...(operation.codes.size ? { errors: [...operation.codes] } : {}),
+    ...(operation.codes?.size ? { errors: [...operation.codes] } : {}),
     ...(record.upstreamErrors.length ? { upstreamErrors: record.upstreamErrors.slice(0, 10) } : {}),
   });
 }
