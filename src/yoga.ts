@@ -21,6 +21,7 @@ import { useCompiledExecution } from './server/compiled-execution.ts';
 import { useCors } from './server/cors.ts';
 import { useOperationalEndpoints, useJsonBodiesOnly } from './server/endpoints.ts';
 import { useErrorPolicy } from './server/error-policy.ts';
+import { LinkedSignal, requestDeadline, useRequestDeadlines } from './server/linked-signal.ts';
 import { upstreamProbe } from './server/readiness.ts';
 import { useRequestGuard } from './server/request-guard.ts';
 import { useOperationGuard } from './server/operation-selection.ts';
@@ -107,6 +108,7 @@ export function createFacade(options: FacadeOptions): YogaServerInstance<Record<
 
   const plugins: Plugin[] = [
     useTelemetry({ logger, metrics, tracer: options.tracer }),
+    useRequestDeadlines(),
     // Status callbacks, outside GraphQL and before the browser policies: verified by signature alone.
     useWebhookEndpoint({ bus: live.bus, deduper: live.deduper, settings: live.webhook, logger, metrics }),
     useCors(options.corsOrigins),
@@ -148,7 +150,7 @@ export function createFacade(options: FacadeOptions): YogaServerInstance<Record<
         credentials,
         requestId: record.id,
         deadline: Date.now() + options.requestTimeoutMs,
-        signal: AbortSignal.any([request.signal, AbortSignal.timeout(options.requestTimeoutMs)]),
+        signal: requestDeadline(request, options.requestTimeoutMs).signal,
         onCall: () => {
           record.upstreamCalls++;
         },
@@ -156,12 +158,11 @@ export function createFacade(options: FacadeOptions): YogaServerInstance<Record<
       // Long-lived work (a subscription's catch-up reads and events) gets loaders of its own, each
       // with a fresh deadline: this request's deadline and cache must not live on in a stream.
       const freshLoaders = (signal?: AbortSignal) => {
-        const timeout = AbortSignal.timeout(options.requestTimeoutMs);
         const fresh = conversationsApi(options.upstream, {
           credentials,
           requestId: record.id,
           deadline: Date.now() + options.requestTimeoutMs,
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+          signal: new LinkedSignal(signal, options.requestTimeoutMs).signal,
         });
         return createLoaders(fresh, onBatch);
       };

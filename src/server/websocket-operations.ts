@@ -25,6 +25,7 @@ import { FacadeError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { endableStream } from './endable-stream.ts';
+import { LinkedSignal, releaseRequestDeadline } from './linked-signal.ts';
 import { applyErrorPolicy, asGraphQLError } from './error-policy.ts';
 import { readyResultOf } from './ready-results.ts';
 import { recordOf, type RequestRecord } from './telemetry.ts';
@@ -107,7 +108,8 @@ const OPERATION_ENDED = new DOMException('The operation ended.', 'AbortError');
 class Operation {
   #request: Request | undefined;
   readonly record: RequestRecord;
-  readonly done = new AbortController();
+  /** Aborted when the operation ends or its connection closes: the signal of its request. */
+  readonly done: LinkedSignal;
   /** Error codes this operation answered with; made on the first (most subscriptions never have one). */
   codes: Set<string> | undefined;
   results = 0;
@@ -117,6 +119,7 @@ class Operation {
 
   constructor(connection: ConnectionState) {
     this.connection = connection;
+    this.done = new LinkedSignal(connection.closed.signal);
     const headers = new Headers();
     if (typeof connection.authorization === 'string') headers.set('authorization', connection.authorization);
     // POST: an operation over WebSocket is a message on a connection whose Origin was checked at the
@@ -124,7 +127,7 @@ class Operation {
     this.#request = new Request(OPERATION_URL, {
       method: 'POST',
       headers,
-      signal: AbortSignal.any([this.done.signal, connection.closed.signal]),
+      signal: this.done.signal,
     });
     this.record = recordOf(this.#request);
   }
@@ -137,6 +140,7 @@ class Operation {
 
   /** A subscription's stream is prepared: the request (about 1.3 KB with its headers and signal) goes. */
   releaseRequest(): void {
+    if (this.#request) releaseRequestDeadline(this.#request);
     this.#request = undefined;
   }
 
@@ -160,6 +164,7 @@ class Operation {
       this.connection.subscriptions--;
     }
     this.done.abort(OPERATION_ENDED);
+    if (this.#request) releaseRequestDeadline(this.#request);
   }
 }
 
