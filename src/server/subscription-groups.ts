@@ -33,11 +33,15 @@ export interface PipelineItem {
 }
 
 export interface MemberOptions {
-  /** This subscriber's accounting of a delivery (metrics by its transport); answers the result to send. */
+  /** This subscriber's accounting of a delivery (metrics by its transport); answers the result to send. Shared per transport: a member keeps it. */
   delivered: (item: PipelineItem) => ExecutionResult;
   /** Results a member may fall behind by before it is cut off. */
   maxBuffered: number;
-  /** The last result of a member cut off for falling behind (RATE_LIMITED, executed for its operation). */
+  /**
+   * The last result of a member cut off for falling behind (RATE_LIMITED, executed for its
+   * operation). The same for every member of a group (one operation): the group keeps its first
+   * member's, so that a member joining it keeps nothing of the scope its subscription was made in.
+   */
   cutOff: () => ExecutionResult | Promise<ExecutionResult>;
 }
 
@@ -46,12 +50,14 @@ class Group {
   readonly #source: ShareableSource<unknown>;
   readonly #pipeline: MappedStream<PipelineItem>;
   readonly #onEnd: () => void;
+  readonly cutOff: MemberOptions['cutOff'];
   #ended = false;
   #draining = false;
 
-  constructor(source: ShareableSource<unknown>, pipeline: MappedStream<PipelineItem>, onEnd: () => void) {
+  constructor(source: ShareableSource<unknown>, pipeline: MappedStream<PipelineItem>, cutOff: MemberOptions['cutOff'], onEnd: () => void) {
     this.#source = source;
     this.#pipeline = pipeline;
+    this.cutOff = cutOff;
     this.#onEnd = onEnd;
     // What the pipeline drops (a repeated event), it drops for every member.
     source.shareWith(() => this.members.size);
@@ -112,7 +118,8 @@ class Member implements ReadyStream<ExecutionResult> {
   readonly #group: Group;
   /** What the member keeps of its own source: how to give back its admission (the rest of it can go). */
   readonly #release: () => void;
-  readonly #options: MemberOptions;
+  readonly #delivered: MemberOptions['delivered'];
+  readonly #maxBuffered: number;
   readonly #queue: PipelineItem[] = [];
   #last: { value: ExecutionResult } | Promise<ExecutionResult> | undefined;
   #failure: { error: unknown } | undefined;
@@ -123,12 +130,13 @@ class Member implements ReadyStream<ExecutionResult> {
   constructor(group: Group, source: ShareableSource<unknown>, options: MemberOptions) {
     this.#group = group;
     this.#release = source.releaseSubscriber;
-    this.#options = options;
+    this.#delivered = options.delivered;
+    this.#maxBuffered = options.maxBuffered;
   }
 
   offer(item: PipelineItem): void {
     if (this.#ended) return;
-    if (this.#queue.length >= this.#options.maxBuffered) {
+    if (this.#queue.length >= this.#maxBuffered) {
       this.#cutOff();
       return;
     }
@@ -149,7 +157,7 @@ class Member implements ReadyStream<ExecutionResult> {
   }
 
   poll(wake: () => void): IteratorResult<ExecutionResult, undefined> | undefined {
-    if (this.#queue.length > 0) return { value: this.#options.delivered(this.#queue.shift()!), done: false };
+    if (this.#queue.length > 0) return { value: this.#delivered(this.#queue.shift()!), done: false };
     if (this.#last !== undefined) {
       if (this.#last instanceof Promise) {
         return this.#waiter.wait(wake);
@@ -190,7 +198,7 @@ class Member implements ReadyStream<ExecutionResult> {
     this.#ended = true;
     this.#queue.length = 0;
     this.#leave();
-    const last = this.#options.cutOff();
+    const last = this.#group.cutOff();
     if (last instanceof Promise) {
       this.#last = last;
       last.then(
@@ -250,7 +258,7 @@ export class SubscriptionGroups {
     }
     if (!groups) this.#groups.set(key, (groups = new Set()));
     const all = groups;
-    const group: Group = new Group(source, pipeline, () => {
+    const group: Group = new Group(source, pipeline, options.cutOff, () => {
       all.delete(group);
       if (all.size === 0 && this.#groups.get(key) === all) this.#groups.delete(key);
     });

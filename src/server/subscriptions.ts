@@ -79,20 +79,39 @@ function joinedKey(subscriptionKey: string, shareKey: string): string {
 }
 
 type LiveMetrics = NonNullable<SubscriptionRuntime['metrics']>;
-interface TransportSeries {
-  latency: ReturnType<LiveMetrics['liveDeliveryLatency']['labels']>;
-  bySource: Map<string, ReturnType<LiveMetrics['liveEventsDelivered']['labels']>>;
-}
+type Delivered = (item: PipelineItem) => ExecutionResult;
 
-/** The delivery metrics' series per registry and transport, looked up once and shared by every subscription (not per delivery, nor per subscriber). */
-const seriesByMetrics = new WeakMap<object, Map<string, TransportSeries>>();
+/** Without metrics, a delivery is only its result. */
+const resultOnly: Delivered = ({ result }) => result;
 
-function seriesOf(metrics: LiveMetrics, transport: string): TransportSeries {
-  let byTransport = seriesByMetrics.get(metrics);
-  if (!byTransport) seriesByMetrics.set(metrics, (byTransport = new Map()));
-  let series = byTransport.get(transport);
-  if (!series) byTransport.set(transport, (series = { latency: metrics.liveDeliveryLatency.labels({ transport }), bySource: new Map() }));
-  return series;
+/**
+ * Each delivery's accounting by transport: counted by what brought it, with its latency from the
+ * event's arrival. Made once per metrics registry and transport, and shared by every subscriber
+ * of it (a group member keeps this and nothing of its subscription's scope); the series are
+ * looked up once, not per delivery.
+ */
+const deliveredByMetrics = new WeakMap<object, Map<string, Delivered>>();
+
+function deliveredFor(metrics: LiveMetrics | undefined, transport: string): Delivered {
+  if (!metrics) return resultOnly;
+  let byTransport = deliveredByMetrics.get(metrics);
+  if (!byTransport) deliveredByMetrics.set(metrics, (byTransport = new Map()));
+  let delivered = byTransport.get(transport);
+  if (delivered) return delivered;
+  const latency = metrics.liveDeliveryLatency.labels({ transport });
+  const bySource = new Map<string, ReturnType<LiveMetrics['liveEventsDelivered']['labels']>>();
+  delivered = ({ root, result }) => {
+    const origin = originOf(root);
+    if (origin) {
+      let counter = bySource.get(origin.source);
+      if (!counter) bySource.set(origin.source, (counter = metrics.liveEventsDelivered.labels({ source: origin.source, transport })));
+      counter.inc();
+      if (origin.receivedAt !== undefined) latency.observe(Math.max(0, Date.now() - origin.receivedAt) / 1000);
+    }
+    return result;
+  };
+  byTransport.set(transport, delivered);
+  return delivered;
 }
 
 function subscribeWithDeliveryLoaders(shared: SharedExecutions, groups: SubscriptionGroups) {
@@ -123,21 +142,6 @@ function subscribeWithDeliveryLoaders(shared: SharedExecutions, groups: Subscrip
         rootValue: root,
         contextValue: loaders ? { ...base, loaders } : base,
       }) as ExecutionResult | Promise<ExecutionResult>;
-    const series = metrics ? seriesOf(metrics, transport) : undefined;
-    const latency = series?.latency;
-    const deliveredBySource = series?.bySource;
-    const delivered = ({ root, result }: PipelineItem): ExecutionResult => {
-      // Handed to the transport next: delivered, and how long since its event arrived.
-      const origin = originOf(root);
-      if (metrics && origin) {
-        let counter = deliveredBySource!.get(origin.source);
-        if (!counter)
-          deliveredBySource!.set(origin.source, (counter = metrics.liveEventsDelivered.labels({ source: origin.source, transport })));
-        counter.inc();
-        if (origin.receivedAt !== undefined) latency?.observe(Math.max(0, Date.now() - origin.receivedAt) / 1000);
-      }
-      return result;
-    };
     const results = (root: unknown): PipelineItem | Promise<PipelineItem> => {
       const loaders = loadersOf(root);
       const shareKey = shareKeyOf(root);
@@ -149,7 +153,7 @@ function subscribeWithDeliveryLoaders(shared: SharedExecutions, groups: Subscrip
     const maxBuffered = context.subscriptions?.maxBuffered ?? 1;
     const liveSource = (context as { live?: { source: { kind: string } } }).live?.source.kind ?? 'webhook';
     return groups.join(subscriptionKey, stream, mapReady(stream, results), {
-      delivered,
+      delivered: deliveredFor(metrics, transport),
       maxBuffered,
       cutOff: () => {
         metrics?.liveEventsDropped.inc({ source: liveSource, reason: 'slow_consumer' });
