@@ -8,6 +8,13 @@ import type { FanoutResult, OtelResult, RunResults, SoakResult } from './report/
 export const ROOT = resolve(import.meta.dirname, '..');
 /** Scratch (gitignored): the Mesh supergraph, CPU profiles. */
 export const OUT = join(ROOT, 'bench', '.out');
+
+/** The Node flags the service runs with in production: those of `npm start` (the Dockerfile's CMD has the same, a test checks). */
+export const PRODUCTION_NODE_FLAGS: string[] = (
+  JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
+).scripts.start
+  .split(/\s+/)
+  .filter((argument) => argument.startsWith('--'));
 export const RESULTS = join(ROOT, 'bench', 'results');
 /**
  * Twilio's OpenAPI document, from ../shared (reference material every developer and CI run has

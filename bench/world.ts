@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LABELS } from './contestants.ts';
-import { OPENAPI, OUT, ROOT } from './files.ts';
+import { OPENAPI, OUT, PRODUCTION_NODE_FLAGS, ROOT } from './files.ts';
 import { forkNode, freePort, runNode, spawnNode, type Child } from './lib/proc.ts';
 import { rpc } from './lib/rpc.ts';
 import type { PhaseRequest, PhaseResult, Target } from './loadgen.ts';
@@ -127,7 +127,7 @@ export async function startGraphqlServer(
   const script = join(ROOT, 'bench', 'servers', `${id}.ts`);
   const { child, ready } = await forkNode<{ type: string; url: string }>(id, script, {
     env: { BENCH_UPSTREAM_URL: upstream.url, ...env },
-    execArgv,
+    execArgv: [...PRODUCTION_NODE_FLAGS, ...execArgv],
   });
   return { id, child, url: ready.url };
 }

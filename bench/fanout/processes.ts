@@ -4,7 +4,7 @@
 // (bench/servers/facade.ts with live updates from webhooks, configured as an operator would) or the
 // zero-framework broadcaster (bench/servers/fanout-limit.ts). The upstream is the bench's own.
 import { join } from 'node:path';
-import { ROOT } from '../files.ts';
+import { PRODUCTION_NODE_FLAGS, ROOT } from '../files.ts';
 import { forkNode, freePort, type Child } from '../lib/proc.ts';
 import { rpc, type Rpc } from '../lib/rpc.ts';
 import type { Upstream } from '../world.ts';
@@ -73,7 +73,8 @@ export async function startFanoutServer(id: FanoutServerId, upstream: Upstream, 
   const script = join(ROOT, 'bench', 'servers', id === 'facade' ? 'facade.ts' : 'fanout-limit.ts');
   const { child, ready } = await forkNode<{ type: string; url: string }>(`fanout-${id}`, script, {
     env,
-    execArgv: ['--expose-gc', ...execArgv],
+    // And with the V8 flags of the production image (Dockerfile CMD, npm start: --no-maglev).
+    execArgv: ['--expose-gc', ...PRODUCTION_NODE_FLAGS, ...execArgv],
   });
   return { id, child, url: ready.url, webhookUrl: publicUrl + WEBHOOK_PATH };
 }
