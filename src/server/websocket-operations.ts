@@ -163,8 +163,8 @@ class Operation {
       this.#slot = 'released';
       this.connection.subscriptions--;
     }
+    // The request's deadline has `done` for its parent: it aborts with it and lets go of its timer.
     this.done.abort(OPERATION_ENDED);
-    if (this.#request) releaseRequestDeadline(this.#request);
   }
 }
 
